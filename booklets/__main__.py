@@ -1,0 +1,7 @@
+"""`python -m booklets` runs the same command line as build.py."""
+
+import sys
+
+from booklets.cli import main
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+"""Command line: `python build.py [build] [options]`, and the subcommands later stages add.
+
+`main(argv) -> int` never lets a traceback reach the user for bad input: every problem is one
+line on stderr and the exit status is 2 (`--debug` re-raises for developers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from booklets import __version__
+from booklets.errors import BookletError
+from booklets.plan import Selection, split_values
+
+COMMANDS = ("build",)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build print-ready and accessible PDF booklets for every audience from content/.",
+        epilog="Without a command, `build` runs: every booklet of content/booklet.yaml into dist/.",
+    )
+    parser.add_argument("--version", action="version", version=f"booklets {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build = sub.add_parser("build", help="build booklets (the default command)")
+    _add_common(build)
+    build.add_argument("--release", action="store_true",
+                       help="release build: refuse any !placeholder value left in a facility")
+    return parser
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", type=Path, default=Path("."),
+                   help="project folder holding content/ and templates/ (default: current folder)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
+    p.add_argument("--audience", action="append", metavar="ID", help="only these audiences (repeatable, comma-separated)")
+    p.add_argument("--lang", action="append", metavar="CODE", help="only these languages")
+    p.add_argument("--edition", action="append", metavar="ID", help="only these editions")
+    p.add_argument("--facility", action="append", metavar="ID", help="only these facilities")
+    p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    return Selection(
+        audiences=split_values(args.audience),
+        languages=split_values(args.lang),
+        editions=split_values(args.edition),
+        facilities=split_values(args.facility),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input or failed target)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        args_list.insert(0, "build")
+    args = _parser().parse_args(args_list)
+    try:
+        return _run_build(args)
+    except BookletError as exc:
+        if args.debug:
+            raise
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from booklets.pipeline import BuildOptions, build
+    from booklets.report import print_summary
+
+    root = args.project.resolve()
+    out = (args.out or root / "dist").resolve()
+    result = build(BuildOptions(root=root, out_dir=out, selection=_selection(args), release=args.release))
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    print_summary(result, root)
+    for failed in (r for r in result.results if not r.ok):
+        print(f"error: {failed.target.name}: {failed.error}", file=sys.stderr)
+    return 0 if result.ok else 2

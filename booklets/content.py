@@ -1,0 +1,371 @@
+"""Load and validate every content file into one immutable Project, reporting all problems at once.
+
+Stage order: parse each YAML file (yamlload), validate it against its schema (models), then check
+the references between files (includes, citations, contact roles, images, stylesheets). Nothing
+renders until the whole project is valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from booklets import models
+from booklets.errors import BookletError, Problem
+from booklets.markup import citations_in
+from booklets.yamlload import Doc, YMap, YStr, load_yaml, position
+
+M = TypeVar("M", bound=BaseModel)
+
+_ALL_FIELDS = sorted(
+    {name for cls in vars(models).values()
+     if isinstance(cls, type) and issubclass(cls, BaseModel) for name in cls.model_fields}
+)
+
+
+@dataclass(frozen=True)
+class Language:
+    """Everything written in one language."""
+
+    code: str
+    strings: models.Strings
+    sources: dict[str, models.Source]
+    shared: dict[str, models.SharedSection]
+    audiences: dict[str, models.Audience]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A whole validated project: the single input of planning and rendering."""
+
+    root: Path
+    booklet: models.Booklet
+    editions: dict[str, models.Edition]
+    facilities: dict[str, models.Facility]
+    languages: dict[str, Language]
+    docs: dict[str, Doc] = field(repr=False)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    def doc_for(self, rel: str) -> Doc:
+        return self.docs[rel]
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else str(step)
+    return out
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"{str(value)!r}"
+
+
+_EXPECTED = {
+    "string_type": "text",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "date_from_datetime_parsing": "a date written YYYY-MM-DD",
+    "date_parsing": "a date written YYYY-MM-DD",
+    "date_type": "a date written YYYY-MM-DD",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+}
+
+
+def _message(err: Any) -> str:
+    kind, loc, value = err["type"], err["loc"], err.get("input")
+    if kind == "missing":
+        return f"required key `{loc[-1]}` is missing; add it"
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _ALL_FIELDS, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "remove it (see docs/content-format.md)"
+        return f"unknown key `{loc[-1]}`; {hint}"
+    if kind in ("literal_error", "enum"):
+        return f"{err['msg'].lower()}, found {_describe(value)}"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, found {_describe(value)}"
+    if kind == "string_too_short":
+        return "expected text, found an empty value"
+    if kind == "too_short":
+        return f"expected at least one item, found {_describe(value)}"
+    if kind.startswith(("greater", "less")):
+        return f"{err['msg'].lower()}, found {_describe(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"expected a simple size such as `A5` or `5.5in 8.5in`, found {_describe(value)}"
+    return str(err["msg"])
+
+
+def _loc_for_position(loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+    # pydantic puts union branch names and function tags into loc; drop everything that is not a
+    # real key or index so the path matches the YAML.
+    clean = tuple(s for s in loc if isinstance(s, int) or not str(s).startswith(("function-", "str", "dict[")))
+    return clean[:-1] if kind == "missing" else clean
+
+
+def validate(doc: Doc, model: type[M], prefix: tuple[Any, ...] = ()) -> tuple[M | None, list[Problem]]:
+    """Validate one loaded document against its model; every schema error becomes a Problem."""
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        problems = []
+        seen: set[tuple[Any, ...]] = set()
+        for err in exc.errors():
+            loc = _loc_for_position(prefix + tuple(err["loc"]), err["type"])
+            if (loc, err["type"]) in seen:
+                continue  # a union reports the same spot once per branch
+            seen.add((loc, err["type"]))
+            line, col = position(doc.data, loc[len(prefix):])
+            key = _key(loc if err["type"] != "missing" else (*loc, err["loc"][-1]))
+            problems.append(Problem(doc.rel, line, col, key, _message(err)))
+        return None, problems
+
+
+class _Loader:
+    """Accumulates documents and problems while a project loads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.docs: dict[str, Doc] = {}
+        self.problems: list[Problem] = []
+
+    def load(self, path: Path, model: type[M]) -> M | None:
+        doc, problems = load_yaml(path, self.root)
+        self.problems.extend(problems)
+        if doc is None:
+            return None
+        self.docs[doc.rel] = doc
+        if problems:
+            return None
+        value, problems = validate(doc, model)
+        self.problems.extend(problems)
+        return value
+
+    def load_map(self, path: Path, model: type[M]) -> dict[str, M] | None:
+        """A file whose top level maps ids to one model each (sources.yaml, shared.yaml)."""
+        doc, problems = load_yaml(path, self.root)
+        self.problems.extend(problems)
+        if doc is None:
+            return None
+        self.docs[doc.rel] = doc
+        if problems:
+            return None
+        if not isinstance(doc.data, YMap):
+            self.problems.append(Problem(doc.rel, 1, 1, "", f"expected a mapping of ids to entries, found {_describe(doc.data)}"))
+            return None
+        out: dict[str, M] = {}
+        for key, value in doc.data.items():
+            line, col = doc.data.key_pos[key]
+            if not models.IDENT_RE.match(key):
+                self.problems.append(Problem(doc.rel, line, col, key, "expected an id of lowercase letters, digits and hyphens"))
+                continue
+            sub = Doc(doc.path, doc.rel, value)
+            item, problems = validate(sub, model)
+            # positions inside the entry are relative to the entry; re-key them under its id
+            self.problems.extend(Problem(p.file, p.line or line, p.column or col, f"{key}.{p.key}" if p.key else key, p.message) for p in problems)
+            if item is not None:
+                out[key] = item
+        return out
+
+    def missing(self, ref_doc: str, loc: tuple[Any, ...], what: str) -> None:
+        doc = self.docs[ref_doc]
+        line, col = position(doc.data, loc)
+        self.problems.append(Problem(ref_doc, line, col, _key(loc), what))
+
+
+def _walk_text(data: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], YStr]]:
+    if isinstance(data, YStr):
+        yield loc, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _walk_text(v, (*loc, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _walk_text(v, (*loc, i))
+
+
+def placeholders(project: Project) -> list[Problem]:
+    """Every value still tagged !placeholder in the facilities being built."""
+    found = []
+    for fid in project.booklet.facilities:
+        rel = f"content/facilities/{fid}.yaml"
+        if rel not in project.docs:
+            continue
+        for loc, value in _walk_text(project.docs[rel].data):
+            if value.placeholder:
+                found.append(Problem(rel, value.line, value.column, _key(loc), f"placeholder {str(value)!r} must be replaced with the real value"))
+    return found
+
+
+def is_placeholder(project: Project, rel: str, loc: tuple[Any, ...]) -> bool:
+    """Whether the raw value at `loc` of file `rel` was tagged !placeholder."""
+    node: Any = project.docs[rel].data if rel in project.docs else None
+    for step in loc:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(node, YStr) and node.placeholder
+
+
+def load_project(root: Path) -> Project:
+    """Load, validate and cross-check the project at `root`; raise BookletError with every problem."""
+    root = root.resolve()
+    ld = _Loader(root)
+    content = root / "content"
+    booklet_path = content / "booklet.yaml"
+    if not booklet_path.is_file():
+        raise BookletError([Problem("content/booklet.yaml", message="not found; run from the project folder or pass --project")])
+    booklet = ld.load(booklet_path, models.Booklet)
+    if booklet is None:
+        raise BookletError(ld.problems)
+    b_rel = "content/booklet.yaml"
+
+    editions: dict[str, models.Edition] = {}
+    for i, eid in enumerate(booklet.editions):
+        path = content / "editions" / f"{eid}.yaml"
+        if not path.is_file():
+            ld.missing(b_rel, ("editions", i), f"edition {eid!r} has no file content/editions/{eid}.yaml; create it or remove the entry")
+        elif (ed := ld.load(path, models.Edition)) is not None:
+            editions[eid] = ed
+            for j, sheet in enumerate(ed.stylesheets):
+                if not (root / "templates" / sheet).resolve().is_relative_to(root / "templates") or not (root / "templates" / sheet).is_file():
+                    ld.missing(f"content/editions/{eid}.yaml", ("stylesheets", j), f"stylesheet templates/{sheet} does not exist")
+
+    facilities: dict[str, models.Facility] = {}
+    for i, fid in enumerate(booklet.facilities):
+        path = content / "facilities" / f"{fid}.yaml"
+        if not path.is_file():
+            ld.missing(b_rel, ("facilities", i), f"facility {fid!r} has no file content/facilities/{fid}.yaml; create it or remove the entry")
+        elif (fac := ld.load(path, models.Facility)) is not None:
+            facilities[fid] = fac
+            _check_localized(ld, f"content/facilities/{fid}.yaml", fac, booklet.languages)
+
+    languages: dict[str, Language] = {}
+    for i, lang in enumerate(booklet.languages):
+        ldir = content / lang
+        if not ldir.is_dir():
+            ld.missing(b_rel, ("languages", i), f"language {lang!r} has no folder content/{lang}/; create it or remove the entry")
+            continue
+        strings = ld.load(ldir / "strings.yaml", models.Strings) if (ldir / "strings.yaml").is_file() else None
+        if not (ldir / "strings.yaml").is_file():
+            ld.missing(b_rel, ("languages", i), f"content/{lang}/strings.yaml is missing; copy it from content/{booklet.source_language}/ and translate it")
+        sources = ld.load_map(ldir / "sources.yaml", models.Source) if (ldir / "sources.yaml").is_file() else {}
+        shared = ld.load_map(ldir / "shared.yaml", models.SharedSection) if (ldir / "shared.yaml").is_file() else {}
+        audiences: dict[str, models.Audience] = {}
+        for j, aid in enumerate(booklet.audiences):
+            path = ldir / "audiences" / f"{aid}.yaml"
+            if not path.is_file():
+                ld.missing(b_rel, ("audiences", j), f"audience {aid!r} has no file content/{lang}/audiences/{aid}.yaml; create it or remove the entry")
+            elif (aud := ld.load(path, models.Audience)) is not None:
+                audiences[aid] = aud
+        if strings is not None and sources is not None and shared is not None:
+            languages[lang] = Language(lang, strings, sources, shared, audiences)
+
+    project = Project(root, booklet, editions, facilities, languages, ld.docs)
+    if not ld.problems:
+        _check_references(ld, project)
+    if ld.problems:
+        raise BookletError(ld.problems)
+    return project
+
+
+def _check_localized(ld: _Loader, rel: str, facility: models.Facility, langs: list[str]) -> None:
+    def check(loc: tuple[Any, ...], value: Any) -> None:
+        if isinstance(value, dict):
+            for lang in langs:
+                if lang not in value:
+                    ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` (one entry per language built)")
+
+    check(("name",), facility.name)
+    check(("calls_monitored",), facility.calls_monitored)
+    for role, contact in facility.contacts.items():
+        for attr in ("name", "hours", "note"):
+            check(("contacts", role, attr), getattr(contact, attr))
+
+
+def _check_references(ld: _Loader, project: Project) -> None:
+    for lang, language in project.languages.items():
+        # A variant may name any audience that has a file, built now or not: narrowing the matrix
+        # in booklet.yaml must not break shared sections.
+        audiences = set(project.booklet.audiences) | {
+            p.stem for p in (project.content_dir / lang / "audiences").glob("*.yaml")}
+        shared_rel = f"content/{lang}/shared.yaml"
+        for sid, shared in language.shared.items():
+            for aid in shared.variants:
+                if aid not in audiences:
+                    ld.missing(shared_rel, (sid, "variants", aid), f"variant for unknown audience {aid!r}; known: {', '.join(sorted(audiences))}")
+            _check_section(ld, project, language, shared_rel, (sid,), shared)
+            for aid, variant in shared.variants.items():
+                _check_section(ld, project, language, shared_rel, (sid, "variants", aid), variant)
+        for aid, audience in language.audiences.items():
+            rel = f"content/{lang}/audiences/{aid}.yaml"
+            seen: dict[str, int] = {}
+            for i, entry in enumerate(audience.sections):
+                if entry.include is not None:
+                    sid = entry.include
+                    if sid not in language.shared:
+                        close = difflib.get_close_matches(sid, list(language.shared), n=1)
+                        hint = f"did you mean {close[0]!r}?" if close else f"define it in content/{lang}/shared.yaml"
+                        ld.missing(rel, ("sections", i, "include"), f"section {sid!r} does not exist; {hint}")
+                        continue
+                else:
+                    sid = str(entry.id)
+                    _check_section(ld, project, language, rel, ("sections", i), entry)
+                if sid in seen:
+                    ld.missing(rel, ("sections", i), f"section {sid!r} appears twice (first at sections[{seen[sid]}]); keep one")
+                seen[sid] = i
+            if audience.form is not None:
+                for cited in citations_in(audience.form.intro):
+                    if cited not in language.sources:
+                        ld.missing(rel, ("form", "intro"), f"cites unknown source [^{cited}]; add it to content/{lang}/sources.yaml")
+
+
+def _check_section(ld: _Loader, project: Project, language: Language, rel: str, loc: tuple[Any, ...], section: Any) -> None:
+    texts: list[tuple[tuple[str, ...], str | None]] = [(("title",), section.title), (("body",), section.body)]
+    if section.callout is not None:
+        texts.append((("callout", "body"), section.callout.body))
+    for key, text in texts:
+        for cited in citations_in(text or ""):
+            if cited not in language.sources:
+                close = difflib.get_close_matches(cited, list(language.sources), n=1)
+                hint = f"did you mean [^{close[0]}]?" if close else f"add it to content/{language.code}/sources.yaml"
+                ld.missing(rel, (*loc, *key), f"cites unknown source [^{cited}]; {hint}")
+    for j, role in enumerate(section.contacts or []):
+        for fid, facility in project.facilities.items():
+            if role not in facility.contacts:
+                ld.missing(rel, (*loc, "contacts", j), f"facility {fid!r} has no contact {role!r}; add it to content/facilities/{fid}.yaml")
+    if section.image is not None:
+        assets = (project.content_dir / "assets").resolve()
+        target = (assets / section.image.src).resolve()
+        if not target.is_relative_to(assets):
+            ld.missing(rel, (*loc, "image", "src"), f"image {section.image.src!r} is outside content/assets/; images must live there")
+        elif not target.is_file():
+            ld.missing(rel, (*loc, "image", "src"), f"image content/assets/{section.image.src} does not exist")

@@ -1,0 +1,52 @@
+"""The one user-facing error type: a list of problems, each printed as one line, exit status 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we know."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+    key: str = ""
+    message: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class BookletError(Exception):
+    """Bad input: every problem found in one run. The CLI prints each on one line and exits 2."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ProblemList:
+    """Collects problems across a whole stage so the user sees all of them at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, file: str, line: int = 0, column: int = 0, key: str = "", message: str = "") -> None:
+        self.items.append(Problem(file, line, column, key, message))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.items.extend(problems)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise BookletError(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)

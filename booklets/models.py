@@ -1,0 +1,269 @@
+"""The typed content schema: what every YAML file under content/ may and must contain.
+
+Each model mirrors one kind of file (see docs/content-format.md). Unknown keys are errors, text
+fields refuse values that YAML 1.1 would have turned into numbers, booleans or dates, and every
+identifier that ends up in an output path is restricted to ``[a-z0-9-]`` so it cannot escape dist/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from booklets.yamlload import YStr
+
+IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, YStr) and value.coerced_to:
+        raise PydanticCustomError(
+            "unquoted_text",
+            'unquoted {found} would be read as {what} by YAML tools; put it in quotes: "{found}"',
+            {"found": str(value), "what": value.coerced_to},
+        )
+    return value
+
+
+def _ident(value: Any) -> Any:
+    value = _text(value)
+    if isinstance(value, str) and not IDENT_RE.match(value):
+        raise PydanticCustomError(
+            "bad_ident",
+            "expected an id of lowercase letters, digits and hyphens (at most 40), found {found!r}",
+            {"found": str(value)},
+        )
+    return value
+
+
+def _relpath(value: Any) -> Any:
+    """A resource path relative to a project folder: never absolute, never a URL, never `..`."""
+    value = _text(value)
+    if isinstance(value, str):
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or value.startswith("//"):
+            raise PydanticCustomError(
+                "url_path",
+                "expected a path inside the project, found a URL {found!r}; copy the file into "
+                "content/assets/ and give its relative path",
+                {"found": str(value)},
+            )
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "\\")) or ".." in parts or not value.strip():
+            raise PydanticCustomError(
+                "outside_path",
+                "expected a relative path inside the project, found {found!r}; no leading / and no ..",
+                {"found": str(value)},
+            )
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+Ident = Annotated[str, BeforeValidator(_ident)]
+RelPath = Annotated[str, BeforeValidator(_relpath)]
+LocalText = Text | dict[str, Text]
+Role = Literal[
+    "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
+]
+
+
+class Model(BaseModel):
+    """Base for every content model: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Size(Model):
+    """Page size per paper series, as a CSS `size` value (e.g. `A5` or `5.5in 8.5in`)."""
+
+    iso: Annotated[str, Field(pattern=r"^[A-Za-z0-9. ]{1,40}$")]
+    us: Annotated[str, Field(pattern=r"^[A-Za-z0-9. ]{1,40}$")]
+
+
+class Booklet(Model):
+    """content/booklet.yaml: document control and the matrix to build."""
+
+    organisation: Text
+    document_number: Text
+    revision: Text
+    effective_date: dt.date
+    supersedes: Text | None = None
+    paper: Literal["iso", "us"] = "iso"
+    source_language: Ident = "en"
+    languages: list[Ident] = Field(min_length=1)
+    audiences: list[Ident] = Field(min_length=1)
+    editions: list[Ident] = Field(min_length=1)
+    facilities: list[Ident] = Field(min_length=1)
+
+
+class Edition(Model):
+    """content/editions/<id>.yaml: how one edition looks and which PDF features it carries."""
+
+    name: Text
+    stylesheets: list[RelPath] = Field(default_factory=list)
+    size: Size
+    pdf_variant: Literal["pdf/ua-1", "pdf/ua-2"] | None = None
+    pad_to_multiple: Annotated[int, Field(ge=1, le=16)] = 1
+    notes_pages: bool = False
+    sections_start_right: bool = False
+    bleed_mm: Annotated[float, Field(ge=0, le=10)] = 0
+    crop_marks: bool = False
+
+
+class Contact(Model):
+    """One way to reach someone, shown as a contact card."""
+
+    name: LocalText
+    phone: Text | None = None
+    hours: LocalText | None = None
+    address: list[Text] | None = None
+    email: Text | None = None
+    website: Text | None = None
+    note: LocalText | None = None
+
+
+class Facility(Model):
+    """content/facilities/<id>.yaml: one site's name, address for letters and contacts."""
+
+    name: LocalText
+    address: list[Text] = Field(min_length=1)
+    calls_monitored: LocalText
+    contacts: dict[Role, Contact]
+
+
+class Image(Model):
+    """An image from content/assets/; alt text is required for screen readers."""
+
+    src: RelPath
+    alt: Text
+
+
+class Callout(Model):
+    """A boxed call-out, such as "If you need help now"."""
+
+    title: Text
+    body: Text
+
+
+class SectionText(Model):
+    """The readable parts of a section."""
+
+    title: Text
+    body: Text
+    callout: Callout | None = None
+    contacts: list[Role] = Field(default_factory=list)
+    image: Image | None = None
+
+
+class SectionOverride(Model):
+    """Audience-specific wording for a shared section: any part given replaces the shared one."""
+
+    title: Text | None = None
+    body: Text | None = None
+    callout: Callout | None = None
+    contacts: list[Role] | None = None
+    image: Image | None = None
+
+
+class SharedSection(SectionText):
+    """A section written once in <lang>/shared.yaml and included by several audiences."""
+
+    variants: dict[Ident, SectionOverride] = Field(default_factory=dict)
+
+
+class SectionEntry(Model):
+    """One entry in an audience's section list: `include: <shared id>` or a section written inline."""
+
+    include: Ident | None = None
+    id: Ident | None = None
+    title: Text | None = None
+    body: Text | None = None
+    callout: Callout | None = None
+    contacts: list[Role] = Field(default_factory=list)
+    image: Image | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SectionEntry:
+        inline = [self.id, self.title, self.body, self.callout, self.image]
+        if self.include is not None and any(v is not None for v in inline):
+            raise PydanticCustomError(
+                "include_and_inline",
+                "a section is either `include: <id>` or an inline section (id, title, body), not both",
+            )
+        if self.include is None and (self.id is None or self.title is None or self.body is None):
+            raise PydanticCustomError(
+                "incomplete_section",
+                "an inline section needs id, title and body (or use `include: <shared id>`)",
+            )
+        return self
+
+
+class Form(Model):
+    """The acknowledgement, receipt or confirmation page at the end of a booklet."""
+
+    title: Text
+    intro: Text
+    statements: list[Text] = Field(min_length=1)
+
+
+class Audience(Model):
+    """<lang>/audiences/<id>.yaml: one booklet's text."""
+
+    name: Text
+    title: Text
+    subtitle: Text | None = None
+    summary: Text
+    keywords: list[Text] = Field(default_factory=list)
+    reading_grade: Annotated[float, Field(ge=1, le=20)]
+    sections: list[SectionEntry] = Field(min_length=1)
+    form: Form | None = None
+
+
+class Source(Model):
+    """A citable source, listed on the Sources page of every booklet that cites it."""
+
+    text: Text
+    url: Text | None = None
+
+
+class Strings(Model):
+    """<lang>/strings.yaml: every word the templates print, so no English leaks into a translation."""
+
+    locale: Text
+    for_audience: Text
+    contents: Text
+    page: Text
+    of: Text
+    revision: Text
+    effective: Text
+    supersedes: Text
+    document: Text
+    sources: Text
+    sources_intro: Text
+    notes: Text
+    notes_hint: Text
+    contacts_title: Text
+    letters_title: Text
+    calls_monitored_title: Text
+    phone: Text
+    hours: Text
+    email: Text
+    website: Text
+    role_internal_line: Text
+    role_safeguarding_lead: Text
+    role_outside_body: Text
+    role_support_line: Text
+    role_family_line: Text
+    role_staff_support: Text
+    form_name: Text
+    form_id: Text
+    form_facility: Text
+    form_signature: Text
+    form_date: Text
+    sign_here: Text
+    other_formats: Text
+    placeholder: Text

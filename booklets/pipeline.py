@@ -1,0 +1,112 @@
+"""The whole build, top to bottom: content -> plan -> HTML -> PDF -> write -> report.
+
+Each stage lives in its own module; this function only sequences them. Bad input (content,
+templates) stops the build before any PDF is written, so earlier PDFs are never touched by a build
+that cannot succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from booklets.content import Project, load_project, placeholders
+from booklets.errors import BookletError, Problem
+from booklets.output import safe_join, write_atomic
+from booklets.plan import Selection, Target, plan, unknown_selectors
+from booklets.templating import render_html
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What one build run was asked to do."""
+
+    root: Path
+    out_dir: Path
+    selection: Selection = Selection()
+    release: bool = False
+
+
+@dataclass
+class TargetResult:
+    """The outcome of one target: a written PDF, or the reason it failed."""
+
+    target: Target
+    path: Path
+    pages: int = 0
+    size: int = 0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass
+class BuildResult:
+    """Everything a build produced, for the summary table and the exit status."""
+
+    results: list[TargetResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+def allowed_roots(project: Project) -> list[Path]:
+    """Folders WeasyPrint may read from: the project's templates and content, and the font package."""
+    from booklets.templating import font_dir
+
+    return [project.templates_dir, project.content_dir, font_dir()]
+
+
+def render_target(project: Project, target: Target, html: str) -> tuple[bytes, int]:
+    """HTML -> PDF bytes for one target, with the edition's PDF options."""
+    from booklets.render import PdfOptions, render_pdf  # imported late: WeasyPrint is slow to import
+
+    edition = project.editions[target.edition]
+    effective = project.booklet.effective_date
+    options = PdfOptions(
+        pdf_variant=edition.pdf_variant,
+        pad_to_multiple=edition.pad_to_multiple,
+        notes_pages=edition.pad_to_multiple - 1 if edition.notes_pages else 0,
+        epoch=int(dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()),
+    )
+    return render_pdf(html, project.templates_dir, allowed_roots(project), options)
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build every selected target. Raises BookletError for bad input, before writing anything."""
+    from booklets.render import RenderError
+
+    project = load_project(options.root)
+    result = BuildResult()
+    found = placeholders(project)
+    if options.release and found:
+        raise BookletError(found)
+    result.warnings += [f"warning: {p}" for p in found]
+
+    bad = unknown_selectors(project.booklet, options.selection)
+    if bad:
+        raise BookletError([Problem("command line", message=m) for m in bad])
+    targets = plan(project.booklet, options.selection)
+
+    # All HTML first: a template error is the same for every target and must stop the build
+    # before any PDF is replaced.
+    pages_html = {target: render_html(project, target) for target in targets}
+
+    for target in targets:
+        path = safe_join(options.out_dir, target.relpath)
+        outcome = TargetResult(target, path)
+        try:
+            pdf, pages = render_target(project, target, pages_html[target])
+            write_atomic(path, pdf)
+            outcome.pages, outcome.size = pages, len(pdf)
+        except RenderError as exc:
+            outcome.error = str(exc)
+        except OSError as exc:
+            outcome.error = f"cannot write {path}: {exc.strerror}"
+        result.results.append(outcome)
+    return result

@@ -1,0 +1,249 @@
+"""Templates stage: one Jinja environment, and the context that turns a project target into HTML.
+
+The environment autoescapes and uses StrictUndefined, so a template that names a missing value
+fails loudly instead of printing a blank. Markdown is rendered here (markup.py) and passed to the
+templates as safe HTML; facility values tagged !placeholder are wrapped so they show in drafts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+from markupsafe import Markup, escape
+
+from booklets import __version__, models
+from booklets.content import Language, Project, is_placeholder
+from booklets.errors import BookletError, Problem
+from booklets.markup import make_markdown
+from booklets.plan import Target
+
+FONT_FILES = (("Regular", 400), ("Semibold", 600), ("Bold", 700))
+BASE_STYLESHEET = "css/booklet.css"
+
+
+def font_dir() -> Path:
+    """The installed font package: the same font files on every machine."""
+    import font_source_sans_pro
+
+    return Path(font_source_sans_pro.font_directory)
+
+
+def css_string(value: Any) -> Markup:
+    """Quote a value as a CSS string literal that cannot end the string or the <style> element."""
+    text = str(value)
+    out = "".join(ch if ch.isalnum() or ch in " .,:;!?()-_/'" or ord(ch) > 127 else f"\\{ord(ch):x} " for ch in text)
+    return Markup(f'"{out}"')
+
+
+@cache
+def environment(templates_dir: Path) -> jinja2.Environment:
+    """The one Jinja environment for a templates folder (cached: building it is not free)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+@dataclass
+class _Ctx:
+    project: Project
+    language: Language
+    target: Target
+
+
+def _local(value: Any, lang: str, source_lang: str) -> Any:
+    if isinstance(value, dict):
+        return value.get(lang, value.get(source_lang))
+    return value
+
+
+def _marked(ctx: _Ctx, rel: str, loc: tuple[Any, ...], value: Any) -> Any:
+    """Facility values tagged !placeholder are wrapped so a reader of a draft cannot miss them."""
+    if value is None:
+        return None
+    if is_placeholder(ctx.project, rel, loc):
+        label = ctx.language.strings.placeholder
+        return Markup('<span class="placeholder" title="{}">{}</span>').format(label, value)
+    return value
+
+
+def _facility(ctx: _Ctx, roles: list[str]) -> dict[str, Any]:
+    fid, lang = ctx.target.facility, ctx.target.language
+    fac = ctx.project.facilities[fid]
+    rel = f"content/facilities/{fid}.yaml"
+    src = ctx.project.booklet.source_language
+    strings = ctx.language.strings
+
+    def loc_of(base: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
+        return (*base, lang) if isinstance(value, dict) else base
+
+    def field(base: tuple[Any, ...], value: Any) -> Any:
+        return _marked(ctx, rel, loc_of(base, value), _local(value, lang, src))
+
+    def contact(role: str) -> dict[str, Any]:
+        c = fac.contacts[role]
+        base = ("contacts", role)
+        return {
+            "role": role,
+            "role_label": getattr(strings, f"role_{role}"),
+            "name": field((*base, "name"), c.name),
+            "phone": field((*base, "phone"), c.phone),
+            "hours": field((*base, "hours"), c.hours),
+            "email": field((*base, "email"), c.email),
+            "website": field((*base, "website"), c.website),
+            "note": field((*base, "note"), c.note),
+            "address": [field((*base, "address", i), line) for i, line in enumerate(c.address or [])],
+        }
+
+    return {
+        "id": fid,
+        "name": field(("name",), fac.name),
+        "address": [field(("address", i), line) for i, line in enumerate(fac.address)],
+        "calls_monitored": field(("calls_monitored",), fac.calls_monitored),
+        "contacts": [contact(r) for r in roles if r in fac.contacts],
+        "contact": contact,
+    }
+
+
+def resolve_sections(language: Language, audience_id: str) -> list[tuple[str, models.SectionText]]:
+    """An audience's sections in order, shared ones included with that audience's variant applied."""
+    audience = language.audiences[audience_id]
+    out = []
+    for entry in audience.sections:
+        if entry.include is not None:
+            shared = language.shared[entry.include]
+            variant = shared.variants.get(audience_id)
+            base = shared.model_dump(exclude={"variants"})
+            if variant is not None:
+                base.update({k: v for k, v in variant.model_dump().items() if v is not None})
+            out.append((entry.include, models.SectionText.model_validate(base)))
+        else:
+            out.append((str(entry.id), models.SectionText.model_validate(
+                entry.model_dump(exclude={"include", "id"}))))
+    return out
+
+
+def effective_date_text(date: dt.date, locale: str) -> str:
+    """The effective date as readers of that language write it (Babel, not a hand-made table)."""
+    return format_date(date, format="long", locale=locale)
+
+
+def build_context(project: Project, target: Target, person: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the booklet template needs for one target."""
+    language = project.languages[target.language]
+    audience = language.audiences[target.audience]
+    edition = project.editions[target.edition]
+    ctx = _Ctx(project, language, target)
+    md = make_markdown()
+    env: dict[str, Any] = {}
+
+    def markdown(text: str) -> Markup:
+        return Markup(md.render(text, env))
+
+    sections = []
+    roles: list[str] = []
+    help_callout = None
+    for sid, sec in resolve_sections(language, target.audience):
+        callout = {"title": sec.callout.title, "body": markdown(sec.callout.body)} if sec.callout else None
+        image = None
+        if sec.image is not None:
+            path = (project.content_dir / "assets" / sec.image.src).resolve()
+            image = {"url": path.as_uri(), "alt": sec.image.alt}
+        section = {
+            "id": sid,
+            "number": len(sections) + 1,
+            "anchor": f"s-{sid}",
+            "title": sec.title,
+            "body": markdown(sec.body),
+            "callout": callout,
+            "image": image,
+            "contacts": sec.contacts,
+        }
+        roles += [r for r in sec.contacts if r not in roles]
+        if help_callout is None and callout is not None and sec.contacts:
+            help_callout = callout
+        sections.append(section)
+    form = None
+    if audience.form is not None:
+        form = {"title": audience.form.title, "intro": markdown(audience.form.intro),
+                "statements": audience.form.statements}
+    facility = _facility(ctx, roles or list(project.facilities[target.facility].contacts))
+    for section in sections:
+        section["contacts"] = [facility["contact"](r) for r in section["contacts"]]
+    cited = env.get("citations", [])
+    sources = [{"id": sid, "text": language.sources[sid].text, "url": language.sources[sid].url} for sid in cited]
+    templates = project.templates_dir
+    sheets = [BASE_STYLESHEET, *edition.stylesheets]
+    fonts = [{"family": "Source Sans Pro", "weight": w, "url": (font_dir() / f"SourceSansPro-{n}.ttf").as_uri()}
+             for n, w in FONT_FILES]
+    notes = edition.pad_to_multiple - 1 if edition.notes_pages else 0
+    return {
+        "lang": target.language,
+        "version": __version__,
+        "booklet": project.booklet,
+        "strings": language.strings,
+        "audience": audience,
+        "audience_id": target.audience,
+        "edition_id": target.edition,
+        "edition": edition,
+        "page_size": getattr(edition.size, project.booklet.paper),
+        "effective_date": effective_date_text(project.booklet.effective_date, language.strings.locale),
+        "facility": facility,
+        "sections": sections,
+        "help_callout": help_callout,
+        "sources": sources,
+        "form": form,
+        "person": person,
+        "notes_pages": notes,
+        "fonts": fonts,
+        "stylesheets": [(templates / s).resolve().as_uri() for s in sheets],
+    }
+
+
+_TEMPLATE_LINE = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def render_html(project: Project, target: Target, person: dict[str, str] | None = None) -> str:
+    """The HTML WeasyPrint receives for one target. Template errors name the template file and line."""
+    env = environment(project.templates_dir)
+    try:
+        return env.get_template("booklet.html.j2").render(build_context(project, target, person))
+    except jinja2.TemplateSyntaxError as exc:
+        name = f"templates/{exc.name}" if exc.name else "templates"
+        raise BookletError([Problem(name, exc.lineno, 1, "", f"template syntax error: {exc.message}")]) from None
+    except jinja2.UndefinedError as exc:
+        file, line = _template_frame(exc, project.templates_dir)
+        raise BookletError([Problem(file, line, 1, "", f"template uses an undefined value: {exc.message}; define it or guard it with `is defined`")]) from None
+    except jinja2.TemplateNotFound as exc:
+        raise BookletError([Problem("templates", 0, 0, "", f"template {exc.name!r} not found")]) from None
+
+
+def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str, int]:
+    """The template file and line where an error was raised (Jinja keeps them in the traceback)."""
+    tb = exc.__traceback__
+    found = ("templates", 0)
+    root = str(templates_dir.resolve())
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(root):
+            found = ("templates/" + Path(filename).relative_to(root).as_posix(), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def escape_text(value: str) -> str:
+    """Escape plain text for HTML (used where text is assembled outside templates)."""
+    return str(escape(value))
