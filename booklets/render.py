@@ -16,22 +16,29 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-
-class ResourceRefused(FatalURLFetchingError):
-    """Raised by the fetcher; WeasyPrint lets FatalURLFetchingError through instead of logging it."""
+from booklets.errors import BookletError, Problem
 
 
-class ProjectFetcher(URLFetcher):
+class ResourceRefused(FatalURLFetchingError):  # type: ignore[misc]
+    """Raised by the fetcher: WeasyPrint lets FatalURLFetchingError through instead of logging."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"refused to load {url}: {reason}")
+        self.url = url
+
+
+class ProjectFetcher(URLFetcher):  # type: ignore[misc]
     """Serves only local files inside the allowed folders; everything else stops the render."""
 
     def __init__(self, allowed: list[Path]) -> None:
@@ -41,16 +48,52 @@ class ProjectFetcher(URLFetcher):
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise ResourceRefused(f"refused to load {url!r}: only files inside the project are allowed")
+            raise ResourceRefused(url, "only files inside the project are used, never the network")
+        # Resolve links first: a link inside the project that points outside is outside.
         path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.allowed):
-            raise ResourceRefused(f"refused to load {path}: it is outside the project's folders")
+            raise ResourceRefused(url, f"{path} is outside the project's templates/ and content/")
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise ResourceRefused(f"cannot read {path}: {exc.strerror}") from None
+            raise ResourceRefused(url, f"cannot read {path}: {exc.strerror}") from None
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, data, headers={"Content-Type": mime})
+
+
+# Where templates and stylesheets name resources: src="", href="", data="", url(), @import "".
+_REFERENCE = re.compile(
+    r"""\b(?:src|href|data)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')\s]*)|@import\s+["']([^"']*)["']""",
+    re.IGNORECASE,
+)
+
+
+def _same_resource(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return "file:" + str(Path(unquote(parts.path)).resolve())
+    return url
+
+
+def locate_reference(url: str, templates_dir: Path) -> Problem | None:
+    """Where in templates/ a refused URL is written, if it is written there literally."""
+    wanted = _same_resource(url)
+    root = templates_dir.resolve()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in (".j2", ".html", ".css", ".svg"):
+            continue
+        # HTML resolves against the templates folder, a stylesheet against itself.
+        base = path.as_uri() if path.suffix in (".css", ".svg") else root.as_uri() + "/"
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for match in _REFERENCE.finditer(text):
+            ref = next(g for g in match.groups() if g is not None)
+            if "{" in ref or _same_resource(urljoin(base, ref)) != wanted:
+                continue
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - text.rfind("\n", 0, match.start())
+            rel = "templates/" + path.relative_to(root).as_posix()
+            return Problem(rel, line, column, "", "")
+    return None
 
 
 class RenderError(Exception):
@@ -96,25 +139,47 @@ class PdfOptions:
     epoch: int = 0
 
 
-def render_pdf(html: str, base_dir: Path, allowed: list[Path], options: PdfOptions) -> tuple[bytes, int]:
+def render_pdf(
+    html: str, base_dir: Path, allowed: list[Path], options: PdfOptions
+) -> tuple[bytes, int]:
     """Render one booklet. Returns the PDF bytes and its page count; raises RenderError."""
     # fontTools stamps the current time into subset fonts unless this is set (no harfbuzz-subset).
     os.environ["SOURCE_DATE_EPOCH"] = str(options.epoch)
     fetcher = ProjectFetcher(allowed)
     with _captured_log() as log:
         try:
-            document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(
-                pdf_variant=options.pdf_variant)
+            source = weasyprint.HTML(
+                string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
+            document = source.render(pdf_variant=options.pdf_variant)
             pages = document.pages
             if options.notes_pages:
                 pages = _pad(pages, options.pad_to_multiple, options.notes_pages)
                 document = document.copy(pages)
             data = document.write_pdf(pdf_identifier=True, pdf_variant=options.pdf_variant)
         except FatalURLFetchingError as exc:
-            raise RenderError(str(exc)) from None
+            refused = _refusal(exc)
+            if refused is None:
+                raise RenderError(str(exc)) from None
+            # A resource written in a template is the same mistake in every booklet: report it
+            # at its line as bad input, like a template error.
+            where = locate_reference(refused.url, base_dir)
+            if where is None:
+                raise RenderError(str(refused)) from None
+            problem = Problem(where.file, where.line, where.column, "", str(refused))
+            raise BookletError([problem]) from None
     if log.messages:
         raise RenderError("; ".join(dict.fromkeys(log.messages)))
     return bytes(data), len(pages)
+
+
+def _refusal(exc: BaseException) -> ResourceRefused | None:
+    """Our own refusal, which WeasyPrint may have wrapped in another FatalURLFetchingError."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ResourceRefused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _pad(pages: list[Any], multiple: int, notes: int) -> list[Any]:
