@@ -54,7 +54,10 @@ def _selection(args: argparse.Namespace) -> Selection:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 bad input or failed target)."""
+    """Run the command line; returns the exit status.
+
+    0 ok, 2 bad input or a failed target, 1 an internal error, 130 interrupted.
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
         args_list.insert(0, "build")
@@ -67,6 +70,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("error: interrupted; each PDF in the output folder is either complete or as it was",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # Not the user's input: a bug in booklets. One line still, and the way to see more.
+        if args.debug:
+            raise
+        print(f"error: internal error (a bug in booklets, not in your content): "
+              f"{type(exc).__name__}: {exc}; run again with --debug and report it", file=sys.stderr)
+        return 1
 
 
 def _run_build(args: argparse.Namespace) -> int:

@@ -31,6 +31,10 @@ class BookletError(Exception):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[BookletError], tuple[list[Problem]]]:
+        # Pickle the problems, not the joined message, so the error survives a worker process.
+        return (BookletError, (self.problems,))
+
 
 class ProblemList:
     """Collects problems across a whole stage so the user sees all of them at once."""

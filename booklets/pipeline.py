@@ -13,6 +13,7 @@ from pathlib import Path
 
 from booklets.content import Project, load_project, placeholders
 from booklets.errors import BookletError, Problem
+from booklets.lock import build_lock
 from booklets.output import safe_join, write_atomic
 from booklets.plan import Selection, Target, plan, unknown_selectors
 from booklets.templating import render_html
@@ -81,32 +82,33 @@ def build(options: BuildOptions) -> BuildResult:
     """Build every selected target. Raises BookletError for bad input, before writing anything."""
     from booklets.render import RenderError
 
-    project = load_project(options.root)
-    result = BuildResult()
-    found = placeholders(project)
-    if options.release and found:
-        raise BookletError(found)
-    result.warnings += [f"warning: {p}" for p in found]
+    with build_lock(options.out_dir):
+        project = load_project(options.root)
+        result = BuildResult()
+        found = placeholders(project)
+        if options.release and found:
+            raise BookletError(found)
+        result.warnings += [f"warning: {p}" for p in found]
 
-    bad = unknown_selectors(project.booklet, options.selection)
-    if bad:
-        raise BookletError([Problem("command line", message=m) for m in bad])
-    targets = plan(project.booklet, options.selection)
+        bad = unknown_selectors(project.booklet, options.selection)
+        if bad:
+            raise BookletError([Problem("command line", message=m) for m in bad])
+        targets = plan(project.booklet, options.selection)
 
-    # All HTML first: a template error is the same for every target and must stop the build
-    # before any PDF is replaced.
-    pages_html = {target: render_html(project, target) for target in targets}
+        # All HTML first: a template error is the same for every target and must stop the build
+        # before any PDF is replaced.
+        pages_html = {target: render_html(project, target) for target in targets}
 
-    for target in targets:
-        path = safe_join(options.out_dir, target.relpath)
-        outcome = TargetResult(target, path)
-        try:
-            pdf, pages = render_target(project, target, pages_html[target])
-            write_atomic(path, pdf)
-            outcome.pages, outcome.size = pages, len(pdf)
-        except RenderError as exc:
-            outcome.error = str(exc)
-        except OSError as exc:
-            outcome.error = f"cannot write {path}: {exc.strerror}"
-        result.results.append(outcome)
-    return result
+        for target in targets:
+            path = safe_join(options.out_dir, target.relpath)
+            outcome = TargetResult(target, path)
+            try:
+                pdf, pages = render_target(project, target, pages_html[target])
+                write_atomic(path, pdf)
+                outcome.pages, outcome.size = pages, len(pdf)
+            except RenderError as exc:
+                outcome.error = str(exc)
+            except OSError as exc:
+                outcome.error = f"cannot write {path}: {exc.strerror}"
+            result.results.append(outcome)
+        return result

@@ -43,6 +43,10 @@ def css_string(value: Any) -> Markup:
     return Markup(f'"{out}"')
 
 
+class _OutsideTemplate(jinja2.TemplateNotFound):
+    """A template file that is a link to somewhere outside templates/."""
+
+
 class _ProjectLoader(jinja2.FileSystemLoader):
     """Templates from the templates folder only: a link to a file elsewhere is refused."""
 
@@ -56,7 +60,7 @@ class _ProjectLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not real.is_relative_to(self.root):
-            raise jinja2.TemplateNotFound(
+            raise _OutsideTemplate(
                 template, f"template {template!r} is a link to {real}, outside templates/; "
                 "copy the file into templates/ instead")
         return source, filename, uptodate
@@ -248,7 +252,9 @@ def render_html(project: Project, target: Target, person: dict[str, str] | None 
         problem = Problem(name, exc.lineno, 1, "", f"template syntax error: {exc.message}")
     except jinja2.TemplateNotFound as exc:
         file, line = _template_frame(exc, project.templates_dir)
-        problem = Problem(file, line, 1 if line else 0, "", str(exc.message))
+        msg = str(exc.message) if isinstance(exc, _OutsideTemplate) else (
+            f"template {exc.name!r} not found in templates/; check the name and the file")
+        problem = Problem(file, line, 1 if line else 0, "", msg)
     except jinja2.UndefinedError as exc:
         file, line = _template_frame(exc, project.templates_dir)
         problem = Problem(file, line, 1, "", f"template uses an undefined value: {exc.message}; "
