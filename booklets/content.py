@@ -272,7 +272,8 @@ class _Loader:
         for key, value in doc.data.items():
             line, col = doc.data.key_pos[key]
             if not models.IDENT_RE.match(key):
-                self.problems.append(Problem(doc.rel, line, col, key, "expected an id of lowercase letters, digits and hyphens"))
+                msg = f"expected an id of lowercase letters, digits and hyphens (at most 40), found {key!r}"
+                self.problems.append(Problem(doc.rel, line, col, key, msg))
                 continue
             sub = Doc(doc.path, doc.rel, value)
             item, problems = validate(sub, model)
@@ -344,8 +345,14 @@ def load_project(root: Path) -> Project:
         elif (ed := ld.load(path, models.Edition)) is not None:
             editions[eid] = ed
             for j, sheet in enumerate(ed.stylesheets):
-                if not (root / "templates" / sheet).resolve().is_relative_to(root / "templates") or not (root / "templates" / sheet).is_file():
-                    ld.missing(f"content/editions/{eid}.yaml", ("stylesheets", j), f"stylesheet templates/{sheet} does not exist")
+                sheet_path = root / "templates" / sheet
+                if not sheet_path.resolve().is_relative_to((root / "templates").resolve()):
+                    msg = f"stylesheet templates/{sheet} is a link to a file outside templates/; copy the file in instead"
+                elif not sheet_path.is_file():
+                    msg = f"stylesheet templates/{sheet} does not exist"
+                else:
+                    continue
+                ld.missing(f"content/editions/{eid}.yaml", ("stylesheets", j), msg)
 
     facilities: dict[str, models.Facility] = {}
     for i, fid in enumerate(booklet.facilities):
@@ -454,6 +461,7 @@ def _check_section(ld: _Loader, project: Project, language: Language, rel: str, 
         assets = (project.content_dir / "assets").resolve()
         target = (assets / section.image.src).resolve()
         if not target.is_relative_to(assets):
-            ld.missing(rel, (*loc, "image", "src"), f"image {section.image.src!r} is outside content/assets/; images must live there")
+            msg = f"image content/assets/{section.image.src} is a link to a file outside content/assets/; copy the file in instead"
+            ld.missing(rel, (*loc, "image", "src"), msg)
         elif not target.is_file():
             ld.missing(rel, (*loc, "image", "src"), f"image content/assets/{section.image.src} does not exist")

@@ -262,6 +262,28 @@ def _syntax_hint(what: str, context: str) -> str:
     return "check indentation and quotes on this line"
 
 
+def _runaway_quote(text: str, error_line: int) -> Any:
+    """The start of a quoted value that spans lines and ends on the error's line, if any.
+
+    An unclosed quote usually "closes" at the next quote in the file, and YAML then reports a
+    confusing error there; the real mistake is where that quoted value began.
+    """
+    scanner = yaml.SafeLoader(text)
+    try:
+        while (token := scanner.get_token()) is not None:  # type: ignore[no-untyped-call]
+            if token.start_mark.line + 1 > error_line:
+                break
+            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+                    and token.start_mark.line != token.end_mark.line
+                    and token.end_mark.line + 1 == error_line):
+                return token.start_mark
+    except yaml.YAMLError:
+        pass
+    finally:
+        scanner.dispose()
+    return None
+
+
 def _syntax_problem(rel: str, text: str, err: yaml.YAMLError) -> Problem:
     if isinstance(err, yaml.reader.ReaderError):
         line = text.count("\n", 0, err.position) + 1
@@ -277,6 +299,11 @@ def _syntax_problem(rel: str, text: str, err: yaml.YAMLError) -> Problem:
                        "closed; close it at the end of the value")
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line, col = _mark_pos(mark)
+    runaway = _runaway_quote(text, line)
+    if runaway is not None:
+        msg = (f"YAML syntax error: the quote opened here is not closed on its line, so the value "
+               f"runs on to line {line} and breaks there; close the quote at the end of the value")
+        return Problem(rel, *_mark_pos(runaway), "", msg)
     detail = f"{context}, {what}" if context else what
     hint = _syntax_hint(what, context)
     return Problem(rel, line, col, "", f"YAML syntax error: {detail}; {hint}")
