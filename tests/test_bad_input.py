@@ -7,34 +7,31 @@ milliseconds.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pypdf
 import pytest
 
 from booklets.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
 
+def _support():  # type: ignore[no-untyped-def]
+    import importlib.util
 
-def _load_corpus() -> ModuleType:
-    # Loaded by path: works whether or not tests/ is a package.
-    spec = importlib.util.spec_from_file_location("bad_input_cases", Path(__file__).parent / "bad_input/cases.py")
+    path = Path(__file__).parent / "bad_input/support.py"
+    spec = importlib.util.spec_from_file_location("bad_input_support", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
 
-corpus = _load_corpus()
+support = _support()
+corpus = support.load("cases")
+apply, snapshot, write_project = support.apply, support.snapshot, support.write_project
 
 
 @dataclass
@@ -45,42 +42,6 @@ class Baseline:
     out: Path
     outside: Path
     files: dict[str, bytes]
-
-
-def snapshot(out: Path) -> dict[str, bytes]:
-    """Every file a build left in the output folder (the lock file's text is not output)."""
-    return {p.relative_to(out).as_posix(): p.read_bytes()
-            for p in sorted(out.rglob("*")) if p.is_file() and p.name != ".lock"}
-
-
-def write_project(root: Path) -> None:
-    """The corpus base project: real templates and strings, the corpus's own small content."""
-    shutil.copytree(REPO / "templates", root / "templates")
-    (root / "content/en").mkdir(parents=True)
-    shutil.copy(REPO / "content/en/strings.yaml", root / "content/en/strings.yaml")
-    for rel, text in corpus.BASE.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-
-
-def apply(root: Path, files: dict[str, object], links: dict[str, str], outside: Path) -> None:
-    for rel, change in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if change is None:
-            path.unlink(missing_ok=True)
-        elif isinstance(change, bytes):
-            path.write_bytes(change)
-        elif isinstance(change, str):
-            path.write_text(change, encoding="utf-8")
-        else:
-            assert callable(change)
-            path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
-    for rel, target in links.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-        os.symlink(target.format(outside=outside), path)
 
 
 @pytest.fixture(scope="module")
@@ -112,10 +73,7 @@ def run_case(baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[s
         finally:
             after = snapshot(baseline.out)
             if after != baseline.files:  # put the baseline back so one failure does not cascade
-                shutil.rmtree(baseline.out)
-                for rel, data in baseline.files.items():
-                    (baseline.out / rel).parent.mkdir(parents=True, exist_ok=True)
-                    (baseline.out / rel).write_bytes(data)
+                support.restore(baseline.out, baseline.files)
         assert after == baseline.files, "a failed build changed the output folder"
         return status, capsys.readouterr().err
 
