@@ -458,7 +458,8 @@ def _check_section(ld: _Loader, project: Project, language: Language, rel: str, 
             if role not in facility.contacts:
                 ld.missing(rel, (*loc, "contacts", j), f"facility {fid!r} has no contact {role!r}; add it to content/facilities/{fid}.yaml")
     if section.image is not None:
-        assets = (project.content_dir / "assets").resolve()
+        # content/assets itself must not be a link elsewhere either: resolve only content/.
+        assets = project.content_dir.resolve() / "assets"
         target = (assets / section.image.src).resolve()
         if not target.is_relative_to(assets):
             msg = f"image content/assets/{section.image.src} is a link to a file outside content/assets/; copy the file in instead"

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote, urljoin, urlsplit
 
 import weasyprint
@@ -44,8 +44,18 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
     def __init__(self, allowed: list[Path]) -> None:
         super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
         self.allowed = [p.resolve() for p in allowed]
+        # WeasyPrint catches some fetch errors itself (an <image> inside SVG, for one) and only
+        # logs a vague line; remembering every refusal lets the render report the real reason.
+        self.refused: list[ResourceRefused] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url)
+        except ResourceRefused as exc:
+            self.refused.append(exc)
+            raise
+
+    def _fetch(self, url: str) -> URLFetcherResponse:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ResourceRefused(url, "only files inside the project are used, never the network")
@@ -157,19 +167,23 @@ def render_pdf(
                 document = document.copy(pages)
             data = document.write_pdf(pdf_identifier=True, pdf_variant=options.pdf_variant)
         except FatalURLFetchingError as exc:
-            refused = _refusal(exc)
-            if refused is None:
+            if _refusal(exc) is None:
                 raise RenderError(str(exc)) from None
-            # A resource written in a template is the same mistake in every booklet: report it
-            # at its line as bad input, like a template error.
-            where = locate_reference(refused.url, base_dir)
-            if where is None:
-                raise RenderError(str(refused)) from None
-            problem = Problem(where.file, where.line, where.column, "", str(refused))
-            raise BookletError([problem]) from None
+            # else our own refusal, already in fetcher.refused
+    if fetcher.refused:
+        _report_refusal(fetcher.refused[0], base_dir)
     if log.messages:
         raise RenderError("; ".join(dict.fromkeys(log.messages)))
     return bytes(data), len(pages)
+
+
+def _report_refusal(refused: ResourceRefused, templates_dir: Path) -> NoReturn:
+    """Raise the refusal: as bad input at its template line if it is written in a template (the
+    same mistake in every booklet), else as this target's render error."""
+    where = locate_reference(refused.url, templates_dir)
+    if where is None:
+        raise RenderError(str(refused))
+    raise BookletError([Problem(where.file, where.line, where.column, "", str(refused))])
 
 
 def _refusal(exc: BaseException) -> ResourceRefused | None:

@@ -340,7 +340,8 @@ def load_yaml(path: Path, root: Path) -> tuple[Doc | None, list[Problem]]:
     """Load one file. Returns the document (None if unusable) and every problem found in it."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     real = path.resolve()
-    if not real.is_relative_to(root.resolve()):
+    # Inside the project, or inside its content folder wherever that lives (it may be a link).
+    if not any(real.is_relative_to(home.resolve()) for home in (root, root / "content")):
         msg = f"is a link to {real}, outside the project; copy the file into the project instead"
         return None, [Problem(rel, 1, 1, "", msg)]
     text, problems = read_text(path, rel)

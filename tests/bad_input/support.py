@@ -113,6 +113,21 @@ FAULT_HOOK = textwrap.dedent('''
         return move
 
     os.replace, os.rename = _hooked(_replace), _hooked(_rename)
+
+    if os.environ.get("FAULT_NETWORK_LOG"):
+        import sys
+
+        _NETWORK = {"socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo",
+                    "socket.gethostbyname", "socket.gethostbyaddr", "socket.sendto",
+                    "urllib.Request"}
+
+        def _no_network(event, args):
+            if event in _NETWORK:
+                with open(os.environ["FAULT_NETWORK_LOG"], "a") as fh:
+                    fh.write(f"{os.getpid()} {event} {args!r}\n")
+                raise RuntimeError(f"network attempt: {event}")
+
+        sys.addaudithook(_no_network)
 ''')
 
 
