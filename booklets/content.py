@@ -272,7 +272,8 @@ class _Loader:
         for key, value in doc.data.items():
             line, col = doc.data.key_pos[key]
             if not models.IDENT_RE.match(key):
-                msg = f"expected an id of lowercase letters, digits and hyphens (at most 40), found {key!r}"
+                msg = ("expected an id of lowercase letters, digits and hyphens (at most 40), "
+                       f"found {key!r}")
                 self.problems.append(Problem(doc.rel, line, col, key, msg))
                 continue
             sub = Doc(doc.path, doc.rel, value)
@@ -347,7 +348,8 @@ def load_project(root: Path) -> Project:
             for j, sheet in enumerate(ed.stylesheets):
                 sheet_path = root / "templates" / sheet
                 if not sheet_path.resolve().is_relative_to((root / "templates").resolve()):
-                    msg = f"stylesheet templates/{sheet} is a link to a file outside templates/; copy the file in instead"
+                    msg = (f"stylesheet templates/{sheet} is a link to a file outside "
+                           "templates/; copy the file in instead")
                 elif not sheet_path.is_file():
                     msg = f"stylesheet templates/{sheet} does not exist"
                 else:
@@ -462,7 +464,8 @@ def _check_section(ld: _Loader, project: Project, language: Language, rel: str, 
         assets = project.content_dir.resolve() / "assets"
         target = (assets / section.image.src).resolve()
         if not target.is_relative_to(assets):
-            msg = f"image content/assets/{section.image.src} is a link to a file outside content/assets/; copy the file in instead"
+            msg = (f"image content/assets/{section.image.src} is a link to a file outside "
+                   "content/assets/; copy the file in instead")
             ld.missing(rel, (*loc, "image", "src"), msg)
         elif not target.is_file():
             ld.missing(rel, (*loc, "image", "src"), f"image content/assets/{section.image.src} does not exist")

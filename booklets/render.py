@@ -118,10 +118,16 @@ class _Capture(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.missing_glyphs: dict[int, None] = {}  # code points, in order of first use
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.getMessage().startswith(_BENIGN):
             return
+        if str(record.msg).startswith(".notdef glyph") and isinstance(record.args, tuple):
+            codepoint = record.args[-1]
+            if isinstance(codepoint, int):
+                self.missing_glyphs[codepoint] = None
+                return
         self.messages.append(record.getMessage().splitlines()[0])
 
 
@@ -172,6 +178,8 @@ def render_pdf(
             # else our own refusal, already in fetcher.refused
     if fetcher.refused:
         _report_refusal(fetcher.refused[0], base_dir)
+    if log.missing_glyphs:
+        _report_missing_glyphs(list(log.missing_glyphs), allowed)
     if log.messages:
         raise RenderError("; ".join(dict.fromkeys(log.messages)))
     return bytes(data), len(pages)
@@ -184,6 +192,40 @@ def _report_refusal(refused: ResourceRefused, templates_dir: Path) -> NoReturn:
     if where is None:
         raise RenderError(str(refused))
     raise BookletError([Problem(where.file, where.line, where.column, "", str(refused))])
+
+
+def _report_missing_glyphs(codepoints: list[int], folders: list[Path]) -> NoReturn:
+    """Characters no font has: name where content writes each, or say what is missing."""
+    problems = []
+    for cp in codepoints:
+        where = _find_character(chr(cp), folders)
+        message = (f"the character {chr(cp)!r} (U+{cp:04X}) is in none of the booklet's fonts, so "
+                   "the PDF would show an empty box; remove it or write it another way")
+        if where is None:
+            raise RenderError(message)
+        problems.append(Problem(where[0], where[1], where[2], "", message))
+    raise BookletError(problems)
+
+
+def _find_character(ch: str, folders: list[Path]) -> tuple[str, int, int] | None:
+    """The first place a content file (*.yaml in the project's folders) has this character,
+    as itself or as a YAML escape (\\u0808, \\U00000808, \\x08)."""
+    cp = ord(ch)
+    forms = [re.escape(ch), rf"\\u{cp:04x}", rf"\\U{cp:08x}"]
+    if cp < 256:
+        forms.append(rf"\\x{cp:02x}")
+    pattern = re.compile("|".join(forms), re.IGNORECASE)
+    for folder in folders:
+        root = folder.resolve()
+        for path in sorted(root.rglob("*.yaml")):
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            found = pattern.search(text)
+            if found:
+                at = found.start()
+                line = text.count("\n", 0, at) + 1
+                rel = f"{root.name}/{path.relative_to(root).as_posix()}"
+                return rel, line, at - text.rfind("\n", 0, at)
+    return None
 
 
 def _refusal(exc: BaseException) -> ResourceRefused | None:

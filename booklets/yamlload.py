@@ -16,6 +16,7 @@ text, so we compose the YAML ourselves and build plain Python values:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,19 @@ def coerced_type(value: str) -> str:
     if implicit in _IMPLICIT_NAMES:
         return _IMPLICIT_NAMES[implicit]
     return "a number" if _YAML12_NUMBER.match(value) else ""
+
+
+_UNPRINTABLE = {"Cc": "a control character", "Cs": "half of a surrogate pair",
+                "Co": "a private-use character", "Cn": "an unassigned character"}
+
+
+def unprintable(value: str) -> str:
+    """The first character of `value` that no booklet can print, described; "" if none."""
+    for ch in value:
+        kind = _UNPRINTABLE.get(unicodedata.category(ch))
+        if kind and ch not in "\n\t":
+            return f"the character U+{ord(ch):04X} ({kind})"
+    return ""
 
 
 class _TooDeep(Exception):
@@ -220,6 +234,10 @@ class _Builder:
     def scalar(self, node: ScalarNode, key: str) -> Any:
         line, col = _pos(node)
         value = str(node.value)
+        bad = unprintable(value)
+        if bad:
+            self.problem(node, key, f"contains {bad}, which cannot be printed; delete it (it often "
+                         "comes from copy and paste or a \\ escape)")
         if node.tag == PLACEHOLDER_TAG:
             return YStr(value, line, col, placeholder=True)
         if id(node) in self.explicit_str:

@@ -177,6 +177,12 @@ CASES: list[Case] = [
     Case("control-character", {STAFF: edit("A test booklet.", "A test\x07booklet.")}, [
         f"{A}:3:16: control character U+0007 is not allowed in YAML; delete it (it often comes "
         "from copy and paste)"]),
+    Case("control-character-escape", {STAFF: edit("title: Boundaries", 'title: "Bound\\x1baries"')}, [
+        f"{A}:2:8: title: contains the character U+001B (a control character), which cannot be "
+        "printed; delete it (it often comes from copy and paste or a \\ escape)"]),
+    Case("character-in-no-font", {STAFF: edit("title: Boundaries", "title: Boundaries \u0808")}, [
+        f"{A}:2:19: the character '\u0808' (U+0808) is in none of the booklet's fonts, so the PDF "
+        "would show an empty box; remove it or write it another way"]),
     # --- encoding and empty files --------------------------------------------------------------
     Case("not-utf8-latin1", {STAFF: BASE[STAFF].replace("Boundaries", "Limites \xe9").encode("latin-1")}, [
         f"{A}:2:16: not valid UTF-8 (byte 0xe9); save the file as UTF-8"]),
