@@ -42,7 +42,9 @@ class ProblemList:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, file: str, line: int = 0, column: int = 0, key: str = "", message: str = "") -> None:
+    def add(
+        self, file: str, line: int = 0, column: int = 0, key: str = "", message: str = ""
+    ) -> None:
         self.items.append(Problem(file, line, column, key, message))
 
     def extend(self, problems: Iterable[Problem]) -> None:

@@ -60,10 +60,12 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> Baseline:
 
 
 @pytest.fixture
-def run_case(baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str]]:
+def run_case(baseline: Baseline, tmp_path: Path,
+             capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str]]:
     """Copy the base project, break it, build into the baseline's output folder."""
 
-    def run(files: dict[str, object], links: dict[str, str] | None = None, argv: tuple[str, ...] = ()) -> tuple[int, str]:
+    def run(files: dict[str, object], links: dict[str, str] | None = None,
+            argv: tuple[str, ...] = ()) -> tuple[int, str]:
         project = tmp_path / "project"
         shutil.copytree(baseline.project, project, symlinks=True)
         apply(project, files, links or {}, baseline.outside)
@@ -87,7 +89,8 @@ def test_corpus_is_large_and_names_are_unique() -> None:
 
 
 @pytest.mark.parametrize("case", corpus.CASES, ids=lambda c: c.name)
-def test_bad_input(case: object, run_case: Callable[..., tuple[int, str]], baseline: Baseline) -> None:
+def test_bad_input(case: object, run_case: Callable[..., tuple[int, str]],
+                   baseline: Baseline) -> None:
     status, err = run_case(case.files, case.links, case.argv)  # type: ignore[attr-defined]
     expected = [line.replace("{outside}", str(baseline.outside.resolve()))
                 for line in case.expected]  # type: ignore[attr-defined]
@@ -96,7 +99,8 @@ def test_bad_input(case: object, run_case: Callable[..., tuple[int, str]], basel
     assert status == 2
 
 
-def test_byte_order_mark_and_windows_line_ends_are_accepted(baseline: Baseline, tmp_path: Path) -> None:
+def test_byte_order_mark_and_windows_line_ends_are_accepted(baseline: Baseline,
+                                                            tmp_path: Path) -> None:
     """Files saved by Windows editors (BOM, CRLF) build the very same PDF."""
     project = tmp_path / "project"
     shutil.copytree(baseline.project, project)
@@ -125,11 +129,13 @@ def test_html_and_css_in_text_are_shown_literally(baseline: Baseline, tmp_path: 
         return "'" + text.replace("'", "''") + "'"
 
     apply(project, {
-        corpus.STAFF: lambda t: t.replace("    title: How to report", f"    title: {q(HOSTILE_TEXT['title'])}")
+        corpus.STAFF: lambda t: t
+        .replace("    title: How to report", f"    title: {q(HOSTILE_TEXT['title'])}")
         .replace("      Tell someone.", "      " + HOSTILE_TEXT["body"])
         .replace('body: "Call the line."', f"body: {q(HOSTILE_TEXT['callout'])}")
         .replace('["I have read this booklet."]', f"[{q(HOSTILE_TEXT['statement'])}]"),
-        corpus.NORTH: lambda t: t.replace("name: North Site", f"name: {q(HOSTILE_TEXT['facility'])}"),
+        corpus.NORTH: lambda t: t.replace("name: North Site",
+                                          f"name: {q(HOSTILE_TEXT['facility'])}"),
     }, {}, baseline.outside)
     out = tmp_path / "dist"
     assert main(["--project", str(project), "--out", str(out)]) == 0

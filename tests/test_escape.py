@@ -239,13 +239,15 @@ def test_stylesheets_cannot_read_a_file_outside(
     project = _copy(setup, tmp_path, {
         **corpus.stylesheet("editions/hostile.css"),
         "templates/editions/hostile.css": f"/* hostile */\n{css}\n"})
-    _assert_refused(setup, project, monkeypatch, capsys, f"templates/editions/hostile.css:2:{column}")
+    where = f"templates/editions/hostile.css:2:{column}"
+    _assert_refused(setup, project, monkeypatch, capsys, where)
 
 
 def test_a_symlink_in_templates_to_a_file_outside_is_refused(
         setup: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    project = _copy(setup, tmp_path, corpus.with_extra('<p>Extra</p>\n<img src="img/logo.png" alt="">\n'),
+    template = '<p>Extra</p>\n<img src="img/logo.png" alt="">\n'
+    project = _copy(setup, tmp_path, corpus.with_extra(template),
                     links={"templates/img/logo.png": str(setup.secret)})
     _assert_refused(setup, project, monkeypatch, capsys, "templates/partials/extra.html.j2:2:6")
 
@@ -253,7 +255,8 @@ def test_a_symlink_in_templates_to_a_file_outside_is_refused(
 def test_a_symlinked_folder_in_templates_is_refused(
         setup: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    project = _copy(setup, tmp_path, corpus.with_extra('<p>Extra</p>\n<img src="img/secret.txt" alt="">\n'),
+    template = '<p>Extra</p>\n<img src="img/secret.txt" alt="">\n'
+    project = _copy(setup, tmp_path, corpus.with_extra(template),
                     links={"templates/img": str(setup.outside)})
     _assert_refused(setup, project, monkeypatch, capsys, "templates/partials/extra.html.j2:2:6")
 

@@ -10,6 +10,7 @@ too.
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import shutil
 import signal
@@ -126,7 +127,7 @@ def test_sigkill_between_write_and_rename_keeps_old_pdf_and_next_build_cleans_up
     after = snapshot(out)
     temps = {k: v for k, v in after.items() if is_temp_file(Path(k).name)}
     # The kill came with a complete new PDF in its temp file, one rename away from being in place:
-    assert len(temps) == 1 and list(temps.values())[0] in builds.new_files.values()
+    assert len(temps) == 1 and next(iter(temps.values())) in builds.new_files.values()
     assert _without_temps(after) == builds.old_files  # every earlier PDF untouched
 
     rerun = subprocess.run(cli(builds.new, out), env=cli_env(tmp_path), capture_output=True,
@@ -135,7 +136,8 @@ def test_sigkill_between_write_and_rename_keeps_old_pdf_and_next_build_cleans_up
     assert snapshot(out) == builds.new_files  # the leftover temp file is gone
 
 
-def test_ctrl_c_mid_build_says_so_in_one_line_and_loses_nothing(builds: Builds, tmp_path: Path) -> None:
+def test_ctrl_c_mid_build_says_so_in_one_line_and_loses_nothing(builds: Builds,
+                                                                tmp_path: Path) -> None:
     out = tmp_path / "dist"
     restore(out, builds.old_files)
     proc = subprocess.Popen(cli(builds.new, out), env=cli_env(tmp_path), start_new_session=True,
@@ -226,7 +228,8 @@ def test_read_only_output_folder_gives_one_clear_line_and_loses_nothing(
     assert snapshot(saved) == builds.old_files
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions (see the namespace test)")
+@pytest.mark.skipif(os.geteuid() == 0,
+                    reason="root ignores file permissions (see the namespace test)")
 def test_read_only_output_folder_by_permissions(builds: Builds, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "dist"
@@ -260,7 +263,7 @@ def test_two_builds_at_once_do_not_interleave(builds: Builds, tmp_path: Path) ->
     builders = [line.split()[0] for line in log.read_text().splitlines()]
     assert len(builders) == 2 * len(FACILITIES)
     first = builders[0]
-    switches = sum(a != b for a, b in zip(builders, builders[1:], strict=False))
+    switches = sum(a != b for a, b in itertools.pairwise(builders))
     assert switches == 1, f"the builds interleaved: {builders}"
     assert builders.count(first) == len(FACILITIES)
     waited = [e for e in errs if "waiting: another build" in e]

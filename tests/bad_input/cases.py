@@ -144,24 +144,29 @@ CASES: list[Case] = [
     Case("syntax-indented-key", {STAFF: edit("title: Boundaries", " title: Boundaries")}, [
         f"{A}:2:7: YAML syntax error: mapping values are not allowed here; line this key up with "
         "the keys above it, or put the value in quotes if it contains ': '"]),
-    Case("syntax-list-item-indent", {STAFF: edit("    title: How to report", "   title: How to report")}, [
+    Case("syntax-list-item-indent",
+         {STAFF: edit("    title: How to report", "   title: How to report")}, [
         f"{A}:9:4: YAML syntax error: while parsing a block collection, expected <block end>, but "
         "found '<block mapping start>'; line this up with the keys above it (spaces only), and "
         "write `key: value`"]),
     Case("syntax-tab-indent", {STAFF: edit("    title: How to report", "\ttitle: How to report")}, [
         f"{A}:9:1: YAML syntax error: while scanning for the next token, found character '\\t' "
         "that cannot start any token; indent with spaces, not tabs"]),
-    Case("syntax-unclosed-double-quote", {NORTH: edit('phone: "0100 000 001"}', 'phone: "0100 000 001}')}, [
+    Case("syntax-unclosed-double-quote",
+         {NORTH: edit('phone: "0100 000 001"}', 'phone: "0100 000 001}')}, [
         "error: content/facilities/north.yaml:5:47: YAML syntax error: the quote opened here is "
         "not closed on its line, so the value runs on to line 6 and breaks there; close the quote "
         "at the end of the value"]),
-    Case("syntax-unclosed-quote-at-end", {SOURCES: edit('"Source One, 2020."}', '"Source One, 2020.}')}, [
+    Case("syntax-unclosed-quote-at-end",
+         {SOURCES: edit('"Source One, 2020."}', '"Source One, 2020.}')}, [
         "error: content/en/sources.yaml:1:18: YAML syntax error: the quote opened here is never "
         "closed; close it at the end of the value"]),
-    Case("syntax-unclosed-single-quote", {STAFF: edit("summary: A test booklet.", "summary: 'A test booklet.")}, [
+    Case("syntax-unclosed-single-quote",
+         {STAFF: edit("summary: A test booklet.", "summary: 'A test booklet.")}, [
         f"{A}:3:10: YAML syntax error: the quote opened here is never closed; close it at the "
         "end of the value"]),
-    Case("syntax-colon-in-value", {STAFF: edit("summary: A test booklet.", "summary: Note: read this")}, [
+    Case("syntax-colon-in-value",
+         {STAFF: edit("summary: A test booklet.", "summary: Note: read this")}, [
         f"{A}:3:14: YAML syntax error: mapping values are not allowed here; line this key up with "
         "the keys above it, or put the value in quotes if it contains ': '"]),
     Case("syntax-unclosed-list", {STAFF: edit("keywords: [test]", "keywords: [test")}, [
@@ -177,14 +182,16 @@ CASES: list[Case] = [
     Case("control-character", {STAFF: edit("A test booklet.", "A test\x07booklet.")}, [
         f"{A}:3:16: control character U+0007 is not allowed in YAML; delete it (it often comes "
         "from copy and paste)"]),
-    Case("control-character-escape", {STAFF: edit("title: Boundaries", 'title: "Bound\\x1baries"')}, [
+    Case("control-character-escape",
+         {STAFF: edit("title: Boundaries", 'title: "Bound\\x1baries"')}, [
         f"{A}:2:8: title: contains the character U+001B (a control character), which cannot be "
         "printed; delete it (it often comes from copy and paste or a \\ escape)"]),
     Case("character-in-no-font", {STAFF: edit("title: Boundaries", "title: Boundaries \u0808")}, [
         f"{A}:2:19: the character '\u0808' (U+0808) is in none of the booklet's fonts, so the PDF "
         "would show an empty box; remove it or write it another way"]),
     # --- encoding and empty files --------------------------------------------------------------
-    Case("not-utf8-latin1", {STAFF: BASE[STAFF].replace("Boundaries", "Limites \xe9").encode("latin-1")}, [
+    Case("not-utf8-latin1",
+         {STAFF: BASE[STAFF].replace("Boundaries", "Limites \xe9").encode("latin-1")}, [
         f"{A}:2:16: not valid UTF-8 (byte 0xe9); save the file as UTF-8"]),
     Case("not-utf8-utf16", {STAFF: BASE[STAFF].encode("utf-16")}, [
         f"{A}:1:1: file is saved as UTF-16; save it as UTF-8"]),
@@ -197,7 +204,8 @@ CASES: list[Case] = [
     # --- duplicate keys ------------------------------------------------------------------------
     Case("duplicate-key", {STAFF: append("title: Boundaries again\n")}, [
         f"{A}:21:1: title: duplicate key (first defined on line 2); keep only one"]),
-    Case("duplicate-key-in-flow-mapping", {NORTH: edit('{name: "Inside line",', '{name: "Inside line", name: x,')}, [
+    Case("duplicate-key-in-flow-mapping",
+         {NORTH: edit('{name: "Inside line",', '{name: "Inside line", name: x,')}, [
         "error: content/facilities/north.yaml:5:40: contacts.internal_line.name: duplicate key "
         "(first defined on line 5); keep only one"]),
     # --- wrong types ---------------------------------------------------------------------------
@@ -223,20 +231,23 @@ CASES: list[Case] = [
         "or equal to 1, found '0'"]),
     Case("choice-not-allowed", {BOOKLET: append("paper: a4\n")}, [
         f"{B}:9:1: paper: expected 'iso' or 'us', found 'a4'"]),
-    Case("page-size-css-injection", {SCREEN: edit("iso: A5,", "iso: 'A5; } body { display: none',")}, [
+    Case("page-size-css-injection",
+         {SCREEN: edit("iso: A5,", "iso: 'A5; } body { display: none',")}, [
         "error: content/editions/screen.yaml:2:8: size.iso: expected a simple size such as `A5` or "
         "`5.5in 8.5in`, found 'A5; } body { display: none'"]),
     # --- YAML 1.1/1.2 coercions in text --------------------------------------------------------
     Case("coercion-phone-number", {NORTH: edit('phone: "0100 000 001"', "phone: 0800555111")}, [
         "error: content/facilities/north.yaml:5:40: contacts.internal_line.phone: unquoted "
         '0800555111 would be read as a number by YAML tools; put it in quotes: "0800555111"']),
-    Case("coercion-time", {NORTH: edit('phone: "0100 000 001"', 'phone: "0100 000 001", hours: 9:30')}, [
+    Case("coercion-time",
+         {NORTH: edit('phone: "0100 000 001"', 'phone: "0100 000 001", hours: 9:30')}, [
         "error: content/facilities/north.yaml:5:63: contacts.internal_line.hours: unquoted 9:30 "
         'would be read as a number by YAML tools; put it in quotes: "9:30"']),
     Case("coercion-no", {STAFF: edit("title: Boundaries", "title: no")}, [
         f'{A}:2:1: title: unquoted no would be read as a true/false value by YAML tools; put it '
         'in quotes: "no"']),
-    Case("coercion-on", {STAFF: edit('statements: ["I have read this booklet."]', "statements: [on]")}, [
+    Case("coercion-on",
+         {STAFF: edit('statements: ["I have read this booklet."]', "statements: [on]")}, [
         f'{A}:20:16: form.statements[0]: unquoted on would be read as a true/false value by YAML '
         'tools; put it in quotes: "on"']),
     Case("coercion-date", {STAFF: edit("summary: A test booklet.", "summary: 2026-01-01")}, [
@@ -265,17 +276,20 @@ CASES: list[Case] = [
         f"{A}:1:1: sections: required key `sections` is missing; add it",
         f"{A}:1:1: summary: required key `summary` is missing; add it",
         f"{A}:1:1: title: required key `title` is missing; add it"]),
-    Case("missing-nested", {NORTH: edit("  outside_body: {name: \"Outside body\", ", "  outside_body: {")}, [
+    Case("missing-nested",
+         {NORTH: edit("  outside_body: {name: \"Outside body\", ", "  outside_body: {")}, [
         "error: content/facilities/north.yaml:6:3: contacts.outside_body.name: required key "
         "`name` is missing; add it"]),
     Case("incomplete-inline-section", {STAFF: edit("    title: How to report\n", "")}, [
         f"{A}:8:5: sections[1]: an inline section needs id, title and body (or use `include: "
         "<shared id>`)"]),
     # --- references ----------------------------------------------------------------------------
-    Case("missing-shared-section", {STAFF: edit("include: zero-tolerance", "include: zero-tolerence")}, [
+    Case("missing-shared-section",
+         {STAFF: edit("include: zero-tolerance", "include: zero-tolerence")}, [
         f"{A}:7:5: sections[0].include: section 'zero-tolerence' does not exist; did you mean "
         "'zero-tolerance'?"]),
-    Case("missing-audience", {BOOKLET: edit("audiences: [staff]", "audiences: [staff, residents]")}, [
+    Case("missing-audience",
+         {BOOKLET: edit("audiences: [staff]", "audiences: [staff, residents]")}, [
         f"{B}:6:20: audiences[1]: audience 'residents' has no file "
         "content/en/audiences/residents.yaml; create it or remove the entry"]),
     Case("missing-facility", {BOOKLET: edit("facilities: [north]", "facilities: [north, south]")}, [
@@ -315,19 +329,22 @@ CASES: list[Case] = [
           for c in (8, 12, 16))]),
     Case("merge-key", {STAFF: append("<<: {title: Other}\n")}, [
         f"{A}:21:1: merge keys (<<) are not supported; write the keys out"]),
-    Case("python-object-tag", {STAFF: edit("title: Boundaries", "title: !!python/object/apply:os.system [ls]")}, [
+    Case("python-object-tag",
+         {STAFF: edit("title: Boundaries", "title: !!python/object/apply:os.system [ls]")}, [
         f"{A}:2:8: title: unknown tag !!python/object/apply:os.system; only !placeholder is "
         "allowed"]),
     Case("file-too-large", {SOURCES: lambda text: text + "# " + "x" * (1024 * 1024) + "\n"}, [
         "error: content/en/sources.yaml:1:1: file is over the 1048576 byte limit (1 MiB); split "
         "it into smaller files"]),
-    Case("nesting-too-deep", {STAFF: edit("keywords: [test]", "keywords: " + "[" * 60 + "]" * 60)}, [
+    Case("nesting-too-deep",
+         {STAFF: edit("keywords: [test]", "keywords: " + "[" * 60 + "]" * 60)}, [
         f"{A}:4:51: nesting is deeper than 40 levels; flatten the structure"]),
     Case("content-file-links-outside", {}, [
         f"{A}:1:1: is a link to {{outside}}/secret.yaml, outside the project; copy the file into "
         "the project instead"], links={STAFF: "{outside}/secret.yaml"}),
     # --- templates -----------------------------------------------------------------------------
-    Case("template-syntax-error", with_extra("<p>Extra</p>\n{% if true %}\n<p>x</p>\n{% endiff %}\n"), [
+    Case("template-syntax-error",
+         with_extra("<p>Extra</p>\n{% if true %}\n<p>x</p>\n{% endiff %}\n"), [
         "error: templates/partials/extra.html.j2:4:1: template syntax error: Encountered unknown "
         "tag 'endiff'. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. "
         "The innermost block that needs to be closed is 'if'."]),
@@ -335,7 +352,8 @@ CASES: list[Case] = [
         "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: "
         "'booklets.models.Audience object' has no attribute 'titel'; define it or guard it with "
         "`is defined`"]),
-    Case("template-missing-include", with_extra('<p>Extra</p>\n{% include "partials/nope.html.j2" %}\n'), [
+    Case("template-missing-include",
+         with_extra('<p>Extra</p>\n{% include "partials/nope.html.j2" %}\n'), [
         "error: templates/partials/extra.html.j2:2:1: template 'partials/nope.html.j2' not found "
         "in templates/; check the name and the file"]),
     Case("template-type-error", with_extra("<p>Extra</p>\n<p>{{ audience.title + 1 }}</p>\n"), [
@@ -345,7 +363,8 @@ CASES: list[Case] = [
         "<p>Extra</p>\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n"), [
         "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: access to "
         "attribute '__class__' of 'str' object is unsafe."]),
-    Case("template-links-outside", with_extra('<p>Extra</p>\n{% include "partials/linked.html.j2" %}\n'), [
+    Case("template-links-outside",
+         with_extra('<p>Extra</p>\n{% include "partials/linked.html.j2" %}\n'), [
         "error: templates/partials/extra.html.j2:2:1: template 'partials/linked.html.j2' is a link "
         "to {outside}/secret.txt, outside templates/; copy the file into templates/ instead"],
         links={"templates/partials/linked.html.j2": "{outside}/secret.txt"}),
@@ -388,13 +407,16 @@ CASES: list[Case] = [
         "error: content/editions/screen.yaml:3:15: stylesheets[0]: stylesheet "
         "templates/editions/evil.css is a link to a file outside templates/; copy the file in "
         "instead"], links={"templates/editions/evil.css": "{outside}/secret.txt"}),
-    Case("template-image-file-url", with_extra('<p>Extra</p>\n<img src="file:///etc/passwd" alt="">\n'), [
+    Case("template-image-file-url",
+         with_extra('<p>Extra</p>\n<img src="file:///etc/passwd" alt="">\n'), [
         "error: templates/partials/extra.html.j2:2:6: refused to load file:///etc/passwd: "
         "/etc/passwd is outside the project's templates/ and content/"]),
-    Case("template-attachment", with_extra('<p>Extra</p>\n<a rel="attachment" href="/etc/passwd">x</a>\n'), [
+    Case("template-attachment",
+         with_extra('<p>Extra</p>\n<a rel="attachment" href="/etc/passwd">x</a>\n'), [
         "error: templates/partials/extra.html.j2:2:21: refused to load file:///etc/passwd: "
         "/etc/passwd is outside the project's templates/ and content/"]),
-    Case("template-https-image", with_extra('<p>Extra</p>\n<img src="https://example.com/x.png" alt="">\n'), [
+    Case("template-https-image",
+         with_extra('<p>Extra</p>\n<img src="https://example.com/x.png" alt="">\n'), [
         "error: templates/partials/extra.html.j2:2:6: refused to load https://example.com/x.png: "
         "only files inside the project are used, never the network"]),
     Case("stylesheet-import-outside", {

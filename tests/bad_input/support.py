@@ -157,7 +157,8 @@ def namespace_available() -> bool:
     return probe.returncode == 0
 
 
-def run_in_namespace(script: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_in_namespace(script: str, env: dict[str, str],
+                     timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run a shell script as root of a private mount namespace: its mounts vanish with it."""
     return subprocess.run(["unshare", "-rm", "sh", "-eu", "-c", script], capture_output=True,
                           text=True, env=env, timeout=timeout)
