@@ -19,7 +19,7 @@ from typing import Any
 from booklets import models
 from booklets.content import Language, Project, placeholders
 from booklets.findings import AudienceGrade, Finding, Report, SectionGrade, Severity
-from booklets.markup import citations_in
+from booklets.markup import CITE_RE, citations_in
 from booklets.plan import Selection
 from booklets.readability import (
     FORMULAS,
@@ -50,6 +50,7 @@ _FIGURE = re.compile(
 # Legal references and phone numbers contain digits but are not figures to source.
 _NOT_FIGURE = re.compile(r"§+\s*[\w.()-]+|\+?\b\d{3,5}[\s-]\d{3}[\s-]\d{3,4}\b")
 _LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+_LINK_TARGET = re.compile(r"(?<=\])\([^)]*\)")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
 _LEFTOVER = re.compile(r"\b(?:TODO|TBD|FIXME|XXX)\b|lorem ipsum", re.IGNORECASE)
 _VAGUE_ALT = re.compile(
@@ -253,7 +254,10 @@ class _Checker:
         for offset, sentence in split_sentences(f.text):
             if citations_in(sentence):
                 continue
-            text = _NOT_FIGURE.sub(lambda m: " " * len(m.group()), sentence)
+            # Blank out (keeping offsets) what has digits but is no figure: ids, laws, phones.
+            text = sentence
+            for pattern in (CITE_RE, _LINK_TARGET, _NOT_FIGURE):
+                text = pattern.sub(lambda m: " " * len(m.group()), text)
             for match in _FIGURE.finditer(text):
                 figure = match.group()
                 at = self.at_text(f, offset + match.start(), sentence[match.start():])

@@ -125,13 +125,14 @@ class _Pdf:
         return PdfResult(self.rel, target.edition if target else "?", pages)
 
     def fonts(self, pdf: pikepdf.Pdf) -> None:
-        seen: set[tuple[int, int]] = set()
+        seen: set[Any] = set()
         for page_no, name, font in _fonts(pdf):
-            if font.objgen != (0, 0):
-                if font.objgen in seen:
-                    continue
-                seen.add(font.objgen)
             base = str(font.get("/BaseFont", name)).lstrip("/")
+            # Pages often share one font object: report each font once, at its first page.
+            identity = font.objgen if font.objgen != (0, 0) else (name, base)
+            if identity in seen:
+                continue
+            seen.add(identity)
             where = f"page {page_no} font {name}"
             if font.get("/Subtype") == "/Type3":
                 self.add("error", "fonts", where, f"Type 3 font {base!r}: print workflows "
@@ -210,12 +211,14 @@ class _Pdf:
     def text_size(self, minimum: float) -> None:
         small = sorted(_small_lines(self.path, minimum))
         if small:
-            size, page_no, text = small[0]
-            pages = sorted({p for _, p, _ in small})
+            size, page_no, text, around = small[0]
+            pages = sorted({p for _, p, _, _ in small})
             listed = ", ".join(map(str, pages[:12])) + ("…" if len(pages) > 12 else "")
+            context = f" in {around[:60]!r}" if around.strip() != text else ""
             self.add("error", "text-size", f"page {page_no}",
                      f"text at {size:g} pt is below the edition's min_body_pt {minimum:g}: "
-                     f"{text[:40]!r}; {len(small)} line(s) too small, on page(s) {listed}")
+                     f"{text[:40]!r}{context}; {len(small)} piece(s) of text too small, on "
+                     f"page(s) {listed}")
 
 
 def _fonts(pdf: pikepdf.Pdf) -> Iterator[tuple[int, str, pikepdf.Dictionary]]:
@@ -325,40 +328,49 @@ def _page_texts(path: Path, only: list[int] | None) -> dict[int, str]:
                 for n in numbers if 0 <= n < len(pdf.pages)}
 
 
-def _small_lines(path: Path, minimum: float) -> Iterator[tuple[float, int, str]]:
-    """(size, page, text) of each line smaller than `minimum`, running header and footer aside."""
+def _small_lines(path: Path, minimum: float) -> Iterator[tuple[float, int, str, str]]:
+    """(size, page, text, its line) of text smaller than `minimum`, running header/footer aside."""
     import pdfplumber
 
-    lines: list[tuple[int, float, float, float, str]] = []  # page, top, bottom, size, text
-    height: dict[int, float] = {}
+    lines: list[tuple[int, float, float, float, str, str]] = []  # page, top, bottom, size, text, line
+    edge: set[tuple[int, float, float]] = set()  # page, top, size of the outermost lines
     with pdfplumber.open(path) as pdf:
         for page_no, page in enumerate(pdf.pages, 1):
-            height[page_no] = float(page.height)
+            mine = []
             for (top, size), chars in _group_lines(page.chars).items():
                 bottom = max(float(c["bottom"]) for c in chars)
-                lines.append((page_no, top, bottom, size, "".join(c["text"] for c in chars)))
-
-    def in_band(page_no: int, top: float, bottom: float) -> bool:
-        h = height[page_no]
-        return top < h * RUNNING_BAND or bottom > h * (1 - RUNNING_BAND)
-
-    band = [(p, top) for p, top, bottom, _, _ in lines if in_band(p, top, bottom)]
-    for page_no, top, bottom, size, text in lines:
+                mine.append((page_no, top, bottom, size, "".join(c["text"] for c in chars),
+                             _line_around(page.chars, top, bottom) if size < minimum else ""))
+            # A running header or footer is the outermost text of its page, near the edge.
+            first = min((t for _, t, _, _, _, _ in mine), default=0.0)
+            last = max((b for _, _, b, _, _, _ in mine), default=0.0)
+            height = float(page.height)
+            edge.update({(page_no, t, z) for _, t, b, z, _, _ in mine
+                         if (t <= first + 1.5 and t < height * RUNNING_BAND)
+                         or (b >= last - 1.5 and b > height * (1 - RUNNING_BAND))})
+            lines += mine
+    for page_no, top, _, size, text, around in lines:
         if size >= minimum - 0.05:
             continue
-        running = in_band(page_no, top, bottom) and any(
-            p != page_no and abs(t - top) < 1.5 for p, t in band)
+        # ... and it repeats: the same size at the same height on another page.
+        running = (page_no, top, size) in edge and any(
+            p != page_no and abs(t - top) < 1.5 and abs(z - size) < 0.05 for p, t, z in edge)
         if not running:
-            yield round(size, 1), page_no, text.strip()
+            yield round(size, 1), page_no, text.strip(), around
+
+
+def _line_around(chars: list[dict[str, Any]], top: float, bottom: float) -> str:
+    """The visual line a piece of small text sits in (a superscript shows with its sentence)."""
+    near = [c for c in chars if float(c["top"]) < bottom and float(c["bottom"]) > top]
+    return " ".join("".join(c["text"] for c in sorted(near, key=lambda c: float(c["x0"]))).split())
 
 
 def _group_lines(chars: list[dict[str, Any]]) -> dict[tuple[float, float], list[dict[str, Any]]]:
     out: dict[tuple[float, float], list[dict[str, Any]]] = {}
     for c in chars:
-        if c["text"].strip():
-            key = (float(round(float(c["top"]))), round(float(c["size"]), 1))
-            out.setdefault(key, []).append(c)
-    return out
+        key = (float(round(float(c["top"]))), round(float(c["size"]), 1))
+        out.setdefault(key, []).append(c)
+    return {key: group for key, group in out.items() if any(c["text"].strip() for c in group)}
 
 
 def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Report) -> None:
