@@ -25,6 +25,7 @@ from booklets.readability import (
     FORMULAS,
     ReadabilityUnavailable,
     Sentence,
+    blocks,
     grade,
     sentences,
     split_sentences,
@@ -52,7 +53,8 @@ _NOT_FIGURE = re.compile(r"§+\s*[\w.()-]+|\+?\b\d{3,5}[\s-]\d{3}[\s-]\d{3,4}\b"
 _LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
 _LINK_TARGET = re.compile(r"(?<=\])\([^)]*\)")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
-_LEFTOVER = re.compile(r"\b(?:TODO|TBD|FIXME|XXX)\b|lorem ipsum", re.IGNORECASE)
+# Upper case only: "todo" is Spanish for "all".
+_LEFTOVER = re.compile(r"\b(?:TODO|TBD|FIXME|XXX)\b|[Ll]orem [Ii]psum")
 _VAGUE_ALT = re.compile(
     r"^(?:image|picture|photo|graphic|logo|icon|img|figure|imagen|foto)\s*\d*$", re.IGNORECASE)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -251,19 +253,26 @@ class _Checker:
                          f"{_quote(s.plain)}; split it, one idea per sentence")
 
     def figures(self, f: TextField) -> None:
-        for offset, sentence in split_sentences(f.text):
-            if citations_in(sentence):
-                continue
-            # Blank out (keeping offsets) what has digits but is no figure: ids, laws, phones.
-            text = sentence
-            for pattern in (CITE_RE, _LINK_TARGET, _NOT_FIGURE):
-                text = pattern.sub(lambda m: " " * len(m.group()), text)
-            for match in _FIGURE.finditer(text):
-                figure = match.group()
-                at = self.at_text(f, offset + match.start(), sentence[match.start():])
-                self.add("error", "uncited-figure", f.rel, at, f.loc,
-                         f"figure {figure!r} has no source: cite it in the same sentence, "
-                         f"e.g. \"{figure} ...[^source-id]\", with the source in sources.yaml")
+        for start, block in blocks(f.text):
+            found = list(split_sentences(block))
+            for i, (offset, sentence) in enumerate(found):
+                # Cited in the sentence, or right after it: a long claim split in two short
+                # sentences for easy reading carries its citation at the end of the second.
+                after = found[i + 1][1] if i + 1 < len(found) else ""
+                if not (citations_in(sentence) or citations_in(after)):
+                    self.uncited(f, start + offset, sentence)
+
+    def uncited(self, f: TextField, offset: int, sentence: str) -> None:
+        # Blank out (keeping offsets) what has digits but is no figure: ids, laws, phones.
+        text = sentence
+        for pattern in (CITE_RE, _LINK_TARGET, _NOT_FIGURE):
+            text = pattern.sub(lambda m: " " * len(m.group()), text)
+        for match in _FIGURE.finditer(text):
+            figure = match.group()
+            at = self.at_text(f, offset + match.start(), sentence[match.start():])
+            self.add("error", "uncited-figure", f.rel, at, f.loc,
+                     f"figure {figure!r} has no source: cite it in this sentence or the "
+                     f"next, e.g. \"{figure} ...[^source-id]\", with the source in sources.yaml")
 
     def citations(self, language: Language, f: TextField) -> list[str]:
         cited = citations_in(f.text)

@@ -185,7 +185,7 @@ def test_sentences_split_like_a_reader_reads() -> None:
 def test_spanish_formula_is_declared_in_yaml(make_project: Make, capsys) -> None:
     strings = (REPO / "content/en/strings.yaml").read_text(encoding="utf-8")
     spanish_body = ("Tienes derecho a estar a salvo. El personal nunca puede tener una relación "
-                    "contigo. No es tu culpa. Puedes pedir ayuda.")
+                    "contigo. No es tu culpa. Puedes pedir ayuda en todo momento.")
     files = {
         "content/booklet.yaml": MINIMAL["content/booklet.yaml"].replace("languages: [en]", "languages: [es]"),
         "content/es/strings.yaml": strings.replace("locale: en_GB", "locale: es_ES")
@@ -201,6 +201,7 @@ def test_spanish_formula_is_declared_in_yaml(make_project: Make, capsys) -> None
     assert status == 0, report["findings"]
     [g] = report["grades"]
     assert (g["language"], g["formula"]) == ("es", "Fernández-Huerta")
+    assert not findings(report, "placeholder")  # "todo" is Spanish for "all", not a TODO
     # without the setting, Spanish is measured with an English formula: said so, as a warning
     files["content/es/strings.yaml"] = strings.replace("locale: en_GB", "locale: es_ES")
     status, report = run(capsys, make_project(files), "--strict")
@@ -237,7 +238,8 @@ def test_uncited_figure_is_an_error_at_the_figure(make_project: Make, capsys, fi
 
 def test_cited_figures_laws_and_phone_numbers_pass(make_project: Make, capsys) -> None:
     body = ("Tell someone. About 58% of reports were about staff.[^fact-one] In 2015, 24,661 were "
-            "made [^fact-one]. Under 18 U.S.C. §2243(b) it is a crime. Call 0800 555 1234.")
+            "made [^fact-one]. Under 18 U.S.C. §2243(b) it is a crime. Call 0800 555 1234. In "
+            "2024/25, 42 officers were investigated. The reason was a relationship [^fact-one].")
     root = make_project({"content/en/audiences/staff.yaml": MINIMAL["content/en/audiences/staff.yaml"]
                          .replace("Tell someone.", body)})
     status, report = run(capsys, root)
