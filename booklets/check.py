@@ -110,9 +110,11 @@ class Locator:
         if rel not in self._lines:
             self._lines[rel] = doc.path.read_text(encoding="utf-8-sig").splitlines()
         lines = self._lines[rel]
-        # A literal block keeps one value line per file line; folded and plain scalars join lines,
-        # so the value's line count is a lower bound and we search forward from there.
-        first = node.line - 1 + str(node)[:offset].count("\n")
+        # A literal block (| after the key) starts on the next line and keeps one value line per
+        # file line; folded and plain scalars join lines, so the count is a lower bound and we
+        # search forward from there.
+        block = lines[node.line - 1][node.column - 1:node.column] in ("|", ">")
+        first = node.line - 1 + block + str(node)[:offset].count("\n")
         last = min(len(lines), node.line + len(str(node).split()) + str(node).count("\n") + 2)
         head = snippet.strip().splitlines()[0] if snippet.strip() else ""
         for probe in (head[:40], head.split(" ")[0] if head else ""):

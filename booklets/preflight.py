@@ -4,7 +4,7 @@ Which PDF is which comes from its path, `<out>/<facility>/<lang>/<audience>-<edi
 what each edition promises from `content/editions/<id>.yaml`, so a new edition is checked by what
 its YAML declares:
 
-* every PDF: all fonts embedded and none of Type 3 (printers substitute or rasterise those); page
+* every booklet: all fonts embedded and none of Type 3 (printers substitute or rasterise those); page
   boxes nested (TrimBox inside BleedBox inside MediaBox), with the declared bleed on every side;
   the first section's heading extracted before its first paragraph (text in reading order);
 * `pad_to_multiple` > 1 (saddle-stitched print): the page count is a multiple of it;
@@ -40,29 +40,40 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class Booklet:
-    """A PDF found in the output folder, and the target it was built for (None: not a booklet)."""
+    """A booklet PDF found in the output folder, and the target it was built for."""
 
     path: Path
-    target: Target | None
+    target: Target
+    planned: bool  # False: a booklet path, but not in content/booklet.yaml's matrix (stale)
 
 
-def find_pdfs(project: Project, out_dir: Path,
-              selection: Selection) -> tuple[list[Booklet], list[Target]]:
-    """The PDFs to check (selected targets, and other booklets found) and the targets missing."""
+@dataclass
+class Found:
+    """What the output folder holds for a selection."""
+
+    booklets: list[Booklet]
+    missing: list[Target]
+    others: int  # PDFs that are not booklets (imposed sheets, packets...): not checked
+
+
+def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
+    """The booklet PDFs to check (selected targets, and stale booklets) and the targets missing."""
     found = {p.resolve() for p in out_dir.rglob("*.pdf")}
-    booklets, missing = [], []
+    result = Found([], [], 0)
     for target in plan(project.booklet, selection):
         path = out_dir / target.relpath
         if path.resolve() in found:
-            booklets.append(Booklet(path, target))
+            result.booklets.append(Booklet(path, target, True))
             found.discard(path.resolve())
         else:
-            missing.append(target)
+            result.missing.append(target)
     for path in sorted(found):
         parsed = _parse(project, out_dir.resolve(), path)
-        if parsed is None or _selected(parsed, selection):
-            booklets.append(Booklet(path, parsed))
-    return booklets, missing
+        if parsed is None:
+            result.others += 1
+        elif _selected(parsed, selection):
+            result.booklets.append(Booklet(path, parsed, False))
+    return result
 
 
 def _parse(project: Project, out_dir: Path, path: Path) -> Target | None:
@@ -89,6 +100,7 @@ class _Pdf:
         self.project = project
         self.path = booklet.path
         self.target = booklet.target
+        self.planned = booklet.planned
         self.rel = rel
         self.findings: list[Finding] = []
 
@@ -97,32 +109,31 @@ class _Pdf:
 
     def run(self) -> PdfResult:
         target = self.target
-        edition = self.project.editions.get(target.edition) if target else None
+        edition = self.project.editions[target.edition]
+        if not self.planned:
+            self.add("warning", "stale", "", f"{target.name} is not in the matrix of "
+                     "content/booklet.yaml: left from an earlier build? Delete it before sending")
         try:
             pdf = pikepdf.open(self.path)
         except (pikepdf.PdfError, OSError) as exc:
             self.add("error", "pdf", "", f"cannot be opened as a PDF: {exc}")
-            return PdfResult(self.rel, target.edition if target else "?", 0, 1)
+            return PdfResult(self.rel, target.edition, 0)
         with pdf:
             pages = len(pdf.pages)
             self.fonts(pdf)
             self.boxes(pdf, edition)
-            if target is None:
-                self.add("notice", "pdf", "", "not a booklet path (<facility>/<lang>/"
-                         "<audience>-<edition>.pdf): checked fonts and boxes only")
-            elif edition is not None:
-                if edition.pad_to_multiple > 1 and pages % edition.pad_to_multiple:
-                    self.add("error", "page-count", f"{pages} pages",
-                             f"{pages} pages is not a multiple of {edition.pad_to_multiple} "
-                             f"(pad_to_multiple of edition {target.edition!r}); rebuild it")
-                if edition.pdf_variant:
-                    self.tagged(pdf, target)
+            if edition.pad_to_multiple > 1 and pages % edition.pad_to_multiple:
+                self.add("error", "page-count", f"{pages} pages",
+                         f"{pages} pages is not a multiple of {edition.pad_to_multiple} "
+                         f"(pad_to_multiple of edition {target.edition!r}); rebuild it")
+            if edition.pdf_variant:
+                self.tagged(pdf, target)
             dests = _destinations(pdf)
-        if target is not None and target.language in self.project.languages:
+        if target.language in self.project.languages:
             self.reading_order(target, dests)
-            if edition is not None and edition.min_body_pt:
-                self.text_size(edition.min_body_pt)
-        return PdfResult(self.rel, target.edition if target else "?", pages)
+        if edition.min_body_pt:
+            self.text_size(edition.min_body_pt)
+        return PdfResult(self.rel, target.edition, pages)
 
     def fonts(self, pdf: pikepdf.Pdf) -> None:
         seen: set[Any] = set()
@@ -384,12 +395,16 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Re
     if not out_dir.is_dir():
         raise BookletError([Problem(rel(out_dir), message="no built booklets to check: the folder "
                                     "does not exist; build first (python build.py) or pass --out")])
-    booklets, missing = find_pdfs(project, out_dir, selection)
-    for target in missing:
+    found = find_pdfs(project, out_dir, selection)
+    for target in found.missing:
         report.findings.append(Finding(
             "error", "missing", rel(out_dir / target.relpath), 0, 0, "",
             f"{target.name} is not built; run python build.py before check --pdf"))
-    for booklet in booklets:
+    if found.others:
+        report.findings.append(Finding(
+            "notice", "pdf", rel(out_dir), 0, 0, "", f"{found.others} other PDF(s) are not at a "
+            "booklet path (<facility>/<lang>/<audience>-<edition>.pdf) and were not checked"))
+    for booklet in found.booklets:
         checker = _Pdf(project, booklet, rel(booklet.path))
         report.pdfs.append(checker.run())
         report.findings += checker.findings

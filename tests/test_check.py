@@ -501,3 +501,17 @@ def test_shipped_booklets_pass_pdf_preflight(default_build: Path, capsys) -> Non
     project = load_project(REPO)
     b = project.booklet
     assert len(report["pdfs"]) == len(b.facilities) * len(b.languages) * len(b.audiences) * len(b.editions)
+
+
+def test_stale_booklets_warn_and_other_pdfs_are_counted(copy_of: Path, capsys) -> None:
+    dist = copy_of / "dist"
+    shutil.copy(dist / "north/en/staff-screen.pdf", dist / "north/en/volunteers-screen.pdf")
+    (dist / "imposed").mkdir()
+    shutil.copy(dist / "north/en/staff-print.pdf", dist / "imposed/staff-print-sheets.pdf")
+    status, report = run(capsys, copy_of, "--pdf", "--edition", "screen")
+    [stale] = findings(report, "stale")
+    assert status == 0 and stale["file"] == "dist/north/en/volunteers-screen.pdf"
+    assert stale["severity"] == "warning" and "not in the matrix of content/booklet.yaml" in stale["message"]
+    [other] = findings(report, "pdf")
+    assert other["file"] == "dist" and other["message"].startswith("1 other PDF(s)")
+    assert run(capsys, copy_of, "--pdf", "--edition", "screen", "--strict")[0] == 1
