@@ -183,7 +183,8 @@ def test_sentences_split_like_a_reader_reads() -> None:
 
 
 def test_spanish_formula_is_declared_in_yaml(make_project: Make, capsys) -> None:
-    strings = (REPO / "content/en/strings.yaml").read_text(encoding="utf-8")
+    strings = "".join(line for line in (REPO / "content/en/strings.yaml").read_text(encoding="utf-8")
+                      .splitlines(keepends=True) if not line.startswith("readability:"))
     spanish_body = ("Tienes derecho a estar a salvo. El personal nunca puede tener una relación "
                     "contigo. No es tu culpa. Puedes pedir ayuda en todo momento.")
     files = {
