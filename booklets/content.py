@@ -230,7 +230,7 @@ def validate(doc: Doc, model: type[M]) -> tuple[M | None, list[Problem]]:
         problems = []
         for err in _union_choice(doc.data, exc.errors()):
             loc = _loc_for_position(tuple(err["loc"]), err["type"])
-            line, col = position(doc.data, loc)
+            line, col = position(doc.data, loc, at_key=err["type"] == "extra_forbidden")
             key = _key(loc if err["type"] != "missing" else (*loc, err["loc"][-1]))
             problems.append(Problem(doc.rel, line or 1, col or 1, key, _message(err, model, loc)))
         return None, problems
