@@ -276,7 +276,7 @@ def test_a_symlink_in_content_assets_to_outside_is_refused(
     err = capsys.readouterr().err
     assert status == 2
     assert err.splitlines() == [
-        f"error: content/en/audiences/staff.yaml:17:13: sections[1].image.src: image "
+        f"error: content/en/audiences/staff.yaml:17:18: sections[1].image.src: image "
         f"content/assets/{src} is a link to a file outside content/assets/; copy the file in "
         "instead"]
     _assert_secret_untouched(setup, watch)

@@ -210,51 +210,51 @@ CASES: list[Case] = [
         "(first defined on line 5); keep only one"]),
     # --- wrong types ---------------------------------------------------------------------------
     Case("number-field-given-text", {STAFF: edit("reading_grade: 10", "reading_grade: ten")}, [
-        f"{A}:5:1: reading_grade: expected a number, found 'ten'"]),
+        f"{A}:5:16: reading_grade: expected a number, found 'ten'"]),
     Case("list-given-text", {STAFF: edit("keywords: [test]", "keywords: test")}, [
-        f"{A}:4:1: keywords: expected a list, found 'test'"]),
+        f"{A}:4:11: keywords: expected a list, found 'test'"]),
     Case("text-given-list", {STAFF: edit("title: Boundaries", "title: [Bound, aries]")}, [
-        f"{A}:2:1: title: expected text, found a list"]),
+        f"{A}:2:8: title: expected text, found a list"]),
     Case("mapping-given-list", {NORTH: edit(
         "contacts:\n  internal_line: {name: \"Inside line\", phone: \"0100 000 001\"}\n"
         "  outside_body: {name: \"Outside body\", phone: \"0100 000 002\"}\n",
         "contacts:\n  - internal_line\n")}, [
-        "error: content/facilities/north.yaml:4:1: contacts: expected a mapping of keys to values, "
+        "error: content/facilities/north.yaml:5:3: contacts: expected a mapping of keys to values, "
         "found a list"]),
     Case("localized-text-given-list", {NORTH: edit('name: North Site', 'name: [North, Site]')}, [
-        "error: content/facilities/north.yaml:1:1: name: expected text, or a mapping of language "
+        "error: content/facilities/north.yaml:1:7: name: expected text, or a mapping of language "
         "codes to text, found a list"]),
     Case("bad-date", {BOOKLET: edit("effective_date: 2026-01-15", "effective_date: 2026-13-45")}, [
-        f"{B}:4:1: effective_date: expected a date written YYYY-MM-DD, found '2026-13-45'"]),
+        f"{B}:4:17: effective_date: expected a date written YYYY-MM-DD, found '2026-13-45'"]),
     Case("number-out-of-range", {SCREEN: append("pad_to_multiple: 0\n")}, [
-        "error: content/editions/screen.yaml:5:1: pad_to_multiple: expected a value greater than "
+        "error: content/editions/screen.yaml:5:18: pad_to_multiple: expected a value greater than "
         "or equal to 1, found '0'"]),
     Case("choice-not-allowed", {BOOKLET: append("paper: a4\n")}, [
-        f"{B}:9:1: paper: expected 'iso' or 'us', found 'a4'"]),
+        f"{B}:9:8: paper: expected 'iso' or 'us', found 'a4'"]),
     Case("page-size-css-injection",
          {SCREEN: edit("iso: A5,", "iso: 'A5; } body { display: none',")}, [
-        "error: content/editions/screen.yaml:2:8: size.iso: expected a simple size such as `A5` or "
+        "error: content/editions/screen.yaml:2:13: size.iso: expected a simple size such as `A5` or "
         "`5.5in 8.5in`, found 'A5; } body { display: none'"]),
     # --- YAML 1.1/1.2 coercions in text --------------------------------------------------------
     Case("coercion-phone-number", {NORTH: edit('phone: "0100 000 001"', "phone: 0800555111")}, [
-        "error: content/facilities/north.yaml:5:40: contacts.internal_line.phone: unquoted "
+        "error: content/facilities/north.yaml:5:47: contacts.internal_line.phone: unquoted "
         '0800555111 would be read as a number by YAML tools; put it in quotes: "0800555111"']),
     Case("coercion-time",
          {NORTH: edit('phone: "0100 000 001"', 'phone: "0100 000 001", hours: 9:30')}, [
-        "error: content/facilities/north.yaml:5:63: contacts.internal_line.hours: unquoted 9:30 "
+        "error: content/facilities/north.yaml:5:70: contacts.internal_line.hours: unquoted 9:30 "
         'would be read as a number by YAML tools; put it in quotes: "9:30"']),
     Case("coercion-no", {STAFF: edit("title: Boundaries", "title: no")}, [
-        f'{A}:2:1: title: unquoted no would be read as a true/false value by YAML tools; put it '
+        f'{A}:2:8: title: unquoted no would be read as a true/false value by YAML tools; put it '
         'in quotes: "no"']),
     Case("coercion-on",
          {STAFF: edit('statements: ["I have read this booklet."]', "statements: [on]")}, [
         f'{A}:20:16: form.statements[0]: unquoted on would be read as a true/false value by YAML '
         'tools; put it in quotes: "on"']),
     Case("coercion-date", {STAFF: edit("summary: A test booklet.", "summary: 2026-01-01")}, [
-        f'{A}:3:1: summary: unquoted 2026-01-01 would be read as a date by YAML tools; put it in '
+        f'{A}:3:10: summary: unquoted 2026-01-01 would be read as a date by YAML tools; put it in '
         'quotes: "2026-01-01"']),
     Case("coercion-version-number", {BOOKLET: edit('revision: "2.0"', "revision: 2.0")}, [
-        f'{B}:3:1: revision: unquoted 2.0 would be read as a number by YAML tools; put it in '
+        f'{B}:3:11: revision: unquoted 2.0 would be read as a number by YAML tools; put it in '
         'quotes: "2.0"']),
     Case("null-in-text", {STAFF: edit("title: Boundaries", "title: null")}, [
         f"{A}:2:1: title: expected text, found nothing"]),
@@ -278,7 +278,7 @@ CASES: list[Case] = [
         f"{A}:1:1: title: required key `title` is missing; add it"]),
     Case("missing-nested",
          {NORTH: edit("  outside_body: {name: \"Outside body\", ", "  outside_body: {")}, [
-        "error: content/facilities/north.yaml:6:3: contacts.outside_body.name: required key "
+        "error: content/facilities/north.yaml:6:17: contacts.outside_body.name: required key "
         "`name` is missing; add it"]),
     Case("incomplete-inline-section", {STAFF: edit("    title: How to report\n", "")}, [
         f"{A}:8:5: sections[1]: an inline section needs id, title and body (or use `include: "
@@ -286,7 +286,7 @@ CASES: list[Case] = [
     # --- references ----------------------------------------------------------------------------
     Case("missing-shared-section",
          {STAFF: edit("include: zero-tolerance", "include: zero-tolerence")}, [
-        f"{A}:7:5: sections[0].include: section 'zero-tolerence' does not exist; did you mean "
+        f"{A}:7:14: sections[0].include: section 'zero-tolerence' does not exist; did you mean "
         "'zero-tolerance'?"]),
     Case("missing-audience",
          {BOOKLET: edit("audiences: [staff]", "audiences: [staff, residents]")}, [
@@ -302,7 +302,7 @@ CASES: list[Case] = [
         f"{B}:5:17: languages[1]: language 'fr' has no folder content/fr/; create it or remove "
         "the entry"]),
     Case("missing-source", {STAFF: edit("Tell someone.", "Tell someone[^no-such-source].")}, [
-        f"{A}:10:5: sections[1].body: cites unknown source [^no-such-source]; add it to "
+        f"{A}:10:11: sections[1].body: cites unknown source [^no-such-source]; add it to "
         "content/en/sources.yaml"]),
     Case("missing-contact-role", {STAFF: edit("contacts: [internal_line, outside_body]",
                                               "contacts: [internal_line, support_line]")}, [
@@ -313,7 +313,7 @@ CASES: list[Case] = [
         f"{A}:16:31: sections[1].contacts[1]: expected 'internal_line', 'safeguarding_lead', "
         "'outside_body', 'support_line', 'family_line' or 'staff_support', found 'hotline'"]),
     Case("variant-for-unknown-audience", {SHARED: edit("staff: {title:", "stafff: {title:")}, [
-        "error: content/en/shared.yaml:6:5: zero-tolerance.variants.stafff: variant for unknown "
+        "error: content/en/shared.yaml:6:13: zero-tolerance.variants.stafff: variant for unknown "
         "audience 'stafff'; known: staff"]),
     Case("unknown-selector", {}, [
         "error: command line: --audience 'nobody' is not in content/booklet.yaml; known: staff"],
@@ -370,22 +370,22 @@ CASES: list[Case] = [
         links={"templates/partials/linked.html.j2": "{outside}/secret.txt"}),
     # --- resources: images and stylesheets -----------------------------------------------------
     Case("image-file-url", image("file:///etc/passwd"), [
-        f"{A}:17:13: sections[1].image.src: expected a path inside content/assets/, found the URL "
+        f"{A}:17:18: sections[1].image.src: expected a path inside content/assets/, found the URL "
         "'file:///etc/passwd'; copy the file into content/assets/ and give its path from there"]),
     Case("image-absolute-path", image("/etc/passwd"), [
-        f"{A}:17:13: sections[1].image.src: expected a path inside content/assets/, found "
+        f"{A}:17:18: sections[1].image.src: expected a path inside content/assets/, found "
         "'/etc/passwd'; give the path from content/assets/ (no leading /, no ..)"]),
     Case("image-parent-path", image("../../../etc/passwd"), [
-        f"{A}:17:13: sections[1].image.src: expected a path inside content/assets/, found "
+        f"{A}:17:18: sections[1].image.src: expected a path inside content/assets/, found "
         "'../../../etc/passwd'; give the path from content/assets/ (no leading /, no ..)"]),
     Case("image-https", image("https://example.com/logo.png"), [
-        f"{A}:17:13: sections[1].image.src: expected a path inside content/assets/, found the URL "
+        f"{A}:17:18: sections[1].image.src: expected a path inside content/assets/, found the URL "
         "'https://example.com/logo.png'; copy the file into content/assets/ and give its path "
         "from there"]),
     Case("image-missing", image("logo.png"), [
-        f"{A}:17:13: sections[1].image.src: image content/assets/logo.png does not exist"]),
+        f"{A}:17:18: sections[1].image.src: image content/assets/logo.png does not exist"]),
     Case("image-link-outside", image("logo.png"), [
-        f"{A}:17:13: sections[1].image.src: image content/assets/logo.png is a link to a file "
+        f"{A}:17:18: sections[1].image.src: image content/assets/logo.png is a link to a file "
         "outside content/assets/; copy the file in instead"],
         links={"content/assets/logo.png": "{outside}/secret.txt"}),
     Case("stylesheet-http", stylesheet("http://example.com/evil.css"), [
@@ -436,8 +436,8 @@ CASES: list[Case] = [
         f"{B}:7:12: editions[0]: expected an id of lowercase letters, digits and hyphens (at "
         "most 40), found '/tmp/screen'"]),
     Case("id-nul-byte", {BOOKLET: edit("languages: [en]", 'languages: ["en\\0"]')}, [
-        f"{B}:5:13: languages[0]: expected an id of lowercase letters, digits and hyphens (at "
-        "most 40), found 'en\\x00'"]),
+        f"{B}:5:13: languages[0]: contains the character U+0000 (a control character), which "
+        "cannot be printed; delete it (it often comes from copy and paste or a \\ escape)"]),
     Case("shared-id-uppercase", {SHARED: edit("zero-tolerance:", "Zero_Tolerance:")}, [
         "error: content/en/shared.yaml:1:1: Zero_Tolerance: expected an id of lowercase letters, "
         "digits and hyphens (at most 40), found 'Zero_Tolerance'"]),
