@@ -21,7 +21,15 @@ class Problem:
         if self.line:
             where += f":{self.line}:{self.column or 1}"
         key = f" {self.key}:" if self.key else ""
-        return f"{where}:{key} {self.message}"
+        return _one_line(f"{where}:{key} {self.message}")
+
+
+def _one_line(text: str) -> str:
+    """Control characters from the input (a key with a line break in it...) shown as escapes, so
+    one problem is always one line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 class BookletError(Exception):

@@ -181,6 +181,13 @@ def test_no_socket_in_a_subprocess_build_either(setup: Setup, tmp_path: Path) ->
     """The same guard installed in every Python process the build starts (workers included)."""
     log = tmp_path / "network.log"
     env = support.cli_env(tmp_path, FAULT_NETWORK_LOG=str(log))
+    # The guard works in a fresh process: an ordinary request is refused and logged.
+    probe = subprocess.run([sys.executable, "-c", "import urllib.request\n"
+                            "urllib.request.urlopen('http://127.0.0.1:9/', timeout=1)"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert probe.returncode != 0 and "network attempt" in probe.stderr, probe.stderr
+    assert "urllib.Request" in log.read_text()
+    log.unlink()
     good = subprocess.run(support.cli(setup.project, tmp_path / "dist"), env=env,
                           capture_output=True, text=True, timeout=300)
     assert good.returncode == 0, good.stderr

@@ -258,6 +258,8 @@ CASES: list[Case] = [
         'quotes: "2.0"']),
     Case("null-in-text", {STAFF: edit("title: Boundaries", "title: null")}, [
         f"{A}:2:1: title: expected text, found nothing"]),
+    Case("key-with-line-break", {STAFF: append('"title\\nx": Boundaries\n')}, [
+        f"{A}:21:1: title\\nx: unknown key `title\\nx`; did you mean `title`?"]),
     # --- unknown keys --------------------------------------------------------------------------
     Case("unknown-key-typo", {STAFF: edit("title: Boundaries", "titel: Boundaries")}, [
         f"{A}:1:1: title: required key `title` is missing; add it",

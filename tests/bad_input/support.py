@@ -124,7 +124,7 @@ FAULT_HOOK = textwrap.dedent('''
         def _no_network(event, args):
             if event in _NETWORK:
                 with open(os.environ["FAULT_NETWORK_LOG"], "a") as fh:
-                    fh.write(f"{os.getpid()} {event} {args!r}\n")
+                    fh.write(f"{os.getpid()} {event} {args!r}\\n")
                 raise RuntimeError(f"network attempt: {event}")
 
         sys.addaudithook(_no_network)
