@@ -100,7 +100,7 @@ def impose(pdf: bytes) -> bytes:
         return buffer.getvalue()
 
 
-def _form(page: pikepdf.Page) -> pikepdf.Stream:
+def _form(page: pikepdf.Page) -> pikepdf.Object:
     """The page as a form XObject, sharing the page's resource dictionary if it is shared."""
     form = page.as_form_xobject()
     resources = page.obj.get("/Resources")

@@ -17,6 +17,7 @@ or spilled.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import shutil
@@ -346,6 +347,23 @@ def test_saddle_stitch_order() -> None:
     for bad in (0, 6, 10):
         with pytest.raises(ImposeError, match="multiple of 4"):
             saddle_stitch_order(bad)
+
+
+def test_impose_refuses_what_cannot_be_folded() -> None:
+    def pdf(sizes: list[tuple[float, float]]) -> bytes:
+        doc = pikepdf.new()
+        for size in sizes:
+            doc.add_blank_page(page_size=size)
+        buffer = io.BytesIO()
+        doc.save(buffer)
+        return buffer.getvalue()
+
+    with pytest.raises(ImposeError, match="multiple of 4 pages, found 6"):
+        impose(pdf([A5] * 6))
+    with pytest.raises(ImposeError, match=re.escape("page 3 is 595.3 x 841.9 pt but page 1 is")):
+        impose(pdf([A5, A5, (595.276, 841.89), A5]))
+    with pikepdf.open(io.BytesIO(impose(pdf([A5] * 4)))) as sheets:
+        assert len(sheets.pages) == 2
 
 
 def test_padding_keeps_the_back_cover_last() -> None:
