@@ -122,17 +122,18 @@ def render_pdf(html: str, base_dir: Path, allowed: list[Path], options: PdfOptio
 
 
 def _pad(pages: list[Any], multiple: int, notes: int) -> list[Any]:
-    """Keep just enough of the `notes` pages (which sit before the back cover) to fill the sheet."""
-    back = next((i for i, page in enumerate(pages) if "back-cover" in page.anchors), len(pages) - 1)
-    if back != len(pages) - 1:
-        # Its second page would be printed after the back cover, inside the last sheet.
-        raise RenderError(
-            f"the back cover runs to {len(pages) - back} pages, but a printed booklet's back "
-            "cover is one page; shorten the contacts it lists (their notes and addresses in the "
-            "facility file) or the roles the sections name")
-    body = back - notes
-    needed = (-(body + 1)) % multiple
-    return pages[: body + needed] + pages[back:]
+    """Keep just enough of the notes pages (between the content and the back cover) to fill the sheets.
+
+    Pages are found by their anchors (`notes-1`, `back-cover`), so a back cover that runs to two
+    pages still ends the booklet and the kept notes pages keep their printed numbers.
+    """
+    def first(anchor: str) -> int:
+        return next(i for i, page in enumerate(pages) if anchor in page.anchors)
+
+    notes_start, back_start = first("notes-1"), first("back-cover")
+    body, back = notes_start, len(pages) - back_start
+    needed = min((-(body + back)) % multiple, back_start - notes_start)
+    return pages[: notes_start + needed] + pages[back_start:]
 
 
 def _bleed_box(bleed_mm: float) -> Any:
