@@ -139,9 +139,13 @@ def _identify(text: str, markers: dict[str, str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def check_imposition(print_pdf: Path, imposed_pdf: Path,
-                     markers: dict[str, str]) -> list[tuple[int, int]]:
-    """Assert the imposed file is the print file in saddle-stitch order; return (left, right)."""
+def check_imposition(print_pdf: Path, imposed_pdf: Path, markers: dict[str, str],
+                     exact: bool = True) -> list[tuple[int, int]]:
+    """Assert the imposed file is the print file in saddle-stitch order; return (left, right).
+
+    `exact` also compares every character's position with the print page (parsing every print
+    page: about a second for 30 pages, so the every-audience test leaves it to the scratch one).
+    """
     with pdfplumber.open(print_pdf) as src, pdfplumber.open(imposed_pdf) as out:
         n = len(src.pages)
         assert n % 4 == 0 and len(out.pages) == n // 2
@@ -160,10 +164,11 @@ def check_imposition(print_pdf: Path, imposed_pdf: Path,
                     name = _identify(text, markers)
                     number = next(p for p, label in unnumbered.items() if label == name)
                 found.append(number)
-                page = src.pages[number - 1]
-                tx, ttop = page.trimbox[0], page.trimbox[1]
-                assert _chars_within(sheet, x0, 0, width, height) == _chars_within(
-                    page, tx, ttop, width, height), f"page {number} is not placed exactly"
+                if exact:
+                    page = src.pages[number - 1]
+                    tx, ttop = page.trimbox[0], page.trimbox[1]
+                    assert _chars_within(sheet, x0, 0, width, height) == _chars_within(
+                        page, tx, ttop, width, height), f"page {number} is not placed exactly"
             sides.append((found[0], found[1]))
         assert sides == saddle_stitch_order(n)
         return sides
@@ -482,11 +487,13 @@ def test_every_audience_prints_and_imposes(default_build: Path) -> None:
             for audience_id, audience in project.languages[lang].audiences.items():
                 folder = default_build / facility / lang
                 with pdfplumber.open(folder / f"{audience_id}-print.pdf") as pdf:
-                    texts = [p.extract_text() for p in pdf.pages]
-                assert len(texts) % 4 == 0, audience_id
-                assert texts[-1].startswith(strings.contacts_title), audience_id
-                notes = [i for i, t in enumerate(texts) if t.startswith(strings.notes)]
-                assert notes == list(range(len(texts) - 1 - len(notes), len(texts) - 1))
+                    count = len(pdf.pages)
+                    # at most 3 notes pages, so the last 5 show where padding sits
+                    tail = [p.extract_text() for p in pdf.pages[-5:]]
+                assert count % 4 == 0, audience_id
+                assert tail[-1].startswith(strings.contacts_title), audience_id
+                notes = [i for i, t in enumerate(tail) if t.startswith(strings.notes)]
+                assert notes == list(range(4 - len(notes), 4)), audience_id  # just before it
                 check_imposition(folder / f"{audience_id}-print.pdf",
                                  folder / f"{audience_id}-print-imposed.pdf",
-                                 markers(strings.model_dump(), audience.name))
+                                 markers(strings.model_dump(), audience.name), exact=False)
