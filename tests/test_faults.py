@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import itertools
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -187,7 +188,7 @@ def test_real_full_disk_loses_nothing(builds: Builds, tmp_path: Path) -> None:
         cp -a '{tmp_path / "old"}/.' '{out}/'
         dd if=/dev/zero of='{out}/filler' bs=4096 2>/dev/null || true
         set +e
-        {' '.join(cli(builds.new, out, "--facility", "north"))} >/dev/null 2>'{err}'
+        {shlex.join(cli(builds.new, out, "--facility", "north"))} >/dev/null 2>'{err}'
         echo "status=$?"
         set -e
         rm '{out}/filler'
@@ -216,7 +217,7 @@ def test_read_only_output_folder_gives_one_clear_line_and_loses_nothing(
         mount --bind '{out}' '{out}'
         mount -o remount,bind,ro '{out}'
         set +e
-        {' '.join(cli(builds.new, out))} >/dev/null 2>'{err}'
+        {shlex.join(cli(builds.new, out))} >/dev/null 2>'{err}'
         echo "status=$?"
         set -e
         cp -a '{out}/.' '{saved}/'
