@@ -211,6 +211,10 @@ def _report_missing_glyphs(codepoints: list[int], folders: list[Path]) -> NoRetu
     raise BookletError(problems)
 
 
+# YAML's named escapes in double-quoted text (\\N, \\_, \\L, \\P), for characters fonts may lack.
+_YAML_NAMED_ESCAPES = {"\x85": "\\N", "\xa0": "\\_", "\u2028": "\\L", "\u2029": "\\P"}
+
+
 def _find_character(ch: str, folders: list[Path]) -> tuple[str, int, int] | None:
     """The first place a content file (*.yaml in the project's folders) has this character,
     as itself or as a YAML escape (\\u0808, \\U00000808, \\x08)."""
@@ -218,6 +222,8 @@ def _find_character(ch: str, folders: list[Path]) -> tuple[str, int, int] | None
     forms = [re.escape(ch), rf"\\u{cp:04x}", rf"\\U{cp:08x}"]
     if cp < 256:
         forms.append(rf"\\x{cp:02x}")
+    if ch in _YAML_NAMED_ESCAPES:
+        forms.append(re.escape(_YAML_NAMED_ESCAPES[ch]))
     pattern = re.compile("|".join(forms), re.IGNORECASE)
     for folder in folders:
         root = folder.resolve()

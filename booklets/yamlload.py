@@ -109,7 +109,8 @@ def coerced_type(value: str) -> str:
 
 
 _UNPRINTABLE = {"Cc": "a control character", "Cs": "half of a surrogate pair",
-                "Co": "a private-use character", "Cn": "an unassigned character"}
+                "Co": "a private-use character", "Cn": "an unassigned character",
+                "Zl": "a line separator", "Zp": "a paragraph separator"}
 
 
 def unprintable(value: str) -> str:
