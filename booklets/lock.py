@@ -12,11 +12,14 @@ blocks CI for ever; `timeout=0` stops at once).
 
 The kernel releases an flock when its holder dies, even by SIGKILL: a killed build never leaves
 a stale lock. Holding the lock, we also remove the temporary files such a build left behind.
-The lock file stays in place (deleting it would race with a build waiting on it).
+The lock file stays in place, except in a folder this build created and left empty (bad input):
+then folder and lock file go, and a build that was waiting on the removed file notices (its file
+is no longer the one at the path) and locks the new one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import os
@@ -45,26 +48,65 @@ def _tell(message: str) -> None:
 def build_lock(
     out_dir: Path, timeout: float = DEFAULT_TIMEOUT, tell: Callable[[str], None] = _tell
 ) -> Iterator[None]:
-    """Hold the output folder's lock for the body of a build (creating the folder if needed)."""
+    """Hold the output folder's lock for the body of a build (creating the folder if needed).
+
+    A folder this build created and left empty (bad input stops before any PDF) is removed again.
+    """
+    created = not out_dir.exists()
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = _open_lock(out_dir)
+        try:
+            locked = _acquire(fd, out_dir, deadline, timeout, tell)
+            if not locked or _still_in_place(fd, out_dir):
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        # The build before us removed the lock file (and its empty folder) while we waited:
+        # our lock is on a file nobody else will open. Start again on a fresh one.
+        os.close(fd)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        raise BookletError([Problem(str(out_dir), message=(
-            f"cannot write to the output folder ({exc.strerror}); make it writable or build "
-            "into another folder with --out"))]) from None
-    try:
-        if _acquire(fd, out_dir, timeout, tell):
+        if locked:
             _record_holder(fd)
         remove_stale_temp_files(out_dir)
         yield
     finally:
+        if created and _only_the_lock_in(out_dir):
+            with contextlib.suppress(OSError):
+                (out_dir / LOCK_NAME).unlink()
+                out_dir.rmdir()
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _acquire(fd: int, out_dir: Path, timeout: float, tell: Callable[[str], None]) -> bool:
+def _open_lock(out_dir: Path) -> int:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise BookletError([Problem(str(out_dir), message=(
+            f"cannot write to the output folder ({exc.strerror}); make it writable or build "
+            "into another folder with --out"))]) from None
+
+
+def _still_in_place(fd: int, out_dir: Path) -> bool:
+    try:
+        held, there = os.fstat(fd), os.stat(out_dir / LOCK_NAME)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _only_the_lock_in(out_dir: Path) -> bool:
+    try:
+        return os.listdir(out_dir) == [LOCK_NAME]
+    except OSError:
+        return False
+
+
+def _acquire(fd: int, out_dir: Path, deadline: float, timeout: float,
+             tell: Callable[[str], None]) -> bool:
     """Wait for the lock; False if this file system has no locks (the build goes on unlocked)."""
-    deadline = time.monotonic() + timeout
     told = False
     while True:
         try:

@@ -331,3 +331,35 @@ def test_stale_temp_files_are_removed_under_the_lock_only(tmp_path: Path) -> Non
         pass
     assert not stale.exists()
     assert all(path.read_bytes() == b"keep" for path in keep)
+
+
+def test_bad_input_leaves_no_new_output_folder(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    project, out = tmp_path / "project", tmp_path / "fresh-dist"
+    support.write_project(project)
+    (project / "content/en/sources.yaml").write_text("")
+    assert main(["--project", str(project), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("error: content/en/sources.yaml:1:1: file is empty")
+    assert not out.exists()
+
+
+def test_a_build_waiting_on_a_removed_lock_locks_the_new_one(builds: Builds, tmp_path: Path) -> None:
+    """The first build made the folder and leaves it empty, so it removes folder and lock file;
+    the build that waited on that file must lock the new one, or a third build could overlap."""
+    out = tmp_path / "fresh-dist"
+    with build_lock(out):
+        proc = subprocess.Popen(cli(builds.new, out), env=cli_env(tmp_path), text=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("waiting: another build")
+    assert not (out / "north").exists()
+    deadline = time.monotonic() + 60
+    while not (out / ".lock").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the waiting build has started again on the new lock file by now
+    assert proc.poll() is None, "the build finished too soon to test the lock"
+    with pytest.raises(BookletError), build_lock(out, timeout=0, tell=lambda _: None):
+        pass
+    proc.wait(timeout=300)
+    assert proc.returncode == 0
+    assert snapshot(out) == builds.new_files
