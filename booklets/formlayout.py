@@ -1,0 +1,285 @@
+"""Form layout stage: where a booklet's form page wants a person's name, ID and date, and where the
+records QR code fits. Measured once per booklet and cached, so a warm run never starts WeasyPrint.
+
+A personalised page is the booklet's own form page from the normal build with the person's details
+drawn on it (stamp.py): the blank booklet is reused byte for byte, so page count, page numbers and
+saddle-stitch padding stay exactly as built. To learn where the details go we lay the form out once
+with marker values (a "probe"): the booklet's own HTML with every other part hidden and the form
+starting on a page of the same side (print margins differ left and right). The probe PDF tells us
+each marker's position, size, weight and colour, as a reader of the PDF would see them.
+
+Nothing is trusted unchecked: every word of the probe's form must sit where the booklet's form page
+has it. If one moved, the probe is repeated on the whole booklet; if the words still differ, the
+booklet in dist/ was built from other templates or content and the caller rebuilds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from booklets.content import Project
+from booklets.errors import BookletError, Problem
+from booklets.output import write_atomic
+from booklets.plan import Target
+from booklets.templating import FONT_FILES, render_html
+from booklets.yamlload import position
+
+PROBE_VERSION = "1"
+TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
+MM = 72 / 25.4
+PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
+QR_BOX = 14 * MM  # the square reserved for the code, quiet zone included
+QR_GAP = 2 * MM  # between the end of the form and the code
+EDGE = 6 * MM  # never closer than this to the trimmed edge of the page
+TOLERANCE = 0.6  # points: a filled-in line is 0.03 mm taller than an empty one
+
+_ISOLATE_CSS = """<style>
+body > :not(#form):not(#content-end):not(#probe-pad) { display: none !important; }
+#form { break-before: %s !important; }
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where one value is drawn: PDF points, origin at the bottom left of booklet page `page`."""
+
+    page: int
+    x: float
+    baseline: float
+    size: float
+    weight: int
+    color: tuple[float, ...]
+    right: float  # the value must end before this x (the right edge of the form)
+
+
+@dataclass(frozen=True)
+class QrSpot:
+    """The free square (quiet zone included) on booklet page `page` that holds the records QR code."""
+
+    page: int
+    x: float
+    y: float
+    size: float
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """Everything stamping needs to know about one booklet."""
+
+    pages: int
+    fields: dict[str, Spot]
+    qr: QrSpot
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> FormLayout:
+        data = json.loads(text)
+        fields = {k: Spot(**{**v, "color": tuple(v["color"])}) for k, v in data["fields"].items()}
+        return cls(data["pages"], fields, QrSpot(**data["qr"]))
+
+
+class StaleBooklet(Exception):
+    """The booklet's form pages do not match a fresh layout of the current templates and content."""
+
+
+def form_layout(project: Project, target: Target, booklet: Path, allowed: list[Path],
+                cache_dir: Path | None) -> FormLayout:
+    """The form layout of `booklet` (the normal build's PDF of `target`), from the cache when the
+    booklet and the form's HTML are unchanged. Raises StaleBooklet or BookletError."""
+    html = render_html(project, target, person=dict(TOKENS))
+    data = booklet.read_bytes()
+    key = hashlib.sha256(b"\0".join([PROBE_VERSION.encode(), html.encode(), data])).hexdigest()
+    cached = cache_dir / f"{key}.json" if cache_dir else None
+    if cached is not None and cached.is_file():
+        try:
+            return FormLayout.from_json(cached.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError):
+            pass  # an unreadable cache entry is measured again
+    layout = _measure(project, target, html, data, allowed)
+    if cached is not None:
+        write_atomic(cached, layout.to_json().encode())
+    return layout
+
+
+def _measure(project: Project, target: Target, html: str, data: bytes, allowed: list[Path]) -> FormLayout:
+    import pdfplumber  # imported late, like WeasyPrint: a warm run needs neither
+
+    form_pages = _form_pages(data)
+    side = "right" if form_pages[0] % 2 == 0 else "left"
+    with pdfplumber.open(io.BytesIO(data)) as booklet:
+        for isolate in (True, False):
+            probe_html = _isolated(html, side) if isolate else html
+            if probe_html is None:
+                continue
+            probe_pdf, boxes = _probe(project, probe_html, allowed)
+            if len(boxes) != len(form_pages):
+                continue
+            with pdfplumber.open(io.BytesIO(probe_pdf)) as probe:
+                pairs = [(probe.pages[p], booklet.pages[b], boxes[p]) for p, b in zip(boxes, form_pages, strict=True)]
+                if all(_same_words(p, b, box) for p, b, box in pairs):
+                    fields = _fields(probe_pdf, pairs, form_pages)
+                    qr = _qr_spot(project, target, pairs[-1][1], boxes[list(boxes)[-1]], form_pages[-1])
+                    return FormLayout(len(booklet.pages), fields, qr)
+    raise StaleBooklet(f"the form pages of the {target.name} booklet differ from a fresh layout")
+
+
+def _form_pages(data: bytes) -> list[int]:
+    """Booklet page indexes from the `form` anchor to the `content-end` anchor (named destinations)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        names: dict[str, Any] = {}
+        if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+            for name, dest in _name_tree(pdf.Root.Names.Dests):
+                names[name] = dest
+        index = {page.objgen: i for i, page in enumerate(pdf.pages)}
+        try:
+            first, last = (index[names[n][0].objgen] for n in ("form", "content-end"))
+        except KeyError:
+            raise StaleBooklet("the booklet has no form page anchors") from None
+    return list(range(first, last + 1))
+
+
+def _name_tree(node: Any) -> Iterator[tuple[str, Any]]:
+    if "/Names" in node:
+        items = list(node.Names)
+        for i in range(0, len(items), 2):
+            yield str(items[i]), items[i + 1]
+    for kid in node.get("/Kids", []):
+        yield from _name_tree(kid)
+
+
+def _isolated(html: str, side: str) -> str | None:
+    """The booklet HTML with only the form shown, starting on a `side` page; None if not recognised."""
+    if "</head>" not in html or not re.search(r"<body\b[^>]*>", html):
+        return None
+    html = html.replace("</head>", _ISOLATE_CSS % side + "</head>", 1)
+    return re.sub(r"(<body\b[^>]*>)", r'\1<div id="probe-pad"></div>', html, count=1)
+
+
+@contextmanager
+def _quiet_weasyprint() -> Iterator[None]:
+    # The booklet itself rendered without warnings; hidden parts may only lose their targets here.
+    logger = logging.getLogger("weasyprint")
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was
+
+
+def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dict[int, tuple[float, ...]]]:
+    """Render the probe; returns its PDF and, per page holding the form, the form's box in points."""
+    import weasyprint
+
+    from booklets.render import ProjectFetcher
+
+    with _quiet_weasyprint():
+        document = weasyprint.HTML(string=html, base_url=project.templates_dir.as_uri() + "/",
+                                   url_fetcher=ProjectFetcher(allowed)).render()
+        pdf = document.write_pdf()
+    boxes: dict[int, tuple[float, ...]] = {}
+    for i, page in enumerate(document.pages):
+        if "form" in page.anchors:
+            x0, y0, x1, y1 = page.anchors["form"]
+            end = page.anchors.get("content-end", (x0, y1))[1]
+            boxes[i] = (x0 * PX, y0 * PX, x1 * PX, max(y1, end) * PX)
+    return bytes(pdf), boxes
+
+
+def _words(page: Any, box: tuple[float, ...]) -> list[dict[str, Any]]:
+    top, bottom = box[1] - TOLERANCE, box[3] + TOLERANCE
+    return [w for w in page.extract_words(return_chars=True) if top <= w["top"] <= bottom]
+
+
+def _same_words(probe: Any, booklet: Any, box: tuple[float, ...]) -> bool:
+    """Every word of the form (markers aside) sits at the same place on both pages."""
+    tokens = set(TOKENS.values())
+    a = [w for w in _words(probe, box) if w["text"] not in tokens]
+    b = _words(booklet, box)
+    if len(a) != len(b):
+        return False
+    return all(w["text"] == v["text"] and abs(w["x0"] - v["x0"]) <= TOLERANCE and abs(w["top"] - v["top"]) <= TOLERANCE
+               for w, v in zip(sorted(a, key=_order), sorted(b, key=_order), strict=True))
+
+
+def _order(word: dict[str, Any]) -> tuple[float, float]:
+    return (round(word["top"]), word["x0"])
+
+
+def _fields(probe_pdf: bytes, pairs: list[tuple[Any, Any, tuple[float, ...]]],
+            form_pages: list[int]) -> dict[str, Spot]:
+    weights = _font_weights(probe_pdf)
+    fields: dict[str, Spot] = {}
+    for (probe_page, _, box), booklet_index in zip(pairs, form_pages, strict=True):
+        for word in probe_page.extract_words(return_chars=True):
+            key = next((k for k, t in TOKENS.items() if t == word["text"]), None)
+            if key is None:
+                continue
+            char = word["chars"][0]
+            drawn = char.get("non_stroking_color") or (0,)
+            simple = isinstance(drawn, (tuple, list)) and len(drawn) in (1, 3, 4)
+            color = tuple(float(c) for c in drawn) if simple else (0.0,)
+            fields[key] = Spot(booklet_index, float(char["matrix"][4]), float(char["matrix"][5]), float(char["size"]),
+                               weights.get(char["fontname"], 400), color, box[2])
+    missing = [k for k in TOKENS if k not in fields]
+    if missing:
+        raise StaleBooklet(f"the form shows no {', '.join(missing)} field")
+    return fields
+
+
+def _font_weights(pdf: bytes) -> dict[str, int]:
+    """Font name -> weight class, read from each embedded font program (OS/2 usWeightClass)."""
+    from fontTools.ttLib import TTFont
+
+    out: dict[str, int] = {}
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            for font in page.Resources.get("/Font", pikepdf.Dictionary()).values():
+                name = str(font.get("/BaseFont", "/"))[1:]
+                if name in out:
+                    continue
+                base = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                program = base.get("/FontDescriptor", pikepdf.Dictionary()).get("/FontFile2")
+                weight = 400
+                if program is not None:
+                    try:
+                        weight = int(TTFont(io.BytesIO(program.read_bytes()))["OS/2"].usWeightClass)
+                    except Exception:  # a font without OS/2: treat as regular
+                        weight = 400
+                out[name] = min((w for _, w in FONT_FILES), key=lambda w: abs(w - weight))
+    return out
+
+
+def _qr_spot(project: Project, target: Target, page: Any, box: tuple[float, ...], index: int) -> QrSpot:
+    """The first free square below the form on its last page: right-aligned, then left-aligned."""
+    width, height = float(page.width), float(page.height)
+    taken = [(o["x0"], o["top"], o["x1"], o["bottom"]) for kind in ("chars", "rects", "lines", "curves", "images")
+             for o in getattr(page, kind)
+             if not (o["x1"] - o["x0"] > 0.9 * width and o["bottom"] - o["top"] > 0.9 * height)]
+    left, right, end = box[0], box[2], box[3]
+    top = end + QR_GAP
+    while top + QR_BOX <= height - EDGE:
+        for x in (right - QR_BOX, left):
+            if x >= EDGE and x + QR_BOX <= width - EDGE and not any(
+                    a < x + QR_BOX and c > x and b < top + QR_BOX and d > top for a, b, c, d in taken):
+                return QrSpot(index, round(x, 3), round(height - top - QR_BOX, 3), round(QR_BOX, 3))
+        top += MM
+    rel = f"content/{target.language}/audiences/{target.audience}.yaml"
+    line, col = position(project.doc_for(rel).data, ("form",), at_key=True) if rel in project.docs else (0, 0)
+    raise BookletError([Problem(rel, line, col, "form", f"the last page of the form in the {target.edition} "
+                                "booklet has no free 14 mm square below the form for the records QR code; shorten "
+                                "the form's intro or statements so it ends higher on its page")])
