@@ -14,8 +14,10 @@ file is written atomically.
 from __future__ import annotations
 
 import io
-import itertools
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -24,10 +26,11 @@ import pikepdf
 
 import booklets
 from booklets import __version__
+from booklets.batchpdf import SHEET, BatchWriter
 from booklets.content import Project, load_project
 from booklets.errors import BookletError, Problem
 from booklets.formlayout import FormLayout, StaleBooklet, form_layout
-from booklets.output import safe_join, write_atomic
+from booklets.output import open_atomic, safe_join
 from booklets.pipeline import BuildOptions, allowed_roots, build
 from booklets.plan import Selection, Target
 from booklets.roster import Person, read_roster
@@ -35,8 +38,6 @@ from booklets.stamp import Fonts, StampError, apply, qr_payload, stamp_ops, unpr
 from booklets.templating import effective_date_text
 
 PERSONAL = "personal"  # every personal output lives under dist/personal/ and nowhere else
-SHEET = 4  # pages per folded sheet: each person's part is a whole number of sheets
-_BATCH_DROP = ("/Parent", "/Annots", "/StructParents")  # links name destinations the batch does not have
 
 
 @dataclass(frozen=True)
@@ -95,21 +96,8 @@ def make_packets(options: PacketOptions) -> PacketResult:
     sheets = {t: _ready(project, options, t, result) for t in targets}
 
     fonts = Fonts.for_text({s.weight for b in sheets.values() for s in b.layout.fields.values()},
-                           "".join(v for p in people for v in _values(project, p).values()))
-    batch, pages, stamps, late = _batch(project, people, sheets, fonts, name, options.edition, keep=options.per_person)
-    if late and not options.skip_bad_rows:
-        raise BookletError(late)
-    result.skipped += late
-    bad_rows = {p.line for p in late}
-    people = [p for p in people if p.row not in bad_rows]
-    if not people:
-        raise BookletError([*result.skipped, Problem(name, message="no row is good, so nothing was written")])
-
-    write_atomic(result.batch, batch)
-    result.people, result.pages = len(people), pages
-    if options.per_person:
-        folder = safe_join(options.out_dir, PurePosixPath(PERSONAL, stem))
-        result.per_person = _per_person(people, sheets, fonts, stamps, folder, options.edition)
+                           "".join(v for p in people for v in _values(project, p).values()), _cache(project))
+    _write(project, people, sheets, fonts, options, name, result)
     return result
 
 
@@ -129,6 +117,11 @@ def _values(project: Project, person: Person) -> dict[str, str]:
     return {"name": person.name, "id": person.id, "date": date}
 
 
+def _cache(project: Project) -> Path:
+    """Form layouts and font subsets: derived data, safe to delete (git-ignored like the build cache)."""
+    return project.root / ".booklets-cache" / "packets"
+
+
 # --- booklets: reuse the normal build, build what is missing, measure each form once --------------
 
 def _newest_source(root: Path) -> float:
@@ -144,7 +137,7 @@ def _ready(project: Project, options: PacketOptions, target: Target, result: Pac
         _build(options, target, result)
     else:
         result.reused.append(target.name)
-    cache = project.root / ".booklets-cache" / "packets"
+    cache = _cache(project)
     allowed = allowed_roots(project)
     try:
         layout = form_layout(project, target, path, allowed, cache)
@@ -189,101 +182,81 @@ def _stamps(project: Project, people: list[Person], sheets: dict[Target, _Bookle
         yield person, ops
 
 
-def _batch(project: Project, people: list[Person], sheets: dict[Target, _Booklet], fonts: Fonts, name: str,
-           edition: str, keep: bool) -> tuple[bytes, int, dict[int, dict[int, bytes]], list[Problem]]:
-    """The merged batch in roster order and its page count; the stamps (kept only when per-person
-    files follow); the people whose details cannot be drawn."""
-    out = pikepdf.new()
-    tree = out.Root.Pages
-    opener = out.make_stream(b"q\n")
-    font_objects = fonts.objects(out)
-    sources = {t: pikepdf.open(io.BytesIO(b.data)) for t, b in sheets.items()}
-    pages = {t: [out.copy_foreign(page.obj) for page in pdf.pages] for t, pdf in sources.items()}
-    kids: list[pikepdf.Object] = []
-    marks: list[tuple[str, pikepdf.Object]] = []
-    kept: dict[int, dict[int, bytes]] = {}
+def _write(project: Project, people: list[Person], sheets: dict[Target, _Booklet], fonts: Fonts,
+           options: PacketOptions, name: str, result: PacketResult) -> None:
+    """Stream the batch (and stage the per-person files); commit only if every person was drawn,
+    or the bad ones are to be skipped."""
+    effective = f"D:{project.booklet.effective_date:%Y%m%d}000000Z"
+    info = {"Title": f"{project.booklet.document_number} acknowledgement packets",
+            "Creator": f"booklets {__version__}", "CreationDate": effective, "ModDate": effective}
     problems: list[Problem] = []
-    for person, ops in _stamps(project, people, sheets, fonts, name, edition, problems):
-        part: list[pikepdf.Object] = []
-        for i, source in enumerate(pages[_target(person, edition)]):
-            page = pikepdf.Dictionary({k: v for k, v in source.items() if k not in _BATCH_DROP})
-            page.Parent = tree
-            if i in ops:
-                apply(out, page, ops[i], font_objects, opener)
-            part.append(out.make_indirect(page))
-        _pad(out, part, tree)
-        marks.append((f"{person.id} – {person.name}", part[0]))
-        kids += part
-        if keep:
-            kept[person.row] = ops
-    tree.Kids = pikepdf.Array(kids)
-    tree.Count = len(kids)
-    _outline(out, marks)
-    effective = project.booklet.effective_date
-    stamp = f"D:{effective:%Y%m%d}000000Z"
-    out.docinfo = out.make_indirect(pikepdf.Dictionary(
-        Title=pikepdf.String(f"{project.booklet.document_number} acknowledgement packets"),
-        Creator=pikepdf.String(f"booklets {__version__}"), CreationDate=pikepdf.String(stamp),
-        ModDate=pikepdf.String(stamp)))
-    buf = io.BytesIO()
-    out.save(buf, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for pdf in sources.values():
-        pdf.close()
-    return buf.getvalue(), len(kids), kept, problems
+    folder = safe_join(options.out_dir, PurePosixPath(PERSONAL, _safe(options.roster.stem)))
+    with open_atomic(result.batch) as fh, _Staged(folder if options.per_person else None) as staged:
+        writer = BatchWriter(fh, {t: b.data for t, b in sheets.items()}, fonts, info)
+        width = len(str(max(p.row for p in people)))
+        for person, ops in _stamps(project, people, sheets, fonts, name, options.edition, problems):
+            target = _target(person, options.edition)
+            writer.add(f"{person.id} – {person.name}", target, ops)
+            result.people += 1
+            if staged is not None:
+                staged.write(f"{person.row:0{width}d}-{_safe(person.id)}.pdf", _personal(sheets[target], fonts, ops))
+        if problems and not options.skip_bad_rows:
+            raise BookletError(problems)
+        if not result.people:
+            raise BookletError([*result.skipped, *problems, Problem(name, message="no row is good, so nothing "
+                                                                    "was written")])
+        result.pages = writer.finish()
+    result.skipped += problems
+    if staged is not None:
+        result.per_person = staged.written
 
 
-def _pad(pdf: pikepdf.Pdf, part: list[pikepdf.Object], tree: pikepdf.Object) -> None:
-    """Blank pages before the back cover until the part fills whole sheets (the build already pads
-    print booklets with notes pages; this keeps any edition foldable)."""
-    while len(part) % SHEET:
-        last = part[-1]
-        blank = pikepdf.Dictionary(Type=pikepdf.Name.Page, Parent=tree, MediaBox=last.MediaBox,
-                                   Resources=pikepdf.Dictionary(), Contents=pdf.make_stream(b""))
-        for box in ("/TrimBox", "/BleedBox"):
-            if box in last:
-                blank[box] = last[box]
-        part.insert(len(part) - 1, pdf.make_indirect(blank))
+def _personal(sheet: _Booklet, fonts: Fonts, ops: dict[int, bytes]) -> bytes:
+    """One person's file: their booklet (outline, links, metadata intact) with the form filled in."""
+    with pikepdf.open(io.BytesIO(sheet.data)) as pdf:
+        opener = pdf.make_stream(b"q\n")
+        font_objects = fonts.objects(pdf)
+        for index, page_ops in ops.items():
+            apply(pdf, pdf.pages[index].obj, page_ops, font_objects, opener)
+        for _ in range(-len(pdf.pages) % SHEET):
+            pdf.pages.insert(len(pdf.pages) - 1, pikepdf.Page(pikepdf.Dictionary(
+                Type=pikepdf.Name.Page, MediaBox=pdf.pages[-1].MediaBox, Resources=pikepdf.Dictionary(),
+                Contents=pdf.make_stream(b""))))
+        buf = io.BytesIO()
+        pdf.save(buf, deterministic_id=True)
+    return buf.getvalue()
 
 
-def _outline(pdf: pikepdf.Pdf, marks: list[tuple[str, pikepdf.Object]]) -> None:
-    """One bookmark per person at the first page of their part (the batch is private output)."""
-    if not marks:
-        return
-    root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines, Count=len(marks)))
-    items = [pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String(title), Parent=root,
-                                                  Dest=pikepdf.Array([page, pikepdf.Name.Fit])))
-             for title, page in marks]
-    for before, after in itertools.pairwise(items):
-        before.Next, after.Prev = after, before
-    root.First, root.Last = items[0], items[-1]
-    pdf.Root.Outlines = root
-    pdf.Root.PageMode = pikepdf.Name.UseOutlines
+class _Staged:
+    """Per-person files written to a hidden folder beside `folder`, moved in only on success; files
+    of people no longer on the roster are then removed, so no one keeps a stale personal file."""
 
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.written: list[Path] = []
 
-def _per_person(people: list[Person], sheets: dict[Target, _Booklet], fonts: Fonts,
-                stamps: dict[int, dict[int, bytes]], folder: Path, edition: str) -> list[Path]:
-    """One file per person: their booklet (outline, links, metadata intact) with the form filled in."""
-    width = len(str(max(p.row for p in people)))
-    written = []
-    for person in people:
-        sheet = sheets[_target(person, edition)]
-        with pikepdf.open(io.BytesIO(sheet.data)) as pdf:
-            opener = pdf.make_stream(b"q\n")
-            font_objects = fonts.objects(pdf)
-            for index, ops in stamps[person.row].items():
-                apply(pdf, pdf.pages[index].obj, ops, font_objects, opener)
-            for _ in range(-len(pdf.pages) % SHEET):
-                pdf.pages.insert(len(pdf.pages) - 1, pikepdf.Page(pikepdf.Dictionary(
-                    Type=pikepdf.Name.Page, MediaBox=pdf.pages[-1].MediaBox, Resources=pikepdf.Dictionary(),
-                    Contents=pdf.make_stream(b""))))
-            buf = io.BytesIO()
-            pdf.save(buf, deterministic_id=True)
-        path = folder / f"{person.row:0{width}d}-{_safe(person.id)}.pdf"
-        write_atomic(path, buf.getvalue())
-        written.append(path)
-    # People taken off the roster must not keep a personal file from an earlier run.
-    keep = {p.name for p in written}
-    for old in folder.glob("*.pdf"):
-        if old.name not in keep:
-            old.unlink()
-    return written
+    def __enter__(self) -> _Staged | None:
+        if self.folder is None:
+            return None
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.", dir=self.folder.parent))
+        return self
+
+    def write(self, filename: str, data: bytes) -> None:
+        (self.tmp / filename).write_bytes(data)
+        self.written.append(self.folder / filename)  # type: ignore[operator]
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self.folder is None:
+            return
+        try:
+            if kind is None:
+                self.folder.mkdir(exist_ok=True)
+                for path in self.written:
+                    os.replace(self.tmp / path.name, path)
+                keep = {p.name for p in self.written}
+                for old in self.folder.glob("*.pdf"):
+                    if old.name not in keep:
+                        old.unlink()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
