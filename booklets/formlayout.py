@@ -35,7 +35,7 @@ from booklets.plan import Target
 from booklets.templating import FONT_FILES, render_html
 from booklets.yamlload import position
 
-PROBE_VERSION = "1"
+PROBE_VERSION = "2"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
 MM = 72 / 25.4
 PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
@@ -130,7 +130,7 @@ def _measure(project: Project, target: Target, html: str, data: bytes, allowed: 
                 continue
             with pdfplumber.open(io.BytesIO(probe_pdf)) as probe:
                 pairs = [(probe.pages[p], booklet.pages[b], boxes[p]) for p, b in zip(boxes, form_pages, strict=True)]
-                if all(_same_words(p, b, box) for p, b, box in pairs):
+                if all(_same_form(p, b, box) for p, b, box in pairs):
                     fields = _fields(probe_pdf, pairs, form_pages)
                     qr = _qr_spot(project, target, pairs[-1][1], boxes[list(boxes)[-1]], form_pages[-1])
                     return FormLayout(len(booklet.pages), fields, qr)
@@ -200,24 +200,37 @@ def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dic
     return bytes(pdf), boxes
 
 
-def _words(page: Any, box: tuple[float, ...]) -> list[dict[str, Any]]:
+def _markers(page: Any) -> dict[str, dict[str, Any]]:
+    """The first character of each marker on a probe page (found in the text, even where it runs
+    into a label that overflows its column)."""
+    found = {}
+    for key, token in TOKENS.items():
+        matches = page.search(token, regex=False, return_chars=True)
+        if matches:
+            found[key] = matches[0]["chars"][0]
+    return found
+
+
+def _same_form(probe: Any, booklet: Any, box: tuple[float, ...]) -> bool:
+    """Every character of the form sits at the same place on both pages, and the probe has nothing
+    else but its markers."""
     top, bottom = box[1] - TOLERANCE, box[3] + TOLERANCE
-    return [w for w in page.extract_words(return_chars=True) if top <= w["top"] <= bottom]
 
+    def chars(page: Any) -> list[dict[str, Any]]:
+        return [c for c in page.chars if top <= c["top"] <= bottom and c["text"].strip()]
 
-def _same_words(probe: Any, booklet: Any, box: tuple[float, ...]) -> bool:
-    """Every word of the form (markers aside) sits at the same place on both pages."""
-    tokens = set(TOKENS.values())
-    a = [w for w in _words(probe, box) if w["text"] not in tokens]
-    b = _words(booklet, box)
-    if len(a) != len(b):
-        return False
-    return all(w["text"] == v["text"] and abs(w["x0"] - v["x0"]) <= TOLERANCE and abs(w["top"] - v["top"]) <= TOLERANCE
-               for w, v in zip(sorted(a, key=_order), sorted(b, key=_order), strict=True))
-
-
-def _order(word: dict[str, Any]) -> tuple[float, float]:
-    return (round(word["top"]), word["x0"])
+    waiting: dict[str, list[dict[str, Any]]] = {}
+    for c in chars(probe):
+        waiting.setdefault(c["text"], []).append(c)
+    for c in chars(booklet):
+        same = next((i for i, p in enumerate(waiting.get(c["text"], []))
+                     if abs(p["x0"] - c["x0"]) <= TOLERANCE and abs(p["top"] - c["top"]) <= TOLERANCE), None)
+        if same is None:
+            return False
+        waiting[c["text"]].pop(same)
+    left = sorted(c["text"] for group in waiting.values() for c in group)
+    expected = sorted("".join(TOKENS[k] for k in _markers(probe)))
+    return left == expected
 
 
 def _fields(probe_pdf: bytes, pairs: list[tuple[Any, Any, tuple[float, ...]]],
@@ -225,11 +238,7 @@ def _fields(probe_pdf: bytes, pairs: list[tuple[Any, Any, tuple[float, ...]]],
     weights = _font_weights(probe_pdf)
     fields: dict[str, Spot] = {}
     for (probe_page, _, box), booklet_index in zip(pairs, form_pages, strict=True):
-        for word in probe_page.extract_words(return_chars=True):
-            key = next((k for k, t in TOKENS.items() if t == word["text"]), None)
-            if key is None:
-                continue
-            char = word["chars"][0]
+        for key, char in _markers(probe_page).items():
             drawn = char.get("non_stroking_color") or (0,)
             simple = isinstance(drawn, (tuple, list)) and len(drawn) in (1, 3, 4)
             color = tuple(float(c) for c in drawn) if simple else (0.0,)

@@ -33,7 +33,7 @@ from booklets.formlayout import FormLayout, StaleBooklet, form_layout
 from booklets.output import open_atomic, safe_join
 from booklets.pipeline import BuildOptions, allowed_roots, build
 from booklets.plan import Selection, Target
-from booklets.roster import Person, read_roster
+from booklets.roster import Person, Roster, read_roster
 from booklets.stamp import Fonts, StampError, apply, qr_payload, stamp_ops, unprintable
 from booklets.templating import effective_date_text
 
@@ -97,7 +97,7 @@ def make_packets(options: PacketOptions) -> PacketResult:
 
     fonts = Fonts.for_text({s.weight for b in sheets.values() for s in b.layout.fields.values()},
                            "".join(v for p in people for v in _values(project, p).values()), _cache(project))
-    _write(project, people, sheets, fonts, options, name, result)
+    _write(project, people, sheets, fonts, options, roster, result)
     return result
 
 
@@ -168,7 +168,7 @@ def _build(options: PacketOptions, target: Target, result: PacketResult) -> None
 # --- assembly ------------------------------------------------------------------------------------
 
 def _stamps(project: Project, people: list[Person], sheets: dict[Target, _Booklet], fonts: Fonts,
-            name: str, edition: str, problems: list[Problem]) -> Iterator[tuple[Person, dict[int, bytes]]]:
+            roster: Roster, edition: str, problems: list[Problem]) -> Iterator[tuple[Person, dict[int, bytes]]]:
     """Each person's drawing, per booklet page; a person whose details cannot be drawn is a problem."""
     booklet = project.booklet
     for person in people:
@@ -177,13 +177,13 @@ def _stamps(project: Project, people: list[Person], sheets: dict[Target, _Bookle
             ops = stamp_ops(fonts, sheet.layout, _values(project, person),
                             qr_payload(booklet.document_number, booklet.revision, person.id))
         except StampError as exc:
-            problems.append(Problem(name, person.row, 1, "", str(exc)))
+            problems.append(Problem(roster.name, person.row, roster.columns[exc.key], exc.key, str(exc)))
             continue
         yield person, ops
 
 
 def _write(project: Project, people: list[Person], sheets: dict[Target, _Booklet], fonts: Fonts,
-           options: PacketOptions, name: str, result: PacketResult) -> None:
+           options: PacketOptions, roster: Roster, result: PacketResult) -> None:
     """Stream the batch (and stage the per-person files); commit only if every person was drawn,
     or the bad ones are to be skipped."""
     effective = f"D:{project.booklet.effective_date:%Y%m%d}000000Z"
@@ -194,7 +194,7 @@ def _write(project: Project, people: list[Person], sheets: dict[Target, _Booklet
     with open_atomic(result.batch) as fh, _Staged(folder if options.per_person else None) as staged:
         writer = BatchWriter(fh, {t: b.data for t, b in sheets.items()}, fonts, info)
         width = len(str(max(p.row for p in people)))
-        for person, ops in _stamps(project, people, sheets, fonts, name, options.edition, problems):
+        for person, ops in _stamps(project, people, sheets, fonts, roster, options.edition, problems):
             target = _target(person, options.edition)
             writer.add(f"{person.id} – {person.name}", target, ops)
             result.people += 1
@@ -203,7 +203,7 @@ def _write(project: Project, people: list[Person], sheets: dict[Target, _Booklet
         if problems and not options.skip_bad_rows:
             raise BookletError(problems)
         if not result.people:
-            raise BookletError([*result.skipped, *problems, Problem(name, message="no row is good, so nothing "
+            raise BookletError([*result.skipped, *problems, Problem(roster.name, message="no row is good, so nothing "
                                                                     "was written")])
         result.pages = writer.finish()
     result.skipped += problems

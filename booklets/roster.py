@@ -51,8 +51,10 @@ class Roster:
     """The good rows in roster order, and one problem per bad cell (rows with problems are left out)."""
 
     path: Path
+    name: str  # how messages name the roster (the path as the user typed it)
     people: list[Person]
     problems: list[Problem]
+    columns: dict[str, int]  # column name -> 1-based position, to locate later problems with a row
 
     @property
     def bad_rows(self) -> list[int]:
@@ -95,7 +97,7 @@ def read_roster(path: Path, project: Project, printable: Callable[[str], str] | 
             people.append(person)
     if not people and not checker.problems:
         raise BookletError([Problem(name, message="the roster has a header but no people; add one row per person")])
-    return Roster(path, people, checker.problems)
+    return Roster(path, name, people, checker.problems, {k: i + 1 for k, i in columns.items()})
 
 
 def _records(text: str, name: str) -> list[tuple[int, list[str]]]:
@@ -161,6 +163,7 @@ class _RowChecker:
         self.width = width
         self.seen_ids: dict[str, tuple[int, str]] = {}
         self.problems: list[Problem] = []
+        self.broken: set[str] = set()  # this row's cells already reported as unreadable
 
     def problem(self, row: int, key: str, message: str) -> None:
         column = self.columns[key] + 1 if key in self.columns else 1
@@ -169,11 +172,13 @@ class _RowChecker:
     def check(self, row: int, cells: list[str]) -> Person | None:
         before = len(self.problems)
         values: dict[str, str] = {}
+        self.broken = set()
         for key, index in self.columns.items():
             raw = cells[index] if index < len(cells) else ""
             bad = _undecodable(raw)
             if bad:
                 self.problem(row, key, f"has bytes that are not UTF-8 ({bad}); save the roster as CSV UTF-8")
+                self.broken.add(key)
                 raw = ""
             values[key] = unicodedata.normalize("NFC", raw.strip())
         if any(c.strip() for c in cells[self.width:]):
@@ -197,6 +202,8 @@ class _RowChecker:
         for key, value, known in (("audience", audience, booklet.audiences),
                                   ("language", language, booklet.languages),
                                   ("facility", facility, booklet.facilities)):
+            if key in self.broken:
+                continue
             if not value:
                 self.problem(row, key, f"is empty; give one of: {', '.join(known)}")
             elif value not in known:
@@ -212,6 +219,8 @@ class _RowChecker:
         return Person(row, name, pid, audience, language, facility, date)
 
     def _text(self, row: int, key: str, value: str, limit: int, what: str) -> str:
+        if key in self.broken:
+            return ""
         if not value:
             self.problem(row, key, f"is empty; {what}")
             return ""
@@ -232,7 +241,7 @@ class _RowChecker:
         return value
 
     def _date(self, row: int, value: str) -> dt.date | None:
-        if not value:
+        if not value or "date" in self.broken:
             return None
         if not _ISO_DATE.match(value):
             self.problem(row, "date", f"expected a date written YYYY-MM-DD (e.g. 2026-12-01), found {value!r}; "

@@ -175,6 +175,10 @@ class Fonts:
 class StampError(ValueError):
     """A value cannot be drawn on the form (too long for its line, QR payload too long)."""
 
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
 
 def _num(value: float) -> str:
     text = f"{value:.3f}".rstrip("0").rstrip(".")
@@ -188,7 +192,7 @@ def _text_ops(fonts: Fonts, spot: Spot, text: str, what: str) -> bytes:
     if font.width(text, size) > room:
         size = spot.size * room / font.width(text, spot.size)
         if size < spot.size * SHRINK_LIMIT:
-            raise StampError(f"{what} {text!r} is too long for its line on the form, even in smaller type; shorten it")
+            raise StampError(what, f"{text!r} is too long for its line on the form, even in smaller type; shorten it")
     color = " ".join(_num(c) for c in spot.color) + {1: " g", 3: " rg", 4: " k"}[len(spot.color)]
     return (f"q {color} BT {fonts.resource_name(spot.weight)} {_num(size)} Tf 1 0 0 1 {_num(spot.x)} "
             f"{_num(spot.baseline)} Tm ").encode() + font.encode(text) + b" Tj ET Q\n"
@@ -202,7 +206,7 @@ def qr_ops(payload: str, spot: QrSpot) -> bytes:
     count = len(matrix) + 2 * QR_QUIET
     module = min(QR_MODULE_MAX, spot.size / count)
     if module < QR_MODULE_MIN:
-        raise StampError(f"the QR payload {payload!r} is too long for a small printed code; shorten the ID")
+        raise StampError("id", f"the QR payload {payload!r} is too long for a small printed code; shorten the ID")
     left, bottom = spot.x + spot.size - module * count, spot.y + spot.size - module * count
     # In module units (origin at the quiet zone's bottom left, y up), every rectangle is whole numbers.
     ops = [f"q {_num(module)} 0 0 {_num(module)} {_num(left)} {_num(bottom)} cm 1 g 0 0 {count} {count} re f 0 g"]
