@@ -116,7 +116,7 @@ def main() -> int:
          ratio <= 1.5),
     ]
     print(f"project {root}: {len(matrix)} booklets with a form (print edition), roster rows cycle over them")
-    print(f"cold run, {args.small} people (builds and measures the booklets): {cold:.1f} s")
+    print(f"first run, {args.small} people (builds the booklets into a scratch dist/): {cold:.1f} s")
     print(f"warm run, {args.small} people: {small_wall:.2f} s, peak RSS {small_rss:.0f} MB")
     print(f"warm run, {args.people} people: {wall:.2f} s, peak RSS {rss:.0f} MB, batch {size / 1e6:.1f} MB")
     print(f"naive: {per_person:.2f} s per person's booklet (mean of {args.samples} full renders) "
