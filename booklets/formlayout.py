@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
+from markupsafe import Markup
 
 from booklets.content import Project
 from booklets.errors import BookletError, Problem
@@ -35,7 +36,7 @@ from booklets.plan import Target
 from booklets.templating import FONT_FILES, render_html
 from booklets.yamlload import position
 
-PROBE_VERSION = "2"
+PROBE_VERSION = "3"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
 MM = 72 / 25.4
 PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
@@ -44,6 +45,13 @@ QR_GAP = 2 * MM  # between the end of the form and the code
 EDGE = 6 * MM  # never closer than this to the trimmed edge of the page
 TOLERANCE = 0.6  # points: a filled-in line is 0.03 mm taller than an empty one
 
+# A value is drawn where the filled-in form would show it relative to its line, but out of the flow,
+# so the form keeps the blank booklet's layout (a filled line can be taller than an empty one).
+_VALUE_CSS = """<style>
+.form-fields dd { position: relative; }
+.probe-value { position: absolute; left: 0; bottom: 0; white-space: nowrap; }
+</style>
+"""
 _ISOLATE_CSS = """<style>
 body > :not(#form):not(#content-end):not(#probe-pad) { display: none !important; }
 #form { break-before: %s !important; }
@@ -100,7 +108,8 @@ def form_layout(project: Project, target: Target, booklet: Path, allowed: list[P
                 cache_dir: Path | None) -> FormLayout:
     """The form layout of `booklet` (the normal build's PDF of `target`), from the cache when the
     booklet and the form's HTML are unchanged. Raises StaleBooklet or BookletError."""
-    html = render_html(project, target, person=dict(TOKENS))
+    markers = {k: Markup('<span class="probe-value">{}</span>').format(t) for k, t in TOKENS.items()}
+    html = render_html(project, target, person=dict(markers))
     data = booklet.read_bytes()
     key = hashlib.sha256(b"\0".join([PROBE_VERSION.encode(), html.encode(), data])).hexdigest()
     cached = cache_dir / f"{key}.json" if cache_dir else None
@@ -122,7 +131,7 @@ def _measure(project: Project, target: Target, html: str, data: bytes, allowed: 
     side = "right" if form_pages[0] % 2 == 0 else "left"
     with pdfplumber.open(io.BytesIO(data)) as booklet:
         for isolate in (True, False):
-            probe_html = _isolated(html, side) if isolate else html
+            probe_html = _probe_html(html, side, isolate)
             if probe_html is None:
                 continue
             probe_pdf, boxes = _probe(project, probe_html, allowed)
@@ -161,11 +170,14 @@ def _name_tree(node: Any) -> Iterator[tuple[str, Any]]:
         yield from _name_tree(kid)
 
 
-def _isolated(html: str, side: str) -> str | None:
-    """The booklet HTML with only the form shown, starting on a `side` page; None if not recognised."""
+def _probe_html(html: str, side: str, isolate: bool) -> str | None:
+    """The booklet HTML with the markers out of the flow and, if `isolate`, only the form shown,
+    starting on a `side` page; None if the HTML is not laid out as expected."""
     if "</head>" not in html or not re.search(r"<body\b[^>]*>", html):
         return None
-    html = html.replace("</head>", _ISOLATE_CSS % side + "</head>", 1)
+    if not isolate:
+        return html.replace("</head>", _VALUE_CSS + "</head>", 1)
+    html = html.replace("</head>", _VALUE_CSS + _ISOLATE_CSS % side + "</head>", 1)
     return re.sub(r"(<body\b[^>]*>)", r'\1<div id="probe-pad"></div>', html, count=1)
 
 
