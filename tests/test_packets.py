@@ -49,7 +49,7 @@ FILES = {
         effective_date: 2026-01-15
         languages: [en, es]
         audiences: [staff, residents, families]
-        editions: [print]
+        editions: [print, large-print]
         facilities: [north, south]
         """,
     "content/editions/screen.yaml": None,
@@ -59,6 +59,12 @@ FILES = {
         stylesheets: [editions/print.css]
         pad_to_multiple: 4
         notes_pages: true
+        """,
+    "content/editions/large-print.yaml": """\
+        name: Large print
+        size: {iso: A4, us: letter}
+        stylesheets: [editions/large-print.css]
+        pdf_variant: pdf/ua-1
         """,
     "content/facilities/south.yaml": """\
         name: {en: South Site, es: Centro Sur}
@@ -410,6 +416,29 @@ def test_a_name_too_long_for_its_line_is_refused(run: Run, capsys: pytest.Captur
     code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(run.root), "--skip-bad-rows")
     assert code == 0
     assert fits.name in "\n".join(texts(run.out / "personal/batch-long.pdf"))
+
+
+def test_large_print_packets_put_the_values_on_their_taller_lines(run: Run, capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    # In large print a filled line would be taller than an empty one; the values still sit on the
+    # booklet's own lines, which keep their places.
+    roster = tmp_path / "large.csv"
+    person = Person("Ana Large", "LP-1", "residents", "es", "south", "2026-12-01")
+    write_roster(roster, [person])
+    code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(run.root), "--edition", "large-print")
+    assert code == 0, err
+    path = run.out / "personal/batch-large.pdf"
+    assert len(texts(path)) % 4 == 0
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[_form_page(path, person)]
+        words = page.extract_words()
+        lines = [r for r in page.rects if r["width"] > 100]  # each value's box, its bottom edge the line
+        for label, value in (("Nombre", "Ana"), ("Número", "LP-1"), ("Fecha", "1")):
+            at = next(w for w in words if w["text"] == label)
+            drawn = next(w for w in words if w["text"] == value and w["x0"] > at["x1"])
+            line = next(r for r in lines if r["x0"] <= drawn["x0"] and r["top"] <= drawn["bottom"] <= r["bottom"])
+            assert abs(drawn["bottom"] - at["bottom"]) < 1.0, f"{value} is not level with {label}"
+            assert line["bottom"] - drawn["bottom"] < 4, f"{value} floats above its line"
 
 
 # --- bad rosters ---------------------------------------------------------------------------------
