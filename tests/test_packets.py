@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pdfplumber
 import pypdf
@@ -27,6 +28,8 @@ import zxingcpp
 from booklets.cli import main
 from booklets.content import load_project
 from booklets.errors import BookletError
+from booklets.formlayout import _qr_spot
+from booklets.plan import Target
 from booklets.roster import read_roster
 from booklets.stamp import unprintable
 from tests.conftest import MINIMAL, REPO
@@ -439,6 +442,28 @@ def test_large_print_packets_put_the_values_on_their_taller_lines(run: Run, caps
             line = next(r for r in lines if r["x0"] <= drawn["x0"] and r["top"] <= drawn["bottom"] <= r["bottom"])
             assert abs(drawn["bottom"] - at["bottom"]) < 1.0, f"{value} is not level with {label}"
             assert line["bottom"] - drawn["bottom"] < 4, f"{value} floats above its line"
+
+
+def test_the_qr_code_goes_where_the_form_page_is_free_or_the_form_is_reported(run: Run) -> None:
+    project = load_project(run.root)
+    target = Target("north", "en", "staff", "print")
+    form = (36.85, 51.0, 382.68, 300.0)  # the form's box on its last page: left, top, right, bottom
+
+    def page(*taken: tuple[float, float, float, float]) -> SimpleNamespace:
+        boxes = [{"x0": a, "top": b, "x1": c, "bottom": d} for a, b, c, d in taken]
+        return SimpleNamespace(width=419.53, height=595.28, chars=boxes, rects=[], lines=[], curves=[], images=[])
+
+    free = _qr_spot(project, target, page(), form, 6)
+    assert (free.x + free.size, free.y + free.size) == pytest.approx((382.68, 595.28 - 300.0 - 2 * 72 / 25.4), abs=0.01)
+    right_taken = _qr_spot(project, target, page((200, 290, 400, 590)), form, 6)
+    assert right_taken.x == pytest.approx(36.85)
+    with pytest.raises(BookletError) as err:
+        _qr_spot(project, target, page((0, 290, 419, 590)), form, 6)
+    rel = "content/en/audiences/staff.yaml"
+    line = (run.root / rel).read_text(encoding="utf-8").splitlines().index("form:") + 1
+    assert [str(p) for p in err.value.problems] == [
+        f"{rel}:{line}:1: form: the last page of the form in the print booklet has no free 14 mm square below the "
+        "form for the records QR code; shorten the form's intro or statements so it ends higher on its page"]
 
 
 # --- bad rosters ---------------------------------------------------------------------------------
