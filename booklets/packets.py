@@ -93,7 +93,8 @@ def make_packets(options: PacketOptions) -> PacketResult:
     result = PacketResult(safe_join(options.out_dir, PurePosixPath(PERSONAL, f"batch-{stem}.pdf")))
     result.skipped = list(roster.problems)
     targets = sorted({_target(p, options.edition) for p in people})
-    sheets = {t: _ready(project, options, t, result) for t in targets}
+    newest = _newest_source(project.root)
+    sheets = {t: _ready(project, options, t, newest, result) for t in targets}
 
     fonts = Fonts.for_text({s.weight for b in sheets.values() for s in b.layout.fields.values()},
                            "".join(v for p in people for v in _values(project, p).values()), _cache(project))
@@ -131,9 +132,11 @@ def _newest_source(root: Path) -> float:
     return max((p.stat().st_mtime for p in files), default=0.0)
 
 
-def _ready(project: Project, options: PacketOptions, target: Target, result: PacketResult) -> _Booklet:
+def _ready(project: Project, options: PacketOptions, target: Target, newest: float,
+           result: PacketResult) -> _Booklet:
+    """The built booklet of `target` and its form layout: reused when newer than every source."""
     path = safe_join(options.out_dir, target.relpath)
-    if not path.is_file() or path.stat().st_mtime < _newest_source(project.root):
+    if not path.is_file() or path.stat().st_mtime < newest:
         _build(options, target, result)
     else:
         result.reused.append(target.name)
