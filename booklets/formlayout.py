@@ -36,7 +36,7 @@ from booklets.plan import Target
 from booklets.templating import FONT_FILES, render_html
 from booklets.yamlload import position
 
-PROBE_VERSION = "3"
+PROBE_VERSION = "4"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
 MM = 72 / 25.4
 PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
@@ -129,7 +129,7 @@ def _measure(project: Project, target: Target, html: str, data: bytes, allowed: 
 
     form_pages = _form_pages(data)
     side = "right" if form_pages[0] % 2 == 0 else "left"
-    with pdfplumber.open(io.BytesIO(data)) as booklet:
+    with pdfplumber.open(io.BytesIO(data)) as booklet, pikepdf.open(io.BytesIO(data)) as booklet_pdf:
         for isolate in (True, False):
             probe_html = _probe_html(html, side, isolate)
             if probe_html is None:
@@ -137,13 +137,69 @@ def _measure(project: Project, target: Target, html: str, data: bytes, allowed: 
             probe_pdf, boxes = _probe(project, probe_html, allowed)
             if len(boxes) != len(form_pages):
                 continue
-            with pdfplumber.open(io.BytesIO(probe_pdf)) as probe:
-                pairs = [(probe.pages[p], booklet.pages[b], boxes[p]) for p, b in zip(boxes, form_pages, strict=True)]
-                if all(_same_form(p, b, box) for p, b, box in pairs):
-                    fields = _fields(probe_pdf, pairs, form_pages)
-                    qr = _qr_spot(project, target, pairs[-1][1], boxes[list(boxes)[-1]], form_pages[-1])
+            with pdfplumber.open(io.BytesIO(probe_pdf)) as probe, pikepdf.open(io.BytesIO(probe_pdf)) as probe_doc:
+                pages = [_FormPage(probe.pages[p], _Frame.of(probe.pages[p], probe_doc.pages[p]),
+                                   booklet.pages[b], _Frame.of(booklet.pages[b], booklet_pdf.pages[b]), boxes[p], b)
+                         for p, b in zip(boxes, form_pages, strict=True)]
+                if all(_same_form(page) for page in pages):
+                    fields = _fields(probe_pdf, pages)
+                    qr = _qr_spot(project, target, pages[-1].booklet, pages[-1].booklet_frame, pages[-1].box,
+                                  pages[-1].index)
                     return FormLayout(len(booklet.pages), fields, qr)
     raise StaleBooklet(f"the form pages of the {target.name} booklet differ from a fresh layout")
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """One page's coordinate systems, so nothing is compared across them by mistake: PDF user space
+    (where stamps are drawn), pdfplumber's (x0 and top of what it extracts; its origin moves with the
+    MediaBox, e.g. with bleed), pdfminer's glyph matrices (relative to the MediaBox origin) and the
+    layout's (CSS px from the top left of the trim box: WeasyPrint anchors)."""
+
+    dx: float  # PDF x = pdfplumber x0 + dx
+    k: float  # PDF y = k - pdfplumber top
+    media: tuple[float, float]  # the MediaBox origin in PDF user space
+    trim: tuple[float, float, float, float]  # the TrimBox in PDF user space
+
+    @classmethod
+    def of(cls, page: Any, pdf_page: Any) -> _Frame:
+        def box(key: str) -> tuple[float, float, float, float]:
+            a, b, c, d = (float(v) for v in pdf_page.obj.get(key, pdf_page.obj.MediaBox))
+            return min(a, c), min(b, d), max(a, c), max(b, d)
+
+        media, trim = box("/MediaBox"), box("/TrimBox")
+        char = page.chars[0]  # a form page always has text
+        x = float(char["matrix"][4]) + media[0]
+        top = float(char["y1"]) + media[1]
+        return cls(x - float(char["x0"]), top + float(char["top"]), media[:2], trim)
+
+    def pdf(self, x0: float, top: float) -> tuple[float, float]:
+        """pdfplumber -> PDF user space."""
+        return x0 + self.dx, self.k - top
+
+    def plumber(self, x: float, y: float) -> tuple[float, float]:
+        """PDF user space -> pdfplumber."""
+        return x - self.dx, self.k - y
+
+    def css(self, x_px: float, y_px: float) -> tuple[float, float]:
+        """Layout (CSS px from the trim box's top left) -> PDF user space."""
+        return self.trim[0] + x_px * PX, self.trim[3] - y_px * PX
+
+    def glyph(self, char: dict[str, Any]) -> tuple[float, float]:
+        """Where a character's baseline starts, in PDF user space."""
+        return float(char["matrix"][4]) + self.media[0], float(char["matrix"][5]) + self.media[1]
+
+
+@dataclass(frozen=True)
+class _FormPage:
+    """One page of the form in the probe and in the booklet."""
+
+    probe: Any
+    probe_frame: _Frame
+    booklet: Any
+    booklet_frame: _Frame
+    box: tuple[float, float, float, float]  # the form on this page, CSS px from the trim box's top left
+    index: int  # the booklet page index
 
 
 def _form_pages(data: bytes) -> list[int]:
@@ -193,8 +249,12 @@ def _quiet_weasyprint() -> Iterator[None]:
         logger.disabled = was
 
 
-def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dict[int, tuple[float, ...]]]:
-    """Render the probe; returns its PDF and, per page holding the form, the form's box in points."""
+Box = tuple[float, float, float, float]
+
+
+def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dict[int, Box]]:
+    """Render the probe; returns its PDF and, per page holding the form, the form's box (CSS px from
+    the trim box's top left)."""
     import weasyprint
 
     from booklets.render import ProjectFetcher
@@ -203,12 +263,12 @@ def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dic
         document = weasyprint.HTML(string=html, base_url=project.templates_dir.as_uri() + "/",
                                    url_fetcher=ProjectFetcher(allowed)).render()
         pdf = document.write_pdf()
-    boxes: dict[int, tuple[float, ...]] = {}
+    boxes: dict[int, Box] = {}
     for i, page in enumerate(document.pages):
         if "form" in page.anchors:
             x0, y0, x1, y1 = page.anchors["form"]
             end = page.anchors.get("content-end", (x0, y1))[1]
-            boxes[i] = (x0 * PX, y0 * PX, x1 * PX, max(y1, end) * PX)
+            boxes[i] = (x0, y0, x1, max(y1, end))
     return bytes(pdf), boxes
 
 
@@ -223,39 +283,47 @@ def _markers(page: Any) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _same_form(probe: Any, booklet: Any, box: tuple[float, ...]) -> bool:
-    """Every character of the form sits at the same place on both pages, and the probe has nothing
-    else but its markers."""
-    top, bottom = box[1] - TOLERANCE, box[3] + TOLERANCE
+def _same_form(page: _FormPage) -> bool:
+    """Every character of the form sits at the same place (PDF user space) on both pages, and the
+    probe has nothing else but its markers."""
+    x0, y0, x1, y1 = page.box
+    _, top = page.probe_frame.css(x0, y0 - TOLERANCE / PX)
+    _, bottom = page.probe_frame.css(x1, y1 + TOLERANCE / PX)
 
-    def chars(page: Any) -> list[dict[str, Any]]:
-        return [c for c in page.chars if top <= c["top"] <= bottom and c["text"].strip()]
+    def chars(plumber: Any, frame: _Frame) -> list[tuple[str, float, float]]:
+        out = []
+        for c in plumber.chars:
+            x, y = frame.pdf(float(c["x0"]), float(c["top"]))
+            if bottom <= y <= top and c["text"].strip():
+                out.append((c["text"], x, y))
+        return out
 
-    waiting: dict[str, list[dict[str, Any]]] = {}
-    for c in chars(probe):
-        waiting.setdefault(c["text"], []).append(c)
-    for c in chars(booklet):
-        same = next((i for i, p in enumerate(waiting.get(c["text"], []))
-                     if abs(p["x0"] - c["x0"]) <= TOLERANCE and abs(p["top"] - c["top"]) <= TOLERANCE), None)
+    waiting: dict[str, list[tuple[str, float, float]]] = {}
+    for c in chars(page.probe, page.probe_frame):
+        waiting.setdefault(c[0], []).append(c)
+    for text, x, y in chars(page.booklet, page.booklet_frame):
+        same = next((i for i, (_, px, py) in enumerate(waiting.get(text, []))
+                     if abs(px - x) <= TOLERANCE and abs(py - y) <= TOLERANCE), None)
         if same is None:
             return False
-        waiting[c["text"]].pop(same)
-    left = sorted(c["text"] for group in waiting.values() for c in group)
-    expected = sorted("".join(TOKENS[k] for k in _markers(probe)))
+        waiting[text].pop(same)
+    left = sorted(c[0] for group in waiting.values() for c in group)
+    expected = sorted("".join(TOKENS[k] for k in _markers(page.probe)))
     return left == expected
 
 
-def _fields(probe_pdf: bytes, pairs: list[tuple[Any, Any, tuple[float, ...]]],
-            form_pages: list[int]) -> dict[str, Spot]:
+def _fields(probe_pdf: bytes, pages: list[_FormPage]) -> dict[str, Spot]:
     weights = _font_weights(probe_pdf)
     fields: dict[str, Spot] = {}
-    for (probe_page, _, box), booklet_index in zip(pairs, form_pages, strict=True):
-        for key, char in _markers(probe_page).items():
+    for page in pages:
+        right, _ = page.booklet_frame.css(page.box[2], page.box[1])
+        for key, char in _markers(page.probe).items():
             drawn = char.get("non_stroking_color") or (0,)
             simple = isinstance(drawn, (tuple, list)) and len(drawn) in (1, 3, 4)
             color = tuple(float(c) for c in drawn) if simple else (0.0,)
-            fields[key] = Spot(booklet_index, float(char["matrix"][4]), float(char["matrix"][5]), float(char["size"]),
-                               weights.get(char["fontname"], 400), color, box[2])
+            x, baseline = page.probe_frame.glyph(char)
+            fields[key] = Spot(page.index, x, baseline, float(char["size"]), weights.get(char["fontname"], 400),
+                               color, right)
     missing = [k for k in TOKENS if k not in fields]
     if missing:
         raise StaleBooklet(f"the form shows no {', '.join(missing)} field")
@@ -285,19 +353,25 @@ def _font_weights(pdf: bytes) -> dict[str, int]:
     return out
 
 
-def _qr_spot(project: Project, target: Target, page: Any, box: tuple[float, ...], index: int) -> QrSpot:
-    """The first free square below the form on its last page: right-aligned, then left-aligned."""
-    width, height = float(page.width), float(page.height)
+def _qr_spot(project: Project, target: Target, page: Any, frame: _Frame, box: tuple[float, float, float, float],
+             index: int) -> QrSpot:
+    """The first free square below the form on its last page, inside the trim: right-aligned with
+    the form, else left-aligned. Found in pdfplumber's coordinates, returned in PDF user space."""
+    tx0, ty0, tx1, ty1 = frame.trim
+    trim_left, trim_top = frame.plumber(tx0, ty1)
+    trim_right, trim_bottom = frame.plumber(tx1, ty0)
+    big = 0.9 * (trim_right - trim_left) * (trim_bottom - trim_top)
     taken = [(o["x0"], o["top"], o["x1"], o["bottom"]) for kind in ("chars", "rects", "lines", "curves", "images")
-             for o in getattr(page, kind)
-             if not (o["x1"] - o["x0"] > 0.9 * width and o["bottom"] - o["top"] > 0.9 * height)]
-    left, right, end = box[0], box[2], box[3]
+             for o in getattr(page, kind) if (o["x1"] - o["x0"]) * (o["bottom"] - o["top"]) < big]
+    left, _ = frame.plumber(*frame.css(box[0], box[3]))
+    right, end = frame.plumber(*frame.css(box[2], box[3]))
     top = end + QR_GAP
-    while top + QR_BOX <= height - EDGE:
+    while top + QR_BOX <= trim_bottom - EDGE:
         for x in (right - QR_BOX, left):
-            if x >= EDGE and x + QR_BOX <= width - EDGE and not any(
+            if x >= trim_left + EDGE and x + QR_BOX <= trim_right - EDGE and not any(
                     a < x + QR_BOX and c > x and b < top + QR_BOX and d > top for a, b, c, d in taken):
-                return QrSpot(index, round(x, 3), round(height - top - QR_BOX, 3), round(QR_BOX, 3))
+                pdf_x, pdf_y = frame.pdf(x, top + QR_BOX)
+                return QrSpot(index, round(pdf_x, 3), round(pdf_y, 3), round(QR_BOX, 3))
         top += MM
     rel = f"content/{target.language}/audiences/{target.audience}.yaml"
     line, col = position(project.doc_for(rel).data, ("form",), at_key=True) if rel in project.docs else (0, 0)

@@ -28,7 +28,7 @@ import zxingcpp
 from booklets.cli import main
 from booklets.content import load_project
 from booklets.errors import BookletError
-from booklets.formlayout import _qr_spot
+from booklets.formlayout import PX, _Frame, _qr_spot
 from booklets.plan import Target
 from booklets.roster import read_roster
 from booklets.stamp import unprintable
@@ -62,6 +62,8 @@ FILES = {
         stylesheets: [editions/print.css]
         pad_to_multiple: 4
         notes_pages: true
+        bleed_mm: 3
+        crop_marks: true
         """,
     "content/editions/large-print.yaml": """\
         name: Large print
@@ -447,18 +449,20 @@ def test_large_print_packets_put_the_values_on_their_taller_lines(run: Run, caps
 def test_the_qr_code_goes_where_the_form_page_is_free_or_the_form_is_reported(run: Run) -> None:
     project = load_project(run.root)
     target = Target("north", "en", "staff", "print")
-    form = (36.85, 51.0, 382.68, 300.0)  # the form's box on its last page: left, top, right, bottom
+    # An A5 page without bleed: pdfplumber's coordinates are PDF user space turned upside down.
+    frame = _Frame(dx=0.0, k=595.28, media=(0.0, 0.0), trim=(0.0, 0.0, 419.53, 595.28))
+    form = (36.85 / PX, 51.0 / PX, 382.68 / PX, 300.0 / PX)  # the form's box on its last page, CSS px
 
     def page(*taken: tuple[float, float, float, float]) -> SimpleNamespace:
         boxes = [{"x0": a, "top": b, "x1": c, "bottom": d} for a, b, c, d in taken]
-        return SimpleNamespace(width=419.53, height=595.28, chars=boxes, rects=[], lines=[], curves=[], images=[])
+        return SimpleNamespace(chars=boxes, rects=[], lines=[], curves=[], images=[])
 
-    free = _qr_spot(project, target, page(), form, 6)
+    free = _qr_spot(project, target, page(), frame, form, 6)
     assert (free.x + free.size, free.y + free.size) == pytest.approx((382.68, 595.28 - 300.0 - 2 * 72 / 25.4), abs=0.01)
-    right_taken = _qr_spot(project, target, page((200, 290, 400, 590)), form, 6)
+    right_taken = _qr_spot(project, target, page((200, 290, 400, 590)), frame, form, 6)
     assert right_taken.x == pytest.approx(36.85)
     with pytest.raises(BookletError) as err:
-        _qr_spot(project, target, page((0, 290, 419, 590)), form, 6)
+        _qr_spot(project, target, page((0, 290, 419, 590)), frame, form, 6)
     rel = "content/en/audiences/staff.yaml"
     line = (run.root / rel).read_text(encoding="utf-8").splitlines().index("form:") + 1
     assert [str(p) for p in err.value.problems] == [
