@@ -221,10 +221,14 @@ def _personal(sheet: _Booklet, fonts: Fonts, ops: dict[int, bytes]) -> bytes:
         font_objects = fonts.objects(pdf)
         for index, page_ops in ops.items():
             apply(pdf, pdf.pages[index].obj, page_ops, font_objects, opener)
+        last = pdf.pages[-1].obj
         for _ in range(-len(pdf.pages) % SHEET):
-            pdf.pages.insert(len(pdf.pages) - 1, pikepdf.Page(pikepdf.Dictionary(
-                Type=pikepdf.Name.Page, MediaBox=pdf.pages[-1].MediaBox, Resources=pikepdf.Dictionary(),
-                Contents=pdf.make_stream(b""))))
+            blank = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary(),
+                                       Contents=pdf.make_stream(b""))
+            for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+                if box in last:
+                    blank[box] = last[box]
+            pdf.pages.insert(len(pdf.pages) - 1, pikepdf.Page(blank))
         buf = io.BytesIO()
         pdf.save(buf, deterministic_id=True)
     return buf.getvalue()
