@@ -267,3 +267,12 @@ class Strings(Model):
     sign_here: Text
     other_formats: Text
     placeholder: Text
+
+
+class ReleaseEntry(Model):
+    """One released revision in content/releases.yaml (written by `build.py --release`)."""
+
+    content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    document_number: Text
+    effective_date: Text
+    supersedes: Text
