@@ -30,8 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(build)
     mode = build.add_mutually_exclusive_group()
     mode.add_argument("--release", action="store_true",
-                      help="release build: refuse any !placeholder value left in a facility, require "
-                           "document control and record the revision in content/releases.yaml")
+                      help="release build: refuse any !placeholder value left in a facility, "
+                           "require document control, record the revision in "
+                           "content/releases.yaml")
     mode.add_argument("--draft", action="store_true",
                       help="build even where a translation is missing: the source language's text "
                            "stands in, marked [EN] in the PDF and listed as warnings")

@@ -50,7 +50,8 @@ class Project:
     languages: dict[str, Language]
     docs: dict[str, Doc] = field(repr=False)
     warnings: list[Problem] = field(default_factory=list)
-    """Problems that do not stop a build: translations out of step with the source, draft fallbacks."""
+    """Problems that do not stop a build: translations out of step with their source, and the
+    fallbacks of a --draft build."""
 
     @property
     def content_dir(self) -> Path:
@@ -189,11 +190,14 @@ class _Loader:
 
     def source_rel(self, path: Path, lang: str) -> str:
         """content/<lang>/x.yaml -> content/<source language>/x.yaml."""
-        return f"content/{self.source_lang}/" + path.relative_to(self.root / "content" / lang).as_posix()
+        inner = path.relative_to(self.root / "content" / lang).as_posix()
+        return f"content/{self.source_lang}/{inner}"
 
     def available(self, path: Path, lang: str) -> bool:
-        """Whether a language's file exists, or (a translation) can be checked against its source."""
-        return path.is_file() or (lang != self.source_lang and self.source_rel(path, lang) in self.docs)
+        """Whether a language's file exists or, for a translation, its source-language file does."""
+        if path.is_file():
+            return True
+        return lang != self.source_lang and self.source_rel(path, lang) in self.docs
 
     def load(self, path: Path, model: type[M], lang: str | None = None) -> M | None:
         doc = self._read(path, lang)
@@ -301,34 +305,16 @@ def load_project(root: Path, draft: bool = False) -> Project:
             ld.missing(b_rel, ("facilities", i), f"facility {fid!r} has no file content/facilities/{fid}.yaml; create it or remove the entry")
         elif (fac := ld.load(path, models.Facility)) is not None:
             facilities[fid] = fac
-            _check_localized(ld, f"content/facilities/{fid}.yaml", fac, booklet.languages, booklet.source_language)
+            _check_localized(ld, f"content/facilities/{fid}.yaml", fac, booklet.languages,
+                             booklet.source_language)
 
     # The source language loads first: every other language is checked against it (i18n).
-    src = ld.source_lang = booklet.source_language
+    ld.source_lang = booklet.source_language
     languages: dict[str, Language] = {}
-    order = [src, *(lang for lang in booklet.languages if lang != src)]
-    for lang in order:
-        ldir = content / lang
-        where = ("languages", booklet.languages.index(lang)) if lang in booklet.languages else ("source_language",)
-        if not ldir.is_dir():
-            ld.missing(b_rel, where, f"language {lang!r} has no folder content/{lang}/; create it or remove the entry")
-            continue
-        strings = ld.load(ldir / "strings.yaml", models.Strings, lang) if ld.available(ldir / "strings.yaml", lang) else None
-        if not ld.available(ldir / "strings.yaml", lang):
-            ld.missing(b_rel, where, f"content/{lang}/strings.yaml is missing; copy it from content/{src}/ and translate it")
-        elif strings is not None and (bad := i18n.locale_problem(strings.locale, lang)):
-            ld.missing(f"content/{lang}/strings.yaml", ("locale",), bad)
-        sources = ld.load_map(ldir / "sources.yaml", models.Source, lang) if ld.available(ldir / "sources.yaml", lang) else {}
-        shared = ld.load_map(ldir / "shared.yaml", models.SharedSection, lang) if ld.available(ldir / "shared.yaml", lang) else {}
-        audiences: dict[str, models.Audience] = {}
-        for j, aid in enumerate(booklet.audiences):
-            path = ldir / "audiences" / f"{aid}.yaml"
-            if not ld.available(path, lang):
-                ld.missing(b_rel, ("audiences", j), f"audience {aid!r} has no file content/{lang}/audiences/{aid}.yaml; create it or remove the entry")
-            elif (aud := ld.load(path, models.Audience, lang)) is not None:
-                audiences[aid] = aud
-        if strings is not None and sources is not None and shared is not None and lang in booklet.languages:
-            languages[lang] = Language(lang, strings, sources, shared, audiences)
+    for lang in [ld.source_lang, *(x for x in booklet.languages if x != ld.source_lang)]:
+        language = _load_language(ld, booklet, lang)
+        if language is not None and lang in booklet.languages:
+            languages[lang] = language
 
     project = Project(root, booklet, editions, facilities, languages, ld.docs, ld.warnings)
     if not ld.problems:
@@ -338,7 +324,47 @@ def load_project(root: Path, draft: bool = False) -> Project:
     return project
 
 
-def _check_localized(ld: _Loader, rel: str, facility: models.Facility, langs: list[str], source_lang: str) -> None:
+def _load_language(ld: _Loader, booklet: models.Booklet, lang: str) -> Language | None:
+    """Everything written in one language; a translation's gaps are filled and reported (i18n)."""
+    ldir = ld.root / "content" / lang
+    b_rel = "content/booklet.yaml"
+    if lang in booklet.languages:
+        where: tuple[Any, ...] = ("languages", booklet.languages.index(lang))
+    else:
+        where = ("source_language",)
+    if not ldir.is_dir():
+        ld.missing(b_rel, where, f"language {lang!r} has no folder content/{lang}/; "
+                   "create it or remove the entry")
+        return None
+    strings = None
+    if not ld.available(ldir / "strings.yaml", lang):
+        ld.missing(b_rel, where, f"content/{lang}/strings.yaml is missing; copy it from "
+                   f"content/{ld.source_lang}/ and translate it")
+    elif (strings := ld.load(ldir / "strings.yaml", models.Strings, lang)) is not None:
+        if bad := i18n.locale_problem(strings.locale, lang):
+            ld.missing(f"content/{lang}/strings.yaml", ("locale",), bad)
+    sources: dict[str, models.Source] | None = {}
+    if ld.available(ldir / "sources.yaml", lang):
+        sources = ld.load_map(ldir / "sources.yaml", models.Source, lang)
+    shared: dict[str, models.SharedSection] | None = {}
+    if ld.available(ldir / "shared.yaml", lang):
+        shared = ld.load_map(ldir / "shared.yaml", models.SharedSection, lang)
+    audiences: dict[str, models.Audience] = {}
+    for j, aid in enumerate(booklet.audiences):
+        path = ldir / "audiences" / f"{aid}.yaml"
+        if not ld.available(path, lang):
+            ld.missing(b_rel, ("audiences", j), f"audience {aid!r} has no file "
+                       f"content/{lang}/audiences/{aid}.yaml; create it or remove the entry")
+        elif (aud := ld.load(path, models.Audience, lang)) is not None:
+            audiences[aid] = aud
+    if strings is None or sources is None or shared is None:
+        return None
+    return Language(lang, strings, sources, shared, audiences)
+
+
+def _check_localized(
+    ld: _Loader, rel: str, facility: models.Facility, langs: list[str], source_lang: str
+) -> None:
     data = ld.docs[rel].data
 
     def check(loc: tuple[Any, ...], value: Any) -> None:
@@ -348,9 +374,10 @@ def _check_localized(ld: _Loader, rel: str, facility: models.Facility, langs: li
             if lang in value:
                 continue
             if lang == source_lang or source_lang not in value:
-                ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` (one entry per language built)")
+                ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` "
+                           "(one entry per language built)")
                 continue
-            # A translation missing beside the source text: an error, or a marked fallback in drafts.
+            # A translation missing beside the source text: an error, or a marked draft fallback.
             line, col = position(data, loc)
             gap = i18n.Gap(rel, line, col, _key(loc), rel, position(data, (*loc, source_lang))[0],
                            source_lang, f"no {lang!r} text: ")

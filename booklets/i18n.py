@@ -32,7 +32,6 @@ from booklets.yamlload import Doc, YList, YMap, YStr
 
 OPEN, MID, CLOSE = "\ue000", "\ue001", "\ue002"
 _MARK = re.compile(f"{OPEN}([a-z0-9-]{{1,40}}){MID}([^{OPEN}{MID}{CLOSE}]*){CLOSE}")
-_WHOLE = re.compile(f"{OPEN}([a-z0-9-]{{1,40}}){MID}([^{OPEN}{MID}{CLOSE}]*){CLOSE}")
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 # Elements whose content is text the browser never parses as markup: a <span> there would print.
@@ -63,21 +62,37 @@ class Gap:
     def error(self) -> Problem:
         """The gap as a build error (a normal or release build)."""
         if self.whole_file:
-            return Problem(self.file, message=f"missing translation of {self.source_file}; "
-                                                "translate it or build with --draft")
-        return Problem(self.file, self.line, self.column, self.key,
-                       f"{self.what}missing translation (present in {self.source_file}:{self.source_line}); "
-                       "translate it or build with --draft")
+            return Problem(
+                self.file,
+                message=f"missing translation of {self.source_file}; "
+                "translate it or build with --draft",
+            )
+        return Problem(
+            self.file,
+            self.line,
+            self.column,
+            self.key,
+            f"{self.what}missing translation (present in {self.source_file}:{self.source_line}); "
+            "translate it or build with --draft",
+        )
 
     def warning(self) -> Problem:
         """The gap as a draft warning: the source text stands in, marked in the PDF."""
         code = self.source_lang.upper()
         if self.whole_file:
-            return Problem(self.file, message=f"missing translation: the whole file shows the {self.source_lang} "
-                                                f"text of {self.source_file}, marked [{code}]")
-        return Problem(self.file, self.line, self.column, self.key,
-                       f"{self.what}missing translation: shows the {self.source_lang} text of "
-                       f"{self.source_file}:{self.source_line}, marked [{code}]")
+            return Problem(
+                self.file,
+                message=f"missing translation: the whole file shows the {self.source_lang} "
+                f"text of {self.source_file}, marked [{code}]",
+            )
+        return Problem(
+            self.file,
+            self.line,
+            self.column,
+            self.key,
+            f"{self.what}missing translation: shows the {self.source_lang} text of "
+            f"{self.source_file}:{self.source_line}, marked [{code}]",
+        )
 
 
 def _key(loc: tuple[Any, ...]) -> str:
@@ -105,14 +120,24 @@ class _Merger:
         self.gaps: list[Gap] = []
         self.extras: list[Problem] = []
 
-    def gap(self, target: Any, at: tuple[int, int] | None, loc: tuple[Any, ...], src_line: int, what: str = "") -> None:
-        line, col = at if at is not None else (getattr(target, "line", 0), getattr(target, "column", 0))
-        self.gaps.append(Gap(self.rel, line, col, _key(loc), self.source.rel, src_line, self.source_lang, what))
+    def gap(self, target: Any, loc: tuple[Any, ...], src_line: int, what: str = "") -> None:
+        """A gap at `loc`, reported where its parent `target` is in the translation."""
+        line, col = getattr(target, "line", 0), getattr(target, "column", 0)
+        self.gaps.append(
+            Gap(self.rel, line, col, _key(loc), self.source.rel, src_line, self.source_lang, what)
+        )
 
     def extra(self, line: int, col: int, loc: tuple[Any, ...], what: str = "") -> None:
-        self.extras.append(Problem(self.rel, line, col, _key(loc),
-                                   f"{what}not in the source language ({self.source.rel}); "
-                                   "remove it, or add it there first so every language has it"))
+        self.extras.append(
+            Problem(
+                self.rel,
+                line,
+                col,
+                _key(loc),
+                f"{what}not in the source language ({self.source.rel}); "
+                "remove it, or add it there first so every language has it",
+            )
+        )
 
     def fill(self, node: Any, key: str | int | None) -> Any:
         """A copy of a source subtree with its text marked as fallback."""
@@ -123,8 +148,13 @@ class _Merger:
                 return YStr(self.lang.replace("-", "_"), node.line, node.column)
             if key in _NOT_TEXT:
                 return node
-            return YStr(fallback_text(node, self.source_lang), node.line, node.column,
-                        node.coerced_to, node.placeholder)
+            return YStr(
+                fallback_text(node, self.source_lang),
+                node.line,
+                node.column,
+                node.coerced_to,
+                node.placeholder,
+            )
         if isinstance(node, YMap):
             out = YMap({k: self.fill(v, k) for k, v in node.items()})
             out.line, out.column, out.key_pos = node.line, node.column, dict(node.key_pos)
@@ -157,7 +187,7 @@ class _Merger:
                 self.extra(*target.key_pos[key], (*loc, key))
         for key, value in source.items():
             if key not in target:
-                self.gap(target, None, (*loc, key), source.key_pos[key][0])
+                self.gap(target, (*loc, key), source.key_pos[key][0])
                 out[key] = self.fill(value, key)
                 out.key_pos[key] = source.key_pos[key]
         return out
@@ -166,7 +196,7 @@ class _Merger:
         out = YList(target)
         out.line, out.column, out.item_pos = target.line, target.column, list(target.item_pos)
         for i in range(len(target), len(source)):
-            self.gap(target, None, (*loc, i), source.item_pos[i][0])
+            self.gap(target, (*loc, i), source.item_pos[i][0])
             out.append(self.fill(source[i], loc[-1]))
             out.item_pos.append(source.item_pos[i])
         for i in range(len(source), len(target)):
@@ -189,10 +219,11 @@ class _Merger:
             key = _section_key(entry)
             if key is None or any(k == key for _, _, k in merged):
                 continue
-            at = (target.line, target.column)
-            self.gap(target, at, loc, source.item_pos[j][0], f"section {key[1]!r}: ")
+            self.gap(target, loc, source.item_pos[j][0], f"section {key[1]!r}: ")
             prev = _section_key(source[j - 1]) if j else None
-            where = next((n + 1 for n, (_, _, k) in enumerate(merged) if prev is not None and k == prev), 0)
+            where = next(
+                (n + 1 for n, (_, _, k) in enumerate(merged) if prev is not None and k == prev), 0
+            )
             merged.insert(where, (self.fill(entry, None), source.item_pos[j], key))
         out = YList(e for e, _, _ in merged)
         out.line, out.column, out.item_pos = target.line, target.column, [p for _, p, _ in merged]
@@ -207,7 +238,9 @@ def _section_key(entry: Any) -> tuple[str, str] | None:
     return None
 
 
-def complete(target: Doc | None, source: Doc, rel: str, lang: str, source_lang: str) -> tuple[Any, list[Gap], list[Problem]]:
+def complete(
+    target: Doc | None, source: Doc, rel: str, lang: str, source_lang: str
+) -> tuple[Any, list[Gap], list[Problem]]:
     """Compare one translation file (None: missing) with its source file.
 
     Returns the translation's data with every gap filled from the source (marked), the gaps, and
@@ -225,21 +258,27 @@ def locale_problem(locale: str, lang: str) -> str:
     try:
         parsed = Locale.parse(locale)
     except (UnknownLocaleError, ValueError):
-        return (f"unknown locale {locale!r}; use a language code with an optional region, "
-                f"written with an underscore, such as {lang} or {lang}_{lang.upper()}")
+        return (
+            f"unknown locale {locale!r}; use a language code with an optional region, "
+            f"written with an underscore, such as {lang} or {lang}_{lang.upper()}"
+        )
     if parsed.language != lang.split("-")[0]:
-        return (f"locale {locale!r} is for language {parsed.language!r}, not {lang!r}; dates would "
-                f"be written in the wrong language: use {lang} or {lang}_<REGION>")
+        return (
+            f"locale {locale!r} is for language {parsed.language!r}, not {lang!r}; dates would "
+            f"be written in the wrong language: use {lang} or {lang}_<REGION>"
+        )
     return ""
 
 
 def render_block(text: str, render: Callable[[str], Markup]) -> Markup:
     """Render a Markdown text; a fallback text becomes one boxed block in the source language."""
-    match = _WHOLE.fullmatch(text)
+    match = _MARK.fullmatch(text)
     if match is None:
         return render(text)
     lang, inner = match.groups()
-    return Markup('<div class="fallback" lang="{}">').format(lang) + render(inner) + Markup("</div>")
+    return (
+        Markup('<div class="fallback" lang="{}">').format(lang) + render(inner) + Markup("</div>")
+    )
 
 
 def mark_fallbacks(html: str) -> str:
@@ -263,4 +302,3 @@ def mark_fallbacks(html: str) -> str:
         else:
             out.append(_MARK.sub(r'<span class="fallback" lang="\1">\2</span>', token))
     return "".join(out)
-

@@ -58,7 +58,11 @@ def content_hash(root: Path) -> str:
         for path in base.rglob("*"):
             parts = path.relative_to(base).parts
             # Editor droppings (.swp, backup~) and hidden folders are not content.
-            if any(p.startswith(".") for p in parts) or path.name.endswith("~") or not path.is_file():
+            if (
+                any(p.startswith(".") for p in parts)
+                or path.name.endswith("~")
+                or not path.is_file()
+            ):
                 continue
             rel = path.relative_to(root).as_posix()
             if rel != RECORD:
@@ -80,14 +84,29 @@ def read_record(root: Path) -> tuple[dict[str, tuple[models.ReleaseEntry, int]],
     if doc is None or problems:
         return {}, problems
     if not isinstance(doc.data, YMap):
-        return {}, [Problem(RECORD, 1, 1, "", "expected a mapping of revisions to entries; "
-                                                  "restore the file from version control")]
+        return {}, [
+            Problem(
+                RECORD,
+                1,
+                1,
+                "",
+                "expected a mapping of revisions to entries; restore the file from version control",
+            )
+        ]
     out: dict[str, tuple[models.ReleaseEntry, int]] = {}
     for revision, value in doc.data.items():
         line, col = doc.data.key_pos[revision]
         entry, found = validate(Doc(doc.path, doc.rel, value), models.ReleaseEntry)
-        problems += [Problem(p.file, p.line or line, p.column or col, f"{revision}.{p.key}" if p.key else revision,
-                             p.message) for p in found]
+        problems += [
+            Problem(
+                p.file,
+                p.line or line,
+                p.column or col,
+                f"{revision}.{p.key}" if p.key else revision,
+                p.message,
+            )
+            for p in found
+        ]
         if entry is not None:
             out[revision] = (entry, line)
     return out, problems
@@ -98,26 +117,58 @@ def check(project: Project, placeholders: list[Problem], draft: bool = False) ->
     booklet, data = project.booklet, project.docs[_BOOKLET].data
     problems = list(placeholders)
     if draft:
-        problems.append(Problem("command line", message="--draft cannot make a release: complete every "
-                                                         "translation, then build with --release alone"))
+        problems.append(
+            Problem(
+                "command line",
+                message="--draft cannot make a release: complete every "
+                "translation, then build with --release alone",
+            )
+        )
     line, col = position(data, ("revision",))
     if booklet.supersedes is None:
-        problems.append(Problem(_BOOKLET, line, col, "supersedes", "a release must name the revision it "
-                                'supersedes; add e.g. `supersedes: "1.0"` (for a first issue, '
-                                '`supersedes: "none (first issue)"`)'))
+        problems.append(
+            Problem(
+                _BOOKLET,
+                line,
+                col,
+                "supersedes",
+                "a release must name the revision it "
+                'supersedes; add e.g. `supersedes: "1.0"` (for a first issue, '
+                '`supersedes: "none (first issue)"`)',
+            )
+        )
     elif booklet.supersedes.strip() == booklet.revision.strip():
-        problems.append(Problem(_BOOKLET, *position(data, ("supersedes",)), "supersedes",
-                                f"names this same revision {booklet.revision!r}; name the revision it replaces"))
+        problems.append(
+            Problem(
+                _BOOKLET,
+                *position(data, ("supersedes",)),
+                "supersedes",
+                f"names this same revision {booklet.revision!r}; name the revision it replaces",
+            )
+        )
     record, found = read_record(project.root)
     problems += found
-    release = Release(booklet.revision, content_hash(project.root), booklet.document_number,
-                      booklet.effective_date.isoformat(), booklet.supersedes or "")
+    release = Release(
+        booklet.revision,
+        content_hash(project.root),
+        booklet.document_number,
+        booklet.effective_date.isoformat(),
+        booklet.supersedes or "",
+    )
     previous = record.get(booklet.revision)
     if previous is not None and previous[0].content_sha256 != release.content_sha256:
-        problems.append(Problem(_BOOKLET, line, col, "revision", f"revision {booklet.revision!r} was already "
-                                f"released with different content ({RECORD}:{previous[1]}); bump `revision` "
-                                f'(and set `supersedes: "{booklet.revision}"`) to release the changes, or '
-                                "restore the released files"))
+        problems.append(
+            Problem(
+                _BOOKLET,
+                line,
+                col,
+                "revision",
+                f"revision {booklet.revision!r} was already "
+                f"released with different content ({RECORD}:{previous[1]}); bump `revision` "
+                f'(and set `supersedes: "{booklet.revision}"`) to release the changes, or '
+                "restore the released files",
+            )
+        )
     if problems:
         raise BookletError(problems)
     return release
@@ -136,10 +187,13 @@ def record(root: Path, release: Release) -> list[str]:
     def q(value: str) -> str:
         return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
-    text += (f"{q(release.revision)}:\n"
-             f"  content_sha256: {q(release.content_sha256)}\n"
-             f"  document_number: {q(release.document_number)}\n"
-             f"  effective_date: {q(release.effective_date)}\n"
-             f"  supersedes: {q(release.supersedes)}\n")
+    text += (
+        f"{q(release.revision)}:\n"
+        f"  content_sha256: {q(release.content_sha256)}\n"
+        f"  document_number: {q(release.document_number)}\n"
+        f"  effective_date: {q(release.effective_date)}\n"
+        f"  supersedes: {q(release.supersedes)}\n"
+    )
     write_atomic(path, text.encode("utf-8"))
-    return [f"note: released revision {release.revision}: recorded in {RECORD}; commit it with the content"]
+    note = f"released revision {release.revision}: recorded in {RECORD}; commit it with the content"
+    return [f"note: {note}"]

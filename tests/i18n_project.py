@@ -104,4 +104,6 @@ def pdf_lang(pdf: Path) -> str:
 
 def line_of(text: str, needle: str) -> int:
     """1-based line of the first line starting with `needle` (to state expected positions)."""
-    return next(i for i, line in enumerate(text.splitlines(), 1) if line.lstrip().startswith(needle))
+    return next(
+        i for i, line in enumerate(text.splitlines(), 1) if line.lstrip().startswith(needle)
+    )
