@@ -12,7 +12,6 @@ from pathlib import Path
 import pypdf
 import pytest
 import yaml
-from i18n_project import ES_STAFF, ES_STRINGS, REPO, bilingual, line_of, pages_text, pdf_lang
 
 from booklets import i18n
 from booklets.cli import main
@@ -20,6 +19,7 @@ from booklets.content import load_project
 from booklets.plan import Target
 from booklets.templating import render_html
 from booklets.yamlload import Doc, load_yaml
+from tests.i18n_project import ES_STAFF, ES_STRINGS, REPO, bilingual, line_of, pages_text, pdf_lang
 
 EN_STRINGS = (REPO / "content/en/strings.yaml").read_text(encoding="utf-8")
 ES_PDF = "dist/north/es/staff-screen.pdf"
@@ -39,16 +39,19 @@ def english_only_strings() -> dict[str, str]:
 
 
 def english_leaks(text: str) -> list[str]:
-    return [
-        value
-        for value in english_only_strings().values()
-        if re.search(rf"(?<!\w){re.escape(' '.join(value.split()))}(?!\w)", text)
-    ]
+    """English template strings found in `text`, as whole words."""
+    found = []
+    for value in english_only_strings().values():
+        words = re.escape(" ".join(value.split()))
+        # A two-letter string ("of") also occurs in names a Spanish text quotes ("Ministry of
+        # Justice"); the templates print it only between page numbers, so look for it there.
+        pattern = rf"\d {words} \d" if len(value) < 3 else rf"(?<!\w){words}(?!\w)"
+        if re.search(pattern, text):
+            found.append(value)
+    return found
 
 
-def test_spanish_booklet_is_spanish(
-    make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_spanish_booklet_is_spanish(make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
     root = make_project(bilingual())
     status, err = run(capsys, root)
     assert status == 0, err
@@ -57,9 +60,7 @@ def test_spanish_booklet_is_spanish(
     es_text, en_text = " ".join(pages_text(es)), " ".join(pages_text(en))
     assert english_leaks(es_text) == []
     # The check can fail: the English booklet prints the very strings looked for.
-    assert {"Contents", "Sign here", "Revision", "Effective", "Supersedes"} <= set(
-        english_leaks(en_text)
-    )
+    assert {"Contents", "Sign here", "Revision", "Supersedes", "of"} <= set(english_leaks(en_text))
     for shown in (
         "Índice",
         "Firme aquí",
@@ -207,12 +208,8 @@ def test_draft_marks_and_lists_every_fallback(
     status, err = run(capsys, root, "--draft", "--lang", "es")
     assert status == 0, err
     warnings = [line for line in err if line.startswith("warning:")]
-    assert len(warnings) == 6 and all(
-        "missing translation: " in w and "marked [EN]" in w for w in warnings
-    )
-    assert any(
-        w.startswith("warning: content/es/strings.yaml:") and " sign_here: " in w for w in warnings
-    )
+    assert len(warnings) == 6 and all("missing translation: " in w and "marked [EN]" in w for w in warnings)
+    assert any(w.startswith("warning: content/es/strings.yaml:") and " sign_here: " in w for w in warnings)
     assert (
         "warning: content/es/sources.yaml: missing translation: the whole file shows the en text "
         "of content/en/sources.yaml, marked [EN]" in warnings
@@ -303,9 +300,7 @@ def test_draft_of_an_untranslated_language_keeps_markup_valid(
 def test_extra_section_in_a_translation_is_a_warning(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    extra = ES_STAFF.replace(
-        "    form:", "      - {id: extra, title: Extra, body: Texto de más.}\n    form:"
-    )
+    extra = ES_STAFF.replace("    form:", "      - {id: extra, title: Extra, body: Texto de más.}\n    form:")
     root = make_project(bilingual(**{"content/es/audiences/staff.yaml": extra}))
     status, err = run(capsys, root, "--lang", "es")
     line = line_of(textwrap.dedent(extra), "- {id: extra")
@@ -335,14 +330,10 @@ def test_extra_section_in_a_translation_is_a_warning(
 def test_locale_must_suit_the_language(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str], locale: str, message: str
 ) -> None:
-    root = make_project(
-        bilingual(
-            **{"content/es/strings.yaml": ES_STRINGS.replace("locale: es", f"locale: {locale}")}
-        )
-    )
+    root = make_project(bilingual(**{"content/es/strings.yaml": ES_STRINGS.replace("locale: es", f"locale: {locale}")}))
     status, err = run(capsys, root)
     line = line_of(ES_STRINGS, "locale:")
-    assert (status, err) == (2, [f"error: content/es/strings.yaml:{line}:1: locale: {message}"])
+    assert (status, err) == (2, [f"error: content/es/strings.yaml:{line}:9: locale: {message}"])
 
 
 def test_facility_text_missing_a_language(
@@ -356,7 +347,7 @@ def test_facility_text_missing_a_language(
     assert (status, err) == (
         2,
         [
-            f"error: content/facilities/north.yaml:{line}:5: contacts.internal_line.name: no 'es' "
+            f"error: content/facilities/north.yaml:{line}:11: contacts.internal_line.name: no 'es' "
             f"text: missing translation (present in content/facilities/north.yaml:{line}); "
             "translate it or build with --draft"
         ],
@@ -378,12 +369,8 @@ def test_adding_a_language_is_adding_files(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A French draft from nothing but a partial strings.yaml: no Python knows about French."""
-    booklet = textwrap.dedent(bilingual()["content/booklet.yaml"] or "").replace(
-        "[en, es]", "[en, es, fr]"
-    )
-    root = make_project(
-        bilingual(**{"content/booklet.yaml": booklet, "content/fr/strings.yaml": FR_STRINGS})
-    )
+    booklet = textwrap.dedent(bilingual()["content/booklet.yaml"] or "").replace("[en, es]", "[en, es, fr]")
+    root = make_project(bilingual(**{"content/booklet.yaml": booklet, "content/fr/strings.yaml": FR_STRINGS}))
     status, err = run(capsys, root, "--lang", "fr")
     assert (
         status == 2
@@ -405,9 +392,7 @@ def test_shipped_spanish_booklets(request: pytest.FixtureRequest) -> None:
     booklet = yaml.safe_load((REPO / "content/booklet.yaml").read_text(encoding="utf-8"))
     if not (REPO / "content/es/audiences").is_dir():
         pytest.skip("the Spanish content (content/es/audiences/) has not landed yet")
-    assert "es" in booklet["languages"], (
-        "content/es exists: add es to languages in content/booklet.yaml"
-    )
+    assert "es" in booklet["languages"], "content/es exists: add es to languages in content/booklet.yaml"
     dist: Path = request.getfixturevalue("default_build")
     effective = i18n_date(booklet["effective_date"])
     for facility in booklet["facilities"]:

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from i18n_project import RIVERSIDE, bilingual, line_of, pages_text
 
 from booklets import release
 from booklets.cli import main
 from booklets.errors import BookletError
 from booklets.pipeline import BuildOptions, build
+from tests.i18n_project import RIVERSIDE, bilingual, line_of, pages_text
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = (REPO / "content/facilities/example.yaml").read_text(encoding="utf-8")
@@ -34,9 +34,7 @@ def with_facilities(*ids: str, **files: str | None) -> dict[str, str | None]:
 def test_two_facilities_give_their_own_contact_pages(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_project(
-        with_facilities("north", "riverside", **{"content/facilities/riverside.yaml": RIVERSIDE})
-    )
+    root = make_project(with_facilities("north", "riverside", **{"content/facilities/riverside.yaml": RIVERSIDE}))
     status, err = run(capsys, root)
     assert status == 0, err
     # Contact cards (in "how to report" and on the back cover), then what only the back cover shows.
@@ -78,9 +76,7 @@ def test_two_facilities_give_their_own_contact_pages(
             lang,
             river[back],
         )
-        names = {"en": ("North Site", "Riverside Unit"), "es": ("Centro Norte", "Unidad Ribera")}[
-            lang
-        ]
+        names = {"en": ("North Site", "Riverside Unit"), "es": ("Centro Norte", "Unidad Ribera")}[lang]
         assert names[0] in north[0] and names[1] in river[0]  # the cover names the site
         assert names[1] not in north[0] and names[0] not in river[0]
 
@@ -122,15 +118,11 @@ def test_release_with_the_example_facility_lists_every_placeholder(
     # A normal build warns about each one and builds.
     status, err = run(capsys, root, "--lang", "en")
     assert status == 0
-    assert len(
-        [line for line in err if line.startswith("warning: content/facilities/example.yaml:")]
-    ) == len(expected)
+    assert len([line for line in err if line.startswith("warning: content/facilities/example.yaml:")]) == len(expected)
 
 
 def release_project(make_project: Callable[..., Path]) -> Path:
-    return make_project(
-        with_facilities("riverside", **{"content/facilities/riverside.yaml": RIVERSIDE})
-    )
+    return make_project(with_facilities("riverside", **{"content/facilities/riverside.yaml": RIVERSIDE}))
 
 
 def test_release_with_a_complete_facility_records_the_revision(
@@ -139,10 +131,7 @@ def test_release_with_a_complete_facility_records_the_revision(
     root = release_project(make_project)
     status, err = run(capsys, root, "--release")
     assert status == 0, err
-    assert (
-        "note: released revision 2.0: recorded in content/releases.yaml; commit it with the content"
-        in err
-    )
+    assert "note: released revision 2.0: recorded in content/releases.yaml; commit it with the content" in err
     assert (root / "dist/riverside/es/staff-screen.pdf").is_file()
     record, problems = release.read_record(root)
     assert problems == [] and list(record) == ["2.0"]
@@ -177,7 +166,7 @@ def test_release_refuses_a_released_revision_with_changed_content(
     assert (status, err) == (
         2,
         [
-            f"error: content/booklet.yaml:{line_of(booklet, 'revision:')}:1: revision: revision "
+            f"error: content/booklet.yaml:{line_of(booklet, 'revision:')}:11: revision: revision "
             "'2.0' was already released with different content (content/releases.yaml:4); bump "
             "`revision` (and set "
             '`supersedes: "2.0"`) to release the changes, or restore the released files'
@@ -189,9 +178,7 @@ def test_release_refuses_a_released_revision_with_changed_content(
     assert run(capsys, root, "--lang", "en")[0] == 0
 
     (root / "content/booklet.yaml").write_text(
-        booklet.replace('revision: "2.0"', 'revision: "2.1"').replace(
-            'supersedes: "1.0"', 'supersedes: "2.0"'
-        )
+        booklet.replace('revision: "2.0"', 'revision: "2.1"').replace('supersedes: "1.0"', 'supersedes: "2.0"')
     )
     status, err = run(capsys, root, "--release", "--lang", "en")
     assert status == 0, err
@@ -212,7 +199,7 @@ def test_release_requires_document_control(
     assert (status, err) == (
         2,
         [
-            f"error: content/booklet.yaml:{line}:1: supersedes: a release must name the revision "
+            f"error: content/booklet.yaml:{line}:11: supersedes: a release must name the revision "
             'it supersedes; add e.g. `supersedes: "1.0"` (for a first issue, '
             '`supersedes: "none (first issue)"`)'
         ],
@@ -223,7 +210,7 @@ def test_release_requires_document_control(
     assert (status, err) == (
         2,
         [
-            f"error: content/booklet.yaml:{line_of(booklet, 'supersedes:')}:1: supersedes: "
+            f"error: content/booklet.yaml:{line_of(booklet, 'supersedes:')}:13: supersedes: "
             "names this same revision '2.0'; name the revision it replaces"
         ],
     )
@@ -233,16 +220,11 @@ def test_release_requires_document_control(
     status, err = run(capsys, root)
     assert (status, err) == (
         2,
-        [
-            "error: content/booklet.yaml:1:1: document_number: required key "
-            "`document_number` is missing; add it"
-        ],
+        ["error: content/booklet.yaml:1:1: document_number: required key `document_number` is missing; add it"],
     )
 
 
-def test_release_and_draft_do_not_mix(
-    make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_release_and_draft_do_not_mix(make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
     root = release_project(make_project)
     with pytest.raises(SystemExit) as exc:
         main(["--project", str(root), "--release", "--draft"])
@@ -251,8 +233,7 @@ def test_release_and_draft_do_not_mix(
     with pytest.raises(BookletError) as err:
         build(BuildOptions(root=root, out_dir=root / "dist", release=True, draft=True))
     assert [str(p) for p in err.value.problems] == [
-        "command line: --draft cannot make a release: complete every translation, then build "
-        "with --release alone"
+        "command line: --draft cannot make a release: complete every translation, then build with --release alone"
     ]
 
 
@@ -267,7 +248,7 @@ def test_a_damaged_release_record_is_reported(
     status, err = run(capsys, root, "--release")
     assert status == 2
     assert err == [
-        "error: content/releases.yaml:2:3: 1.0.content_sha256: expected a SHA-256 written as 64 "
+        "error: content/releases.yaml:2:19: 1.0.content_sha256: expected a SHA-256 written as 64 "
         "lowercase hex digits, found 'not a hash'; the record is written by `build.py --release`: "
         "restore it from version control"
     ]
@@ -289,9 +270,7 @@ def test_content_hash_covers_content_and_templates_only(make_project: Callable[.
     assert release.content_hash(root) != first
 
 
-def test_document_control_on_the_pages(
-    make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_document_control_on_the_pages(make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
     root = make_project(bilingual())
     assert run(capsys, root)[0] == 0
     for lang, words in (
@@ -330,10 +309,6 @@ def test_document_control_on_the_pages(
             assert shown in cover and shown in inside, (lang, shown)
         assert f"{words['supersedes']} 1.0" in inside
         assert len(body) == 4
-        for n, page in enumerate(
-            body, start=4
-        ):  # the footer: document number, page n of N, revision
-            assert re.search(
-                rf"T-7 {words['page']} {n} {words['of']} 7 {words['revision']} 2\.0$", page
-            ), (lang, page)
+        for n, page in enumerate(body, start=4):  # the footer: document number, page n of N, revision
+            assert re.search(rf"T-7 {words['page']} {n} {words['of']} 7 {words['revision']} 2\.0$", page), (lang, page)
         assert f"T-7 · {words['revision']} 2.0 · {words['date']}" in back
