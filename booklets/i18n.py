@@ -64,8 +64,7 @@ class Gap:
         if self.whole_file:
             return Problem(
                 self.file,
-                message=f"missing translation of {self.source_file}; "
-                "translate it or build with --draft",
+                message=f"missing translation of {self.source_file}; translate it or build with --draft",
             )
         return Problem(
             self.file,
@@ -123,9 +122,7 @@ class _Merger:
     def gap(self, target: Any, loc: tuple[Any, ...], src_line: int, what: str = "") -> None:
         """A gap at `loc`, reported where its parent `target` is in the translation."""
         line, col = getattr(target, "line", 0), getattr(target, "column", 0)
-        self.gaps.append(
-            Gap(self.rel, line, col, _key(loc), self.source.rel, src_line, self.source_lang, what)
-        )
+        self.gaps.append(Gap(self.rel, line, col, _key(loc), self.source.rel, src_line, self.source_lang, what))
 
     def extra(self, line: int, col: int, loc: tuple[Any, ...], what: str = "") -> None:
         self.extras.append(
@@ -180,11 +177,27 @@ class _Merger:
         out = YMap()
         out.line, out.column, out.key_pos = target.line, target.column, dict(target.key_pos)
         for key, value in target.items():
-            if key in source:
-                out[key] = self.merge(value, source[key], (*loc, key))
-            else:
+            if key not in source:
                 out[key] = value
                 self.extra(*target.key_pos[key], (*loc, key))
+            elif value is None and source[key] is not None:
+                # `key:` left empty would silently drop the source's text (an optional subtitle,
+                # a call-out): it is as missing as an absent key.
+                line, col = target.key_pos[key]
+                self.gaps.append(
+                    Gap(
+                        self.rel,
+                        line,
+                        col,
+                        _key((*loc, key)),
+                        self.source.rel,
+                        source.key_pos[key][0],
+                        self.source_lang,
+                    )
+                )
+                out[key] = self.fill(source[key], key)
+            else:
+                out[key] = self.merge(value, source[key], (*loc, key))
         for key, value in source.items():
             if key not in target:
                 self.gap(target, (*loc, key), source.key_pos[key][0])
@@ -221,9 +234,7 @@ class _Merger:
                 continue
             self.gap(target, loc, source.item_pos[j][0], f"section {key[1]!r}: ")
             prev = _section_key(source[j - 1]) if j else None
-            where = next(
-                (n + 1 for n, (_, _, k) in enumerate(merged) if prev is not None and k == prev), 0
-            )
+            where = next((n + 1 for n, (_, _, k) in enumerate(merged) if prev is not None and k == prev), 0)
             merged.insert(where, (self.fill(entry, None), source.item_pos[j], key))
         out = YList(e for e, _, _ in merged)
         out.line, out.column, out.item_pos = target.line, target.column, [p for _, p, _ in merged]
@@ -276,9 +287,7 @@ def render_block(text: str, render: Callable[[str], Markup]) -> Markup:
     if match is None:
         return render(text)
     lang, inner = match.groups()
-    return (
-        Markup('<div class="fallback" lang="{}">').format(lang) + render(inner) + Markup("</div>")
-    )
+    return Markup('<div class="fallback" lang="{}">').format(lang) + render(inner) + Markup("</div>")
 
 
 def mark_fallbacks(html: str) -> str:

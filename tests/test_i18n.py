@@ -16,6 +16,7 @@ import yaml
 from booklets import i18n
 from booklets.cli import main
 from booklets.content import load_project
+from booklets.errors import Problem
 from booklets.plan import Target
 from booklets.templating import render_html
 from booklets.yamlload import Doc, load_yaml
@@ -467,3 +468,20 @@ def test_fallback_marks_follow_the_html_context() -> None:
     )
     assert i18n.mark_fallbacks("<p>no marks</p>") == "<p>no marks</p>"
     assert i18n.strip_marks(f"a {mark('b', 'en')} c") == "a b c"
+
+
+def test_an_empty_value_is_a_missing_translation(tmp_path: Path) -> None:
+    source = _doc(tmp_path, "content/en/audiences/a.yaml", "title: Title\nsubtitle: What to know\n")
+    target = _doc(tmp_path, "content/es/audiences/a.yaml", "title: Título\nsubtitle:\n")
+    data, gaps, _ = i18n.complete(target, source, target.rel, "es", "en")
+    assert [g.error() for g in gaps] == [
+        Problem(
+            "content/es/audiences/a.yaml",
+            2,
+            1,
+            "subtitle",
+            "missing translation (present in content/en/audiences/a.yaml:2); translate it or build "
+            "with --draft",
+        )
+    ]
+    assert data["subtitle"] == i18n.fallback_text("What to know", "en")
