@@ -10,12 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from booklets import __version__
-from booklets.errors import BookletError
+from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, split_values
 
-COMMANDS = ("build",)
+COMMANDS = ("build", "check")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--draft", action="store_true",
                       help="build even where a translation is missing: the source language's text "
                            "stands in, marked [EN] in the PDF and listed as warnings")
+    _check_parser(sub)
     return parser
 
 
@@ -66,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list.insert(0, "build")
     args = _parser().parse_args(args_list)
     try:
+        if args.command == "check":
+            return _run_check(args)
         return _run_build(args)
     except BookletError as exc:
         if args.debug:
@@ -89,3 +93,45 @@ def _run_build(args: argparse.Namespace) -> int:
     for failed in (r for r in result.results if not r.ok):
         print(f"error: {failed.target.name}: {failed.error}", file=sys.stderr)
     return 0 if result.ok else 2
+
+
+def _check_parser(sub: Any) -> None:
+    check = sub.add_parser(
+        "check", help="check content (with --pdf, the built PDFs) before they go to readers",
+        description="Reading level, long sentences, uncited figures, sources, placeholders, alt "
+                    "text and internal links, without rendering; with --pdf, a preflight of the "
+                    "built PDFs. "
+                    "Exit status: 0 fit, 1 errors found, 2 unusable input.")
+    _add_common(check)
+    check.add_argument("--pdf", action="store_true",
+                       help="also preflight the PDFs built in --out: fonts, page counts, boxes, "
+                            "tags, text size, reading order")
+    check.add_argument("--strict", action="store_true", help="warnings count as errors")
+    check.add_argument("--release", action="store_true", help="placeholders left count as errors")
+    check.add_argument("--format", choices=("table", "json"), default="table",
+                       help="table for people (default), json for CI")
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from booklets.check import check_content
+    from booklets.content import load_project
+    from booklets.findings import print_report
+    from booklets.plan import unknown_selectors
+
+    root = args.project.resolve()
+    project = load_project(root)
+    selection = _selection(args)
+    bad = unknown_selectors(project.booklet, selection)
+    if bad:
+        raise BookletError([Problem("command line", message=m) for m in bad])
+    report = check_content(project, selection, release=args.release)
+    if args.pdf:
+        from booklets.preflight import check_pdfs
+
+        check_pdfs(project, (args.out or root / "dist").resolve(), selection, report)
+    report.finish(strict=args.strict)
+    if args.format == "json":
+        print(report.as_json())
+    else:
+        print_report(report)
+    return 0 if report.ok else 1

@@ -42,6 +42,9 @@ _NOT_TEXT = frozenset({"locale", "include", "id", "contacts", "src", "reading_gr
 # Lists translated item by item (one statement each). Sections are matched by id; every other list
 # (keywords, address lines) is one value: present or missing as a whole.
 _COUNTED = frozenset({"statements"})
+# Per-language settings with a default, not translations: each language chooses its own (`check`
+# warns when a language leaves `readability` to the English default), so they are not compared.
+_SETTINGS = frozenset({"readability"})
 _SECTIONS = "sections"
 
 
@@ -177,7 +180,9 @@ class _Merger:
         out = YMap()
         out.line, out.column, out.key_pos = target.line, target.column, dict(target.key_pos)
         for key, value in target.items():
-            if key not in source:
+            if key in _SETTINGS:
+                out[key] = value
+            elif key not in source:
                 out[key] = value
                 self.extra(*target.key_pos[key], (*loc, key))
             elif value is None and source[key] is not None:
@@ -199,7 +204,7 @@ class _Merger:
             else:
                 out[key] = self.merge(value, source[key], (*loc, key))
         for key, value in source.items():
-            if key not in target:
+            if key not in target and key not in _SETTINGS:
                 self.gap(target, (*loc, key), source.key_pos[key][0])
                 out[key] = self.fill(value, key)
                 out.key_pos[key] = source.key_pos[key]

@@ -112,6 +112,9 @@ class Edition(Model):
     sections_start_right: bool = False
     bleed_mm: Annotated[float, Field(ge=0, le=10)] = 0
     crop_marks: bool = False
+    min_body_pt: Annotated[float, Field(ge=4, le=72)] | None = None
+    """Smallest text size allowed outside the running header and footer, in points; `check --pdf`
+    measures it in the PDF (large print: 16). None: not checked."""
 
 
 class Contact(Model):
@@ -267,6 +270,11 @@ class Strings(Model):
     sign_here: Text
     other_formats: Text
     placeholder: Text
+    readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
+        "flesch_kincaid")
+    """The reading-level formula `check` measures this language with: flesch_kincaid (English),
+    fernandez_huerta or szigriszt_pazos (Spanish ease scores, read as a grade on their published
+    scales), crawford (Spanish grade), or none (not measured). Not printed."""
 
 
 def _sha256(value: Any) -> Any:
