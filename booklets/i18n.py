@@ -156,8 +156,10 @@ class _Merger:
                 node.placeholder,
             )
         if isinstance(node, YMap):
-            out = YMap({k: self.fill(v, k) for k, v in node.items()})
-            out.line, out.column, out.key_pos = node.line, node.column, dict(node.key_pos)
+            # A setting is the language's own choice: left out, it takes its default.
+            out = YMap({k: self.fill(v, k) for k, v in node.items() if k not in _SETTINGS})
+            out.line, out.column = node.line, node.column
+            out.key_pos = {k: p for k, p in node.key_pos.items() if k in out}
             return out
         if isinstance(node, YList):
             items = YList(self.fill(v, key) for v in node)
