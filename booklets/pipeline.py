@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from booklets import release
 from booklets.content import Project, load_project, placeholders
@@ -64,9 +64,21 @@ def allowed_roots(project: Project) -> list[Path]:
     return [project.templates_dir, project.content_dir, font_dir()]
 
 
-def render_target(project: Project, target: Target, html: str) -> tuple[bytes, int]:
-    """HTML -> PDF bytes for one target, with the edition's PDF options."""
-    from booklets.render import PdfOptions, render_pdf  # imported late: WeasyPrint is slow to import
+@dataclass(frozen=True)
+class RenderedFile:
+    """One file a target writes: its booklet PDF, or a file made from that same render."""
+
+    relpath: PurePosixPath
+    data: bytes
+    pages: int
+
+
+def render_target(project: Project, target: Target, html: str) -> list[RenderedFile]:
+    """HTML -> the target's files: its PDF and, for an edition with `impose`, the 2-up sheets
+    made from that same PDF (one layout pass). Raises RenderError; nothing is written here."""
+    # Imported late: WeasyPrint is slow to import.
+    from booklets.impose import ImposeError, impose
+    from booklets.render import PdfOptions, RenderError, render_pdf
 
     edition = project.editions[target.edition]
     effective = project.booklet.effective_date
@@ -75,8 +87,18 @@ def render_target(project: Project, target: Target, html: str) -> tuple[bytes, i
         pad_to_multiple=edition.pad_to_multiple,
         notes_pages=edition.pad_to_multiple - 1 if edition.notes_pages else 0,
         epoch=int(dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()),
+        bleed_mm=edition.bleed_mm,
     )
-    return render_pdf(html, project.templates_dir, allowed_roots(project), options)
+    pdf, pages = render_pdf(html, project.templates_dir, allowed_roots(project), options)
+    files = [RenderedFile(target.relpath, pdf, pages)]
+    if edition.impose is not None:
+        try:
+            sheets = impose(pdf)
+        except ImposeError as exc:
+            raise RenderError(f"cannot impose {target.relpath}: {exc}") from None
+        name = f"{target.relpath.stem}-{edition.impose.suffix}.pdf"
+        files.append(RenderedFile(target.relpath.with_name(name), sheets, pages // 2))
+    return files
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -99,17 +121,21 @@ def build(options: BuildOptions) -> BuildResult:
     pages_html = {target: render_html(project, target) for target in targets}
 
     for target in targets:
-        path = safe_join(options.out_dir, target.relpath)
-        outcome = TargetResult(target, path)
         try:
-            pdf, pages = render_target(project, target, pages_html[target])
-            write_atomic(path, pdf)
-            outcome.pages, outcome.size = pages, len(pdf)
+            files = render_target(project, target, pages_html[target])
         except RenderError as exc:
-            outcome.error = str(exc)
-        except OSError as exc:
-            outcome.error = f"cannot write {path}: {exc.strerror}"
-        result.results.append(outcome)
+            path = safe_join(options.out_dir, target.relpath)
+            result.results.append(TargetResult(target, path, error=str(exc)))
+            continue
+        for file in files:
+            path = safe_join(options.out_dir, file.relpath)
+            outcome = TargetResult(target, path)
+            try:
+                write_atomic(path, file.data)
+                outcome.pages, outcome.size = file.pages, len(file.data)
+            except OSError as exc:
+                outcome.error = f"cannot write {path}: {exc.strerror}"
+            result.results.append(outcome)
     if released is not None and result.ok:
         result.warnings += release.record(project.root, released)
     return result
