@@ -29,8 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = sub.add_parser("build", help="build booklets (the default command)")
     _add_common(build)
-    build.add_argument("--release", action="store_true",
-                       help="release build: refuse any !placeholder value left in a facility")
+    mode = build.add_mutually_exclusive_group()
+    mode.add_argument("--release", action="store_true",
+                      help="release build: refuse any !placeholder value left in a facility, "
+                           "require document control, record the revision in "
+                           "content/releases.yaml")
+    mode.add_argument("--draft", action="store_true",
+                      help="build even where a translation is missing: the source language's text "
+                           "stands in, marked [EN] in the PDF and listed as warnings")
     _check_parser(sub)
     _add_packets(sub)
     return parser
@@ -82,7 +88,8 @@ def _run_build(args: argparse.Namespace) -> int:
 
     root = args.project.resolve()
     out = (args.out or root / "dist").resolve()
-    result = build(BuildOptions(root=root, out_dir=out, selection=_selection(args), release=args.release))
+    result = build(BuildOptions(root=root, out_dir=out, selection=_selection(args),
+                                release=args.release, draft=args.draft))
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     print_summary(result, root)

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from booklets import release
 from booklets.content import Project, load_project, placeholders
 from booklets.errors import BookletError, Problem
 from booklets.output import safe_join, write_atomic
@@ -26,6 +27,7 @@ class BuildOptions:
     out_dir: Path
     selection: Selection = Selection()
     release: bool = False
+    draft: bool = False  # missing translations fall back to the source language, marked
 
 
 @dataclass
@@ -103,12 +105,11 @@ def build(options: BuildOptions) -> BuildResult:
     """Build every selected target. Raises BookletError for bad input, before writing anything."""
     from booklets.render import RenderError
 
-    project = load_project(options.root)
+    project = load_project(options.root, draft=options.draft)
     result = BuildResult()
     found = placeholders(project)
-    if options.release and found:
-        raise BookletError(found)
-    result.warnings += [f"warning: {p}" for p in found]
+    released = release.check(project, found, options.draft) if options.release else None
+    result.warnings += [f"warning: {p}" for p in (*found, *project.warnings)]
 
     bad = unknown_selectors(project.booklet, options.selection)
     if bad:
@@ -135,4 +136,6 @@ def build(options: BuildOptions) -> BuildResult:
             except OSError as exc:
                 outcome.error = f"cannot write {path}: {exc.strerror}"
             result.results.append(outcome)
+    if released is not None and result.ok:
+        result.warnings += release.record(project.root, released)
     return result
