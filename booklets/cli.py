@@ -16,7 +16,7 @@ from booklets import __version__
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, split_values
 
-COMMANDS = ("build", "check")
+COMMANDS = ("build", "check", "packets")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,9 +29,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = sub.add_parser("build", help="build booklets (the default command)")
     _add_common(build)
-    build.add_argument("--release", action="store_true",
-                       help="release build: refuse any !placeholder value left in a facility")
+    mode = build.add_mutually_exclusive_group()
+    mode.add_argument("--release", action="store_true",
+                      help="release build: refuse any !placeholder value left in a facility, "
+                           "require document control, record the revision in "
+                           "content/releases.yaml")
+    mode.add_argument("--draft", action="store_true",
+                      help="build even where a translation is missing: the source language's text "
+                           "stands in, marked [EN] in the PDF and listed as warnings")
     _check_parser(sub)
+    _add_packets(sub)
     return parser
 
 
@@ -67,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _run_check(args)
+        if args.command == "packets":
+            return _run_packets(args)
         return _run_build(args)
     except BookletError as exc:
         if args.debug:
@@ -95,7 +104,8 @@ def _run_build(args: argparse.Namespace) -> int:
 
     root = args.project.resolve()
     out = (args.out or root / "dist").resolve()
-    result = build(BuildOptions(root=root, out_dir=out, selection=_selection(args), release=args.release))
+    result = build(BuildOptions(root=root, out_dir=out, selection=_selection(args),
+                                release=args.release, draft=args.draft))
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     print_summary(result, root)
@@ -144,3 +154,44 @@ def _run_check(args: argparse.Namespace) -> int:
     else:
         print_report(report)
     return 0 if report.ok else 1
+
+
+def _add_packets(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "packets", help="personalised acknowledgement packets from a roster CSV",
+        description="One booklet per person on ROSTER (CSV with columns name, id, audience, language, "
+                    "facility, date), its form page filled in with their details and a records QR code. "
+                    "Writes dist/personal/batch-ROSTER.pdf (roster order, each part whole sheets).")
+    p.add_argument("roster", type=Path, metavar="ROSTER.csv", help="the roster (UTF-8 CSV, header row first)")
+    p.add_argument("--project", type=Path, default=Path("."),
+                   help="project folder holding content/ and templates/ (default: current folder)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
+    p.add_argument("--edition", default="print", metavar="ID", help="edition of the booklets (default: print)")
+    p.add_argument("--per-person", action="store_true",
+                   help="also write one PDF per person to dist/personal/ROSTER/")
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="write the good rows and list the bad ones (default: write nothing if any row is bad)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
+
+
+def _run_packets(args: argparse.Namespace) -> int:
+    from booklets.packets import PacketOptions, make_packets
+
+    root = args.project.resolve()
+    out = (args.out or root / "dist").resolve()
+    result = make_packets(PacketOptions(root=root, out_dir=out, roster=args.roster, roster_name=str(args.roster),
+                                        edition=args.edition, per_person=args.per_person,
+                                        skip_bad_rows=args.skip_bad_rows))
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    for problem in result.skipped:
+        print(f"skipped: {problem}", file=sys.stderr)
+    if result.skipped:
+        rows = len({p.line for p in result.skipped})
+        print(f"skipped {rows} bad row{'s' * (rows != 1)}; the other {result.people} were written", file=sys.stderr)
+    shown = result.batch.relative_to(root) if result.batch.is_relative_to(root) else result.batch
+    print(f"{result.people} people, {result.pages} pages: {shown}")
+    if result.per_person:
+        print(f"{len(result.per_person)} personal files in {shown.parent / result.per_person[0].parent.name}/")
+    print(f"booklets: {len(result.reused)} reused from the build, {len(result.built)} built")
+    return 0

@@ -8,11 +8,13 @@ removes such leftovers once it holds the output folder's lock (see lock.py).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from booklets.errors import BookletError, Problem
 
@@ -53,7 +55,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         # Any failure (full disk, read-only folder, Ctrl-C) removes our temp file and leaves the
         # previous PDF exactly as it was.
-        with contextlib.suppress(FileNotFoundError):
+        with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
 
@@ -79,3 +81,22 @@ def remove_stale_temp_files(out_dir: Path) -> list[Path]:
                     continue  # not ours to fight over: a read-only leftover is harmless
                 removed.append(path)
     return removed
+
+
+@contextmanager
+def open_atomic(path: Path) -> Iterator[BinaryIO]:
+    """Like write_atomic, for a file written piece by piece: `path` appears, complete, only when the
+    block ends without an exception; otherwise the previous file is left exactly as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from booklets import release
 from booklets.content import Project, load_project, placeholders
 from booklets.errors import BookletError, Problem
 from booklets.lock import build_lock
@@ -27,6 +28,7 @@ class BuildOptions:
     out_dir: Path
     selection: Selection = Selection()
     release: bool = False
+    draft: bool = False  # missing translations fall back to the source language, marked
 
 
 @dataclass
@@ -105,12 +107,11 @@ def build(options: BuildOptions) -> BuildResult:
     from booklets.render import RenderError
 
     with build_lock(options.out_dir):
-        project = load_project(options.root)
+        project = load_project(options.root, draft=options.draft)
         result = BuildResult()
         found = placeholders(project)
-        if options.release and found:
-            raise BookletError(found)
-        result.warnings += [f"warning: {p}" for p in found]
+        released = release.check(project, found, options.draft) if options.release else None
+        result.warnings += [f"warning: {p}" for p in (*found, *project.warnings)]
 
         bad = unknown_selectors(project.booklet, options.selection)
         if bad:
@@ -137,4 +138,6 @@ def build(options: BuildOptions) -> BuildResult:
                 except OSError as exc:
                     outcome.error = f"cannot write {path}: {exc.strerror}"
                 result.results.append(outcome)
+        if released is not None and result.ok:
+            result.warnings += release.record(project.root, released)
         return result

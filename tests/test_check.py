@@ -94,7 +94,8 @@ def test_shipped_content_passes_strict_with_each_audiences_grade_shown(capsys) -
     assert main(["check", "--project", str(REPO), "--strict"]) == 0
     table = capsys.readouterr().out
     for g in report["grades"]:
-        row = next(line for line in table.splitlines() if f" {g['audience']} " in f" {line} ")
+        row = next(line for line in table.splitlines()
+                   if line.split()[:2] == [g["language"], g["audience"]])
         assert f"{g['grade']:g}" in row and f"{g['worst_section']['grade']:g}" in row
 
 
@@ -519,5 +520,17 @@ def test_stale_booklets_warn_and_other_pdfs_are_counted(copy_of: Path, capsys) -
     assert status == 0 and stale["file"] == "dist/north/en/volunteers-screen.pdf"
     assert stale["severity"] == "warning" and "not in the matrix of content/booklet.yaml" in stale["message"]
     [other] = findings(report, "pdf")
-    assert other["file"] == "dist" and other["message"].startswith("1 other PDF(s)")
+    assert other["file"] == "dist" and other["message"].startswith("1 other PDF(s)")  # imposed sheets are known
+    assert not findings(report, "imposed")
     assert run(capsys, copy_of, "--pdf", "--edition", "screen", "--strict")[0] == 1
+
+
+def test_imposed_sheets_are_checked_against_their_booklet(copy_of: Path, capsys) -> None:
+    path = copy_of / "dist/north/en/staff-print-imposed.pdf"
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        del pdf.pages[-1]
+        pdf.save(path)
+    status, report = run(capsys, copy_of, "--pdf", "--edition", "print")
+    [finding] = findings(report, "imposed")
+    assert status == 1 and finding["file"] == "dist/north/en/staff-print-imposed.pdf"
+    assert "sheets for a" in finding["message"] and "expected" in finding["message"]
