@@ -1,84 +1,257 @@
-"""Command line: `python build.py [build] [options]`, and the subcommands later stages add.
+"""Command line: `python build.py [COMMAND] [options]`; without a command, `build` runs.
 
-`main(argv) -> int` never lets a traceback reach the user for bad input: every problem is one
-line on stderr and the exit status is 2 (`--debug` re-raises for developers).
+Each command is one entry of COMMANDS: its name, its help, a function adding its options and a
+function running it. `main(argv) -> int` never lets a traceback reach the user for bad input: every
+problem is one line on stderr and the exit status is 2 (`--debug` re-raises for developers).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booklets import __version__
 from booklets.errors import BookletError
-from booklets.plan import Selection, split_values
+from booklets.plan import Selection, Shard, split_values
 
-COMMANDS = ("build",)
+if TYPE_CHECKING:
+    from booklets.pipeline import BuildOptions
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="build.py",
-        description="Build print-ready and accessible PDF booklets for every audience from content/.",
-        epilog="Without a command, `build` runs: every booklet of content/booklet.yaml into dist/.",
-    )
-    parser.add_argument("--version", action="version", version=f"booklets {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    build = sub.add_parser("build", help="build booklets (the default command)")
-    _add_common(build)
-    build.add_argument("--release", action="store_true",
-                       help="release build: refuse any !placeholder value left in a facility")
-    return parser
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: how to parse it and how to run it (returns the exit status)."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--project", type=Path, default=Path("."),
-                   help="project folder holding content/ and templates/ (default: current folder)")
+    p.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="project folder holding content/ and templates/ (default: current folder)",
+    )
     p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
-    p.add_argument("--audience", action="append", metavar="ID", help="only these audiences (repeatable, comma-separated)")
+    p.add_argument(
+        "--audience",
+        action="append",
+        metavar="ID",
+        help="only these audiences (repeatable, comma-separated)",
+    )
     p.add_argument("--lang", action="append", metavar="CODE", help="only these languages")
     p.add_argument("--edition", action="append", metavar="ID", help="only these editions")
     p.add_argument("--facility", action="append", metavar="ID", help="only these facilities")
     p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
 
 
-def _selection(args: argparse.Namespace) -> Selection:
-    return Selection(
-        audiences=split_values(args.audience),
-        languages=split_values(args.lang),
-        editions=split_values(args.edition),
-        facilities=split_values(args.facility),
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes of at least 1, found {text!r}"
+        )
+    return int(text)
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    """Options of every command that builds: how many processes, and which part of the matrix."""
+    from booklets.workers import default_jobs
+
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=default_jobs(),
+        metavar="N",
+        help="worker processes rendering PDFs (default: this machine's cores)",
+    )
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        default=Shard(),
+        metavar="I/N",
+        help="build only part I of N disjoint parts of the selected targets (for CI matrices)",
+    )
+    p.add_argument(
+        "--release",
+        action="store_true",
+        help="release build: refuse any !placeholder value left in a facility",
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 bad input or failed target)."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
-        args_list.insert(0, "build")
-    args = _parser().parse_args(args_list)
+def _options(args: argparse.Namespace) -> BuildOptions:
+    from booklets.pipeline import BuildOptions
+
+    root = args.project.resolve()
+    return BuildOptions(
+        root=root,
+        out_dir=(args.out or root / "dist").resolve(),
+        selection=Selection(
+            audiences=split_values(args.audience),
+            languages=split_values(args.lang),
+            editions=split_values(args.edition),
+            facilities=split_values(args.facility),
+        ),
+        release=args.release,
+        force=getattr(args, "force", False),
+        jobs=args.jobs,
+        shard=args.shard,
+    )
+
+
+# --- build -------------------------------------------------------------------------------------
+
+
+def _add_build(p: argparse.ArgumentParser) -> None:
+    _add_common(p)
+    _add_engine(p)
+    p.add_argument(
+        "--list", action="store_true", help="print the selected targets, one per line, and stop"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="render every selected target, even if up to date"
+    )
+    p.add_argument(
+        "--watch", action="store_true", help="build, then rebuild what each saved file affects"
+    )
+
+
+def build_once(options: BuildOptions) -> int:
+    """One build with progress and the summary table; 0 when every target succeeded, else 2."""
+    from booklets.pipeline import build
+    from booklets.progress import for_stream
+    from booklets.report import print_summary
+
+    result = build(options, for_stream(sys.stdout))
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    print_summary(result, options.root)
+    for failed in (r for r in result.results if not r.ok):
+        print(f"error: {failed.target.name}: {failed.error}", file=sys.stderr)
+    return 0 if result.ok else 2
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    options = _options(args)
+    if args.list:
+        from booklets.pipeline import list_targets
+
+        for target in list_targets(options):
+            print(target.name)
+        return 0
+    if args.watch:
+        from booklets.watch import watch
+
+        return watch(options, lambda: _guarded(lambda: build_once(options), args.debug))
+    return build_once(options)
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+def _add_serve(p: argparse.ArgumentParser) -> None:
+    _add_common(p)
+    _add_engine(p)
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port on 127.0.0.1 (default: 8000; 0 picks a free one)",
+    )
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from booklets.serve import serve
+
+    options = _options(args)
+    # The builder is this same command line in watch mode, in its own process.
+    builder = [
+        "build",
+        "--watch",
+        "--project",
+        str(options.root),
+        "--out",
+        str(options.out_dir),
+        "--jobs",
+        str(options.jobs),
+        "--shard",
+        f"{options.shard.index}/{options.shard.count}",
+    ]
+    for flag, values in (
+        ("--audience", args.audience),
+        ("--lang", args.lang),
+        ("--edition", args.edition),
+        ("--facility", args.facility),
+    ):
+        builder += [arg for value in values or () for arg in (flag, value)]
+    if args.release:
+        builder.append("--release")
+    return serve(options, args.port, builder)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("build", "build booklets (the default command)", _add_build, _run_build),
+    Command(
+        "serve",
+        "build, watch and preview in a browser on localhost with live reload",
+        _add_serve,
+        _run_serve,
+    ),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build print-ready and accessible PDF booklets for every audience "
+        "from content/.",
+        epilog="Without a command, `build` runs: every booklet of content/booklet.yaml into dist/.",
+    )
+    parser.add_argument("--version", action="version", version=f"booklets {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_arguments(sub.add_parser(command.name, help=command.help))
+    return parser
+
+
+def _guarded(run: Callable[[], int], debug: bool) -> int:
+    """Run, printing bad input as one line per problem (exit status 2) instead of a traceback."""
     try:
-        return _run_build(args)
+        return run()
     except BookletError as exc:
-        if args.debug:
+        if debug:
             raise
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
 
 
-def _run_build(args: argparse.Namespace) -> int:
-    from booklets.pipeline import BuildOptions, build
-    from booklets.report import print_summary
-
-    root = args.project.resolve()
-    out = (args.out or root / "dist").resolve()
-    result = build(BuildOptions(root=root, out_dir=out, selection=_selection(args), release=args.release))
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    print_summary(result, root)
-    for failed in (r for r in result.results if not r.ok):
-        print(f"error: {failed.target.name}: {failed.error}", file=sys.stderr)
-    return 0 if result.ok else 2
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input or a failed target)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    names = [c.name for c in COMMANDS]
+    if not args_list or args_list[0] not in (*names, "-h", "--help", "--version"):
+        args_list.insert(0, "build")
+    args = _parser().parse_args(args_list)
+    command = next(c for c in COMMANDS if c.name == args.command)
+    try:
+        return _guarded(lambda: command.run(args), args.debug)
+    except KeyboardInterrupt:
+        print(
+            "interrupted: finished PDFs are kept, unfinished ones were not written", file=sys.stderr
+        )
+        return 130

@@ -1,8 +1,13 @@
-"""The whole build, top to bottom: content -> plan -> HTML -> PDF -> write -> report.
+"""The whole build, top to bottom: plan -> what is out of date -> content -> HTML -> PDFs -> report.
 
-Each stage lives in its own module; this function only sequences them. Bad input (content,
-templates) stops the build before any PDF is written, so earlier PDFs are never touched by a build
-that cannot succeed.
+Each stage lives in its own module; `build` only sequences them. A target is rendered only when
+the hash of everything it reads changed since its last build (inputs.py, cache.py), so a build with
+nothing to do reads booklet.yaml, hashes some files and stops, without loading the content schema
+or WeasyPrint (both are imported inside the functions that need them, on purpose).
+
+Bad input (content, templates) stops the build before any PDF is written: every stale target's HTML
+is made, and so checked, before the first PDF is rendered. Earlier PDFs are never touched by a build
+that cannot succeed, and a target that fails to render leaves its previous PDF in place.
 """
 
 from __future__ import annotations
@@ -10,12 +15,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from booklets.content import Project, load_project, placeholders
+from booklets import cache
 from booklets.errors import BookletError, Problem
-from booklets.output import safe_join, write_atomic
-from booklets.plan import Selection, Target, plan, unknown_selectors
-from booklets.templating import render_html
+from booklets.gallery import write_report
+from booklets.inputs import input_hashes, read_matrix
+from booklets.output import safe_join
+from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
+from booklets.results import BuildResult, NoProgress, Progress, TargetResult
+
+if TYPE_CHECKING:
+    from booklets.content import Project
+    from booklets.workers import Done
+
+__all__ = ["BuildOptions", "BuildResult", "TargetResult", "build", "list_targets", "render_target"]
 
 
 @dataclass(frozen=True)
@@ -24,47 +38,34 @@ class BuildOptions:
 
     root: Path
     out_dir: Path
-    selection: Selection = Selection()
+    selection: Selection = field(default_factory=Selection)
     release: bool = False
+    force: bool = False
+    jobs: int = 1
+    shard: Shard = field(default_factory=Shard)
 
+    def render_options(self) -> dict[str, object]:
+        """Options that change the bytes a target writes; they are part of every inputs hash.
 
-@dataclass
-class TargetResult:
-    """The outcome of one target: a written PDF, or the reason it failed."""
-
-    target: Target
-    path: Path
-    pages: int = 0
-    size: int = 0
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-
-@dataclass
-class BuildResult:
-    """Everything a build produced, for the summary table and the exit status."""
-
-    results: list[TargetResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.results)
+        None of today's options does (`--release` only refuses placeholders, and is checked on
+        every release build instead); an option that changes output must be added here.
+        """
+        return {}
 
 
 def allowed_roots(project: Project) -> list[Path]:
-    """Folders WeasyPrint may read from: the project's templates and content, and the font package."""
+    """Folders WeasyPrint may read: the project's templates and content, and the font package."""
     from booklets.templating import font_dir
 
     return [project.templates_dir, project.content_dir, font_dir()]
 
 
 def render_target(project: Project, target: Target, html: str) -> tuple[bytes, int]:
-    """HTML -> PDF bytes for one target, with the edition's PDF options."""
-    from booklets.render import PdfOptions, render_pdf  # imported late: WeasyPrint is slow to import
+    """HTML -> PDF bytes for one target, with the edition's PDF options (runs in a worker)."""
+    from booklets.render import (
+        PdfOptions,
+        render_pdf,
+    )  # imported late: WeasyPrint is slow to import
 
     edition = project.editions[target.edition]
     effective = project.booklet.effective_date
@@ -72,41 +73,163 @@ def render_target(project: Project, target: Target, html: str) -> tuple[bytes, i
         pdf_variant=edition.pdf_variant,
         pad_to_multiple=edition.pad_to_multiple,
         notes_pages=edition.pad_to_multiple - 1 if edition.notes_pages else 0,
-        epoch=int(dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()),
+        epoch=int(
+            dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()
+        ),
     )
     return render_pdf(html, project.templates_dir, allowed_roots(project), options)
 
 
-def build(options: BuildOptions) -> BuildResult:
-    """Build every selected target. Raises BookletError for bad input, before writing anything."""
-    from booklets.render import RenderError
+def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    """Build every selected target that is out of date. Raises BookletError for bad input."""
+    progress = progress or NoProgress()
+    result = BuildResult()
+
+    # 1. Plan from booklet.yaml's lists alone (see _plan).
+    project, everything, targets = _plan(options, result)
+
+    # 2. What is out of date: each target's inputs hash against its record and files.
+    inputs = input_hashes(options.root, targets, options.render_options())
+    records = {t: cache.load(options.out_dir, t) for t in everything}
+    stale = [
+        t
+        for t in targets
+        if options.force or not cache.is_fresh(options.out_dir, records[t], inputs[t])
+    ]
+    outcomes = {t: _up_to_date(options.out_dir, t, records[t]) for t in targets if t not in stale}
+    progress.begin(stale, len(outcomes))
+
+    # 3. Render what is stale: content and HTML here (all HTML first), PDFs in worker processes.
+    try:
+        if stale:
+            for done in _render(options, project, stale, inputs, records, result, progress):
+                outcomes[done.target] = _outcome(options.out_dir, done)
+                records[done.target] = done.record or records[done.target]
+    except BookletError as exc:
+        cache.write_stamp(options.out_dir, [], [], [str(p) for p in exc.problems])
+        raise
+    finally:
+        progress.end()
+
+    # 4. Report: the gallery and manifest of the whole output folder; the stamp tells `serve`.
+    result.results = [outcomes[t] for t in targets]
+    write_report(options.out_dir, records)
+    cache.write_stamp(
+        options.out_dir,
+        [r.target.name for r in result.with_status("built")],
+        [r.target.name for r in result.with_status("failed")],
+        [],
+    )
+    return result
+
+
+def list_targets(options: BuildOptions) -> list[Target]:
+    """The targets a build with these options would consider (for `--list`), in plan order."""
+    return _plan(options, BuildResult())[2]
+
+
+def _plan(
+    options: BuildOptions, result: BuildResult
+) -> tuple[Project | None, list[Target], list[Target]]:
+    """(the project if it had to be loaded, the whole matrix, the selected shard of it).
+
+    The full content check runs only when booklet.yaml's lists look wrong (it then says why), or
+    for a release build, which must refuse placeholders however much is up to date.
+    """
+    project = _load(options, result) if options.release else None
+    matrix: Matrix | None = project.booklet if project else read_matrix(options.root)
+    if matrix is None:
+        project = _load(options, result)
+        matrix = project.booklet
+    _check_selectors(matrix, options.selection)
+    return project, plan(matrix), shard(plan(matrix, options.selection), options.shard)
+
+
+def _load(options: BuildOptions, result: BuildResult) -> Project:
+    """Load and check the whole project; placeholders are warnings, or errors in a release build."""
+    from booklets.content import load_project, placeholders
 
     project = load_project(options.root)
-    result = BuildResult()
     found = placeholders(project)
     if options.release and found:
         raise BookletError(found)
     result.warnings += [f"warning: {p}" for p in found]
+    return project
 
-    bad = unknown_selectors(project.booklet, options.selection)
+
+def _check_selectors(matrix: Matrix, selection: Selection) -> None:
+    bad = unknown_selectors(matrix, selection)
     if bad:
         raise BookletError([Problem("command line", message=m) for m in bad])
-    targets = plan(project.booklet, options.selection)
 
-    # All HTML first: a template error is the same for every target and must stop the build
-    # before any PDF is replaced.
-    pages_html = {target: render_html(project, target) for target in targets}
 
-    for target in targets:
-        path = safe_join(options.out_dir, target.relpath)
-        outcome = TargetResult(target, path)
-        try:
-            pdf, pages = render_target(project, target, pages_html[target])
-            write_atomic(path, pdf)
-            outcome.pages, outcome.size = pages, len(pdf)
-        except RenderError as exc:
-            outcome.error = str(exc)
-        except OSError as exc:
-            outcome.error = f"cannot write {path}: {exc.strerror}"
-        result.results.append(outcome)
-    return result
+def _render(
+    options: BuildOptions,
+    project: Project | None,
+    stale: list[Target],
+    inputs: dict[Target, str],
+    records: dict[Target, cache.Record | None],
+    result: BuildResult,
+    progress: Progress,
+) -> list[Done]:
+    from booklets.templating import render_html
+    from booklets.workers import Job, render_all, warm_up
+
+    parallel = options.jobs > 1 and len(stale) > 1
+    if parallel:
+        warm_up()  # the fork server imports WeasyPrint while this process loads the content
+    project = project or _load(options, result)
+    html = {t: render_html(project, t) for t in stale}
+    # Longest first needs comparable estimates: last build's times when every stale target has
+    # one, else the size of each HTML (large print and long audiences take longest either way).
+    known = {t: r.seconds for t in stale if (r := records[t]) is not None}
+    jobs = [
+        Job(t, html[t], inputs[t], known[t] if len(known) == len(stale) else float(len(html[t])))
+        for t in stale
+    ]
+    return render_all(
+        project,
+        jobs,
+        render_target,
+        options.out_dir,
+        options.jobs if parallel else 1,
+        progress.started,
+        lambda done: progress.finished(_outcome(options.out_dir, done)),
+    )
+
+
+def _up_to_date(out_dir: Path, target: Target, record: cache.Record | None) -> TargetResult:
+    assert record is not None  # only fresh targets come here
+    pdf = record.pdf
+    return TargetResult(
+        target,
+        safe_join(out_dir, target.relpath),
+        pdf.pages,
+        pdf.bytes,
+        status="up to date",
+        seconds=record.seconds,
+        peak_rss_kb=record.peak_rss_kb,
+    )
+
+
+def _outcome(out_dir: Path, done: Done) -> TargetResult:
+    path = safe_join(out_dir, done.target.relpath)
+    if done.record is None:
+        return TargetResult(
+            done.target,
+            path,
+            error=done.error,
+            status="failed",
+            seconds=done.seconds,
+            peak_rss_kb=done.peak_rss_kb,
+        )
+    pdf = done.record.pdf
+    return TargetResult(
+        done.target,
+        path,
+        pdf.pages,
+        pdf.bytes,
+        status="built",
+        seconds=done.seconds,
+        peak_rss_kb=done.peak_rss_kb,
+    )

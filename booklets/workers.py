@@ -1,0 +1,186 @@
+"""Parallel rendering: worker processes that each import WeasyPrint once and render many targets.
+
+* Workers come from a fork server that imports WeasyPrint and the booklets stages while the main
+  process is still loading content and rendering HTML; each worker is then a cheap fork that
+  already has them, gets the validated project once (a small pickle) and renders targets until the
+  queue is empty. No process starts per target.
+* Longest first: jobs are queued by expected render time (last build's time for that target, else
+  the size of its HTML), so the last job to finish is a short one and no core idles at the end.
+* A worker writes its target's files atomically, then the record (cache.py), so the main process
+  only collects outcomes. A failure of one target, or even a crash of a worker, is reported for
+  that target and every other target still finishes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from booklets import cache
+from booklets.gallery import cover_path, cover_png, describe
+from booklets.plan import Target
+
+if TYPE_CHECKING:
+    from booklets.content import Project
+
+# render_target(project, target, html) -> (pdf bytes, pages): pipeline's unit of work.
+RenderFn = Callable[["Project", Target, str], tuple[bytes, int]]
+# Imported by the fork server before any worker is forked from it.
+PRELOAD = ["booklets.render", "booklets.pipeline", "booklets.workers", "pypdfium2"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One target to render, with its HTML already made (and checked) by the main process."""
+
+    target: Target
+    html: str
+    inputs: str
+    estimate: float  # expected seconds (or HTML size when never built): only the order matters
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a worker reports back for one job."""
+
+    target: Target
+    record: cache.Record | None
+    error: str
+    seconds: float
+    peak_rss_kb: int
+
+
+def default_jobs() -> int:
+    """The cores this process may use (a container's CPU limit counts, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _peak_rss_kb() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # kilobytes on Linux
+
+
+def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> Done:
+    """Render one target and write its PDF, cover thumbnail and record (in that order)."""
+    from booklets.render import RenderError
+
+    start = time.perf_counter()
+    t = job.target
+    try:
+        pdf, pages = render(project, t, job.html)
+        files = [cache.write_file(out_dir, t.relpath, pdf, "pdf", pages)]
+        files.append(cache.write_file(out_dir, cover_path(t), cover_png(pdf), "cover"))
+        seconds = time.perf_counter() - start
+        record = cache.Record(
+            t.name,
+            job.inputs,
+            tuple(files),
+            describe(project, t),
+            round(seconds, 3),
+            _peak_rss_kb(),
+        )
+        cache.save(out_dir, record, t)
+        return Done(t, record, "", seconds, _peak_rss_kb())
+    except RenderError as exc:
+        error = str(exc)
+    except OSError as exc:
+        error = f"cannot write {exc.filename or out_dir}: {exc.strerror}"
+    except Exception as exc:  # a renderer bug on one target must not cost the others their PDFs
+        error = f"unexpected {type(exc).__name__} while rendering: {exc}"
+    return Done(t, None, error, time.perf_counter() - start, _peak_rss_kb())
+
+
+# Set once per worker process by _init; the pool then sends only jobs.
+_worker: dict[str, Any] = {}
+
+
+def _init(project: Project, render: RenderFn, out_dir: Path, started: Any) -> None:
+    import booklets.render  # noqa: F401  (already there when forked from the fork server)
+
+    _worker.update(project=project, render=render, out_dir=out_dir, started=started)
+
+
+def _run(job: Job) -> Done:
+    _worker["started"].put(job.target)
+    return render_job(_worker["project"], _worker["render"], _worker["out_dir"], job)
+
+
+def context() -> BaseContext:
+    """The fork server (preloaded with WeasyPrint) where there is one, else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")  # pragma: no cover - not POSIX
+
+
+def warm_up() -> None:
+    """Start the fork server now, so its imports overlap the main process loading the content."""
+    ctx = context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
+def render_all(
+    project: Project,
+    jobs: list[Job],
+    render: RenderFn,
+    out_dir: Path,
+    workers: int,
+    started: Callable[[Target], None],
+    finished: Callable[[Done], None],
+) -> list[Done]:
+    """Render every job, longest first; `workers` <= 1 renders in this process."""
+    ordered = sorted(jobs, key=lambda j: (-j.estimate, j.target))
+    results: list[Done] = []
+    if workers <= 1 or len(ordered) <= 1:
+        for job in ordered:
+            started(job.target)
+            results.append(render_job(project, render, out_dir, job))
+            finished(results[-1])
+        return results
+
+    ctx = context()
+    started_q = ctx.SimpleQueue()
+    pool = ProcessPoolExecutor(
+        min(workers, len(ordered)),
+        mp_context=ctx,
+        initializer=_init,
+        initargs=(project, render, out_dir, started_q),
+    )
+    try:
+        pending: dict[Future[Done], Job] = {pool.submit(_run, job): job for job in ordered}
+        while pending:
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            while not started_q.empty():
+                started(started_q.get())
+            for fut in done:
+                job = pending.pop(fut)
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool as exc:
+                    outcome = Done(job.target, None, f"worker process died ({exc})", 0.0, 0)
+                except Exception as exc:  # e.g. an outcome that could not be sent back
+                    outcome = Done(
+                        job.target, None, f"worker failed: {type(exc).__name__}: {exc}", 0.0, 0
+                    )
+                results.append(outcome)
+                finished(outcome)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
