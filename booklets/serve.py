@@ -65,9 +65,9 @@ def read_stamp(out_dir: Path) -> dict[str, Any]:
     try:
         stamp: dict[str, Any] = json.loads(cache.stamp_path(out_dir).read_bytes())
     except (OSError, ValueError):
-        return {"id": 0, "problems": [], "failed": []}
+        return {"id": "0", "problems": [], "failed": []}
     return {
-        "id": stamp.get("finished_ns", 0),
+        "id": str(stamp.get("finished_ns", 0)),
         "problems": stamp.get("problems", []),
         "failed": stamp.get("failed", []),
     }
@@ -246,7 +246,11 @@ def serve(options: BuildOptions, port: int, builder_args: list[str]) -> int:
     )
     # `kill` (SIGTERM) must stop the builder too, not only Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"serving http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    print(
+        f"serving http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
