@@ -8,6 +8,7 @@ problem is one line on stderr and the exit status is 2 (`--debug` re-raises for 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -67,10 +68,16 @@ def _shard(text: str) -> Shard:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def default_jobs() -> int:
+    """The cores this process may use (a container's CPU limit counts, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def _add_engine(p: argparse.ArgumentParser) -> None:
     """Options of every command that builds: how many processes, and which part of the matrix."""
-    from booklets.workers import default_jobs
-
     p.add_argument(
         "--jobs",
         "-j",

@@ -32,6 +32,16 @@ if TYPE_CHECKING:
 THUMB_WIDTH = 240  # pixels; shown at 160 CSS px so it stays sharp on high-density screens
 
 
+def human_size(size: int) -> str:
+    """1234567 -> '1.2 MB'."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"  # pragma: no cover
+
+
 def cover_path(target: Target) -> PurePosixPath:
     """The thumbnail sits beside its PDF: `staff-print.pdf` -> `staff-print.cover.png`."""
     return target.relpath.with_suffix(".cover.png")
@@ -110,8 +120,6 @@ def manifest(records: Iterable[Record]) -> dict[str, Any]:
 
 
 def _card(r: Record) -> str:
-    from booklets.report import human_size
-
     e = html.escape
     pdf = r.pdf
     covers = r.of_kind("cover")

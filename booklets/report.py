@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
+from booklets.gallery import human_size
 from booklets.results import BuildResult
 
+if TYPE_CHECKING:
+    from rich.console import Console
 
-def human_size(size: int) -> str:
-    """1234567 -> '1.2 MB'."""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"  # pragma: no cover
+__all__ = ["counts_line", "human_size", "print_summary"]
 
 
 def counts_line(result: BuildResult) -> str:
@@ -33,31 +27,25 @@ def counts_line(result: BuildResult) -> str:
 
 def print_summary(result: BuildResult, root: Path, console: Console | None = None) -> None:
     """One row per rendered or failed target; failed targets show FAILED instead of a size."""
+    rows = [r for r in result.results if r.status != "up to date"]
+    if not rows:  # plain lines: a build with nothing to do does not even import rich
+        lines = ["nothing to do: every selected booklet is up to date"] if result.results else []
+        for line in [*lines, counts_line(result)]:
+            console.print(line) if console else print(line)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
     # Not a terminal (CI, a log file): never truncate paths to 80 columns.
     console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    rows = [r for r in result.results if r.status != "up to date"]
-    if rows:
-        table = Table(title=None, box=None, pad_edge=False, header_style="bold")
-        for col, justify in (
-            ("target", "left"),
-            ("status", "left"),
-            ("pages", "right"),
-            ("size", "right"),
-            ("time", "right"),
-            ("path", "left"),
-        ):
-            table.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for r in rows:
-            path = r.path.relative_to(root) if r.path.is_relative_to(root) else r.path
-            table.add_row(
-                r.target.name,
-                r.status,
-                str(r.pages) if r.ok else "-",
-                human_size(r.size) if r.ok else "FAILED",
-                f"{r.seconds:.1f} s",
-                str(path),
-            )
-        console.print(table)
-    elif result.results:
-        console.print("nothing to do: every selected booklet is up to date")
+    table = Table(title=None, box=None, pad_edge=False, header_style="bold")
+    columns = ("target", "status", "pages", "size", "time", "path")
+    for col in columns:
+        table.add_column(col, justify="right" if col in ("pages", "size", "time") else "left")
+    for r in rows:
+        path = r.path.relative_to(root) if r.path.is_relative_to(root) else r.path
+        size = human_size(r.size) if r.ok else "FAILED"
+        pages = str(r.pages) if r.ok else "-"
+        table.add_row(r.target.name, r.status, pages, size, f"{r.seconds:.1f} s", str(path))
+    console.print(table)
     console.print(counts_line(result))

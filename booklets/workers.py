@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import resource
 import time
 from collections.abc import Callable
@@ -57,14 +56,6 @@ class Done:
     error: str
     seconds: float
     peak_rss_kb: int
-
-
-def default_jobs() -> int:
-    """The cores this process may use (a container's CPU limit counts, not the host's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _peak_rss_kb() -> int:
