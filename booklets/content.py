@@ -142,7 +142,7 @@ def validate(doc: Doc, model: type[M], prefix: tuple[Any, ...] = ()) -> tuple[M 
             if (loc, err["type"]) in seen:
                 continue  # a union reports the same spot once per branch
             seen.add((loc, err["type"]))
-            line, col = position(doc.data, loc[len(prefix):])
+            line, col = position(doc.data, loc[len(prefix):], at_key=err["type"] == "extra_forbidden")
             key = _key(loc if err["type"] != "missing" else (*loc, err["loc"][-1]))
             problems.append(Problem(doc.rel, line, col, key, _message(err)))
         return None, problems

@@ -35,7 +35,7 @@ def _ident(value: Any) -> Any:
     if isinstance(value, str) and not IDENT_RE.match(value):
         raise PydanticCustomError(
             "bad_ident",
-            "expected an id of lowercase letters, digits and hyphens (at most 40), found {found!r}",
+            "expected an id of lowercase letters, digits and hyphens (at most 40), found '{found}'",
             {"found": str(value)},
         )
     return value
@@ -48,7 +48,7 @@ def _relpath(value: Any) -> Any:
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or value.startswith("//"):
             raise PydanticCustomError(
                 "url_path",
-                "expected a path inside the project, found a URL {found!r}; copy the file into "
+                "expected a path inside the project, found a URL '{found}'; copy the file into "
                 "content/assets/ and give its relative path",
                 {"found": str(value)},
             )
@@ -56,7 +56,7 @@ def _relpath(value: Any) -> Any:
         if value.startswith(("/", "\\")) or ".." in parts or not value.strip():
             raise PydanticCustomError(
                 "outside_path",
-                "expected a relative path inside the project, found {found!r}; no leading / and no ..",
+                "expected a relative path inside the project, found '{found}'; no leading / and no ..",
                 {"found": str(value)},
             )
     return value

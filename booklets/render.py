@@ -118,7 +118,15 @@ def render_pdf(html: str, base_dir: Path, allowed: list[Path], options: PdfOptio
 
 
 def _pad(pages: list[Any], multiple: int, notes: int) -> list[Any]:
-    """Keep just enough of the `notes` pages (which sit before the back cover) to fill the sheet."""
-    body = len(pages) - notes - 1
-    needed = (-(body + 1)) % multiple
-    return pages[: body + needed] + pages[-1:]
+    """Keep just enough of the notes pages (between the content and the back cover) to fill the sheets.
+
+    Pages are found by their anchors (`notes-1`, `back-cover`), so a back cover that runs to two
+    pages still ends the booklet and the kept notes pages keep their printed numbers.
+    """
+    def first(anchor: str) -> int:
+        return next(i for i, page in enumerate(pages) if anchor in page.anchors)
+
+    notes_start, back_start = first("notes-1"), first("back-cover")
+    body, back = notes_start, len(pages) - back_start
+    needed = min((-(body + back)) % multiple, back_start - notes_start)
+    return pages[: notes_start + needed] + pages[back_start:]

@@ -162,7 +162,7 @@ def _syntax_problem(rel: str, err: yaml.YAMLError) -> Problem:
     hint = "check indentation and quotes on this line"
     if "'\\t'" in str(err) or "tab" in str(what):
         hint = "indent with spaces, not tabs"
-    elif "quoted scalar" in str(context or "") or "end of stream" in str(what) and context:
+    elif "quoted scalar" in str(context or "") or ("end of stream" in str(what) and context):
         hint = "a quote is not closed; close it on the same value"
     elif "mapping values are not allowed" in str(what):
         hint = "a value containing ': ' must be quoted"
@@ -207,17 +207,24 @@ def load_yaml(path: Path, root: Path) -> tuple[Doc | None, list[Problem]]:
     return Doc(path, rel, data), builder.problems
 
 
-def position(data: Any, loc: tuple[str | int, ...]) -> tuple[int, int]:
-    """The line and column of the value at `loc` (or of its nearest existing parent)."""
+def position(data: Any, loc: tuple[str | int, ...], at_key: bool = False) -> tuple[int, int]:
+    """The line and column of the value at `loc` (or of its nearest existing parent).
+
+    Points at the value itself (where the fix goes), or at its key with `at_key` (for unknown keys).
+    """
     line, col = getattr(data, "line", 0), getattr(data, "column", 0)
     node = data
-    for step in loc:
+    for i, step in enumerate(loc):
         if isinstance(node, YMap) and isinstance(step, str) and step in node:
             line, col = node.key_pos[step]
             node = node[step]
+            if at_key and i == len(loc) - 1:
+                return line, col
         elif isinstance(node, YList) and isinstance(step, int) and 0 <= step < len(node):
             line, col = node.item_pos[step]
             node = node[step]
         else:
-            break
+            return line, col
+        if getattr(node, "line", 0):
+            line, col = node.line, node.column
     return line, col
