@@ -1,6 +1,6 @@
 """Benchmark the build engine on a copy of a project (the shipped content by default).
 
-    python benchmarks/build.py [--project .] [--jobs N]
+    python benchmarks/build.py [--project .] [--jobs N] [--repeat 3]
 
 Reports, each against the issue's target:
   (a) full clean build wall time with N workers, against the ideal = (sum of rendering the same
@@ -99,53 +99,57 @@ def _edit_audience(root: Path) -> tuple[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--project", type=Path, default=REPO, help="project to copy (default: this repository)"
-    )
-    parser.add_argument(
-        "--jobs", type=int, default=len(os.sched_getaffinity(0)), help="workers (default: cores)"
-    )
+    parser.add_argument("--project", type=Path, default=REPO, help="project to copy (default: this repository)")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)), help="workers (default: cores)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; each figure is the best round's (default: 1)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
+    jobs = ["--jobs", str(args.jobs)]
 
     with tempfile.TemporaryDirectory(prefix="booklets-bench-") as tmp:
         root = _copy(args.project.resolve(), Path(tmp))
         load = os.getloadavg()[0]
-
-        ideal_run = subprocess.run(
-            [sys.executable, "-c", _IDEAL, str(root)],
-            capture_output=True,
-            text=True,
-            env=_env(),
-            check=True,
-        )
-        renders: dict[str, float] = json.loads(ideal_run.stdout)
+        rounds: list[dict[str, float]] = []
+        cleans, busy, noops, edits, peaks = [], [], [], [], []
+        out = ""
+        # Rounds alternate the ideal and the real build, so both see the same machine; the best
+        # round of each is the least disturbed by other processes.
+        for _ in range(args.repeat):
+            ideal_run = subprocess.run(
+                [sys.executable, "-c", _IDEAL, str(root)], capture_output=True, text=True, env=_env(), check=True
+            )
+            rounds.append(json.loads(ideal_run.stdout))
+            shutil.rmtree(root / "dist", ignore_errors=True)
+            cleans.append(_build(root, *jobs)[0])
+            records = [
+                json.loads(p.read_text())
+                for p in (root / "dist/.booklets-cache").rglob("*.json")
+                if p.name != "last-build.json"
+            ]
+            peaks.append(max(r["peak_rss_kb"] for r in records) / 1024)
+            # How much of the wall time the workers spent on targets (start-up and the last
+            # target's tail are the rest): a figure that machine load disturbs far less.
+            busy.append(sum(r["seconds"] for r in records) / (args.jobs * cleans[-1]))
+            noops += [_build(root, *jobs)[0] for _ in range(3)]
+            lang, audience = _edit_audience(root)
+            wall, out = _build(root, *jobs)
+            edits.append(wall)
+        renders = min(rounds, key=lambda r: sum(r.values()))
         ideal = sum(renders.values()) / args.jobs
-
-        clean, _ = _build(root, "--jobs", str(args.jobs))
-        records = [
-            json.loads(p.read_text())
-            for p in (root / "dist/.booklets-cache").rglob("*.json")
-            if p.name != "last-build.json"
-        ]
-        peak_rss_mb = max(r["peak_rss_kb"] for r in records) / 1024
-
-        noop = min(_build(root, "--jobs", str(args.jobs))[0] for _ in range(3))
-        lang, audience = _edit_audience(root)
-        edit, out = _build(root, "--jobs", str(args.jobs))
+        clean, noop, edit, peak_rss_mb = min(cleans), min(noops), min(edits), max(peaks)
         expected = sum(
-            1
-            for name in renders
-            if name.split("/")[1] == lang and name.split("/")[2].startswith(f"{audience}-")
+            1 for name in renders if name.split("/")[1] == lang and name.split("/")[2].startswith(f"{audience}-")
         )
         figures = {
             "targets": len(renders),
             "jobs": args.jobs,
+            "rounds": args.repeat,
             "load_average_at_start": round(load, 2),
             "sum_of_renders_s": round(sum(renders.values()), 2),
             "ideal_s": round(ideal, 2),
             "clean_build_s": round(clean, 2),
             "efficiency": round(ideal / clean, 3),
+            "workers_busy": round(max(busy), 3),
             "noop_build_s": round(noop, 3),
             "edit_one_audience_s": round(edit, 2),
             "edit_rendered": _rendered(out),
@@ -163,6 +167,7 @@ def main() -> int:
             ideal / clean >= 0.85,
             ">= 0.85",
         ),
+        ("    workers busy", f"{max(busy):.0%} of the clean build's wall time", True, "(diagnostic)"),
         ("(b) no-op rebuild", f"{noop:.3f} s", noop <= 0.5, "<= 0.5 s"),
         (
             "(c) edit one audience",
@@ -173,7 +178,7 @@ def main() -> int:
         ("(d) worker peak RSS", f"{peak_rss_mb:.0f} MB", peak_rss_mb <= 300, "<= 300 MB"),
     ]
     print(
-        f"{len(renders)} targets, {args.jobs} workers, load average {load:.2f} at start; "
+        f"{len(renders)} targets, {args.jobs} workers, best of {args.repeat}, load average {load:.2f} at start; "
         f"sum of single renders {sum(renders.values()):.2f} s"
     )
     for name, value, ok, goal in checks:

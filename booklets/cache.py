@@ -70,9 +70,13 @@ def record_path(out_dir: Path, target: Target) -> Path:
 def write_file(
     out_dir: Path, rel: PurePosixPath, data: bytes, kind: str, pages: int = 0
 ) -> FileRecord:
-    """Write one output atomically and describe it for the record."""
+    """Write one output atomically and describe it for the record.
+
+    PDFs are fsynced; thumbnails are not: one lost in a crash no longer matches its record, so its
+    target is simply rebuilt.
+    """
     path = safe_join(out_dir, rel)
-    write_atomic(path, data)
+    write_atomic(path, data, durable=kind == "pdf")
     st = path.stat()
     return FileRecord(
         rel.as_posix(), kind, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns, pages
@@ -82,7 +86,8 @@ def write_file(
 def save(out_dir: Path, record: Record, target: Target) -> None:
     """Write the record; call only once every file it lists is in place."""
     text = json.dumps(asdict(record), indent=1, sort_keys=True)
-    write_atomic(record_path(out_dir, target), text.encode())
+    # Not fsynced: the PDF it describes already is, and a record lost in a crash means a rebuild.
+    write_atomic(record_path(out_dir, target), text.encode(), durable=False)
 
 
 def load(out_dir: Path, target: Target) -> Record | None:
@@ -129,9 +134,8 @@ def write_stamp(out_dir: Path, rendered: list[str], failed: list[str], problems:
         "failed": failed,
         "problems": problems,
     }
-    write_atomic(
-        safe_join(out_dir, PurePosixPath(CACHE_DIR, STAMP)), json.dumps(stamp, indent=1).encode()
-    )
+    data = json.dumps(stamp, indent=1).encode()
+    write_atomic(safe_join(out_dir, PurePosixPath(CACHE_DIR, STAMP)), data, durable=False)
 
 
 def stamp_path(out_dir: Path) -> Path:

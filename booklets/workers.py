@@ -33,8 +33,12 @@ if TYPE_CHECKING:
 
 # render_target(project, target, html) -> (pdf bytes, pages): pipeline's unit of work.
 RenderFn = Callable[["Project", Target, str], tuple[bytes, int]]
-# Imported by the fork server before any worker is forked from it.
-PRELOAD = ["booklets.render", "booklets.pipeline", "booklets.workers", "pypdfium2"]
+# Imported by the fork server before any worker is forked from it: WeasyPrint, and the schema
+# modules that unpickling the project needs (without them each worker would import them itself,
+# one after another, as the pool hands each its copy of the project).
+PRELOAD = [
+    "booklets.render", "booklets.content", "booklets.templating", "booklets.pipeline", "booklets.workers", "pypdfium2"
+]
 
 
 @dataclass(frozen=True)
