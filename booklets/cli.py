@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from booklets import __version__
-from booklets.errors import BookletError
+from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Shard, split_values
 
 if TYPE_CHECKING:
@@ -100,6 +100,15 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _selection(args: argparse.Namespace) -> Selection:
+    return Selection(
+        audiences=split_values(args.audience),
+        languages=split_values(args.lang),
+        editions=split_values(args.edition),
+        facilities=split_values(args.facility),
+    )
+
+
 def _options(args: argparse.Namespace) -> BuildOptions:
     from booklets.pipeline import BuildOptions
 
@@ -107,12 +116,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
         root=root,
         out_dir=(args.out or root / "dist").resolve(),
-        selection=Selection(
-            audiences=split_values(args.audience),
-            languages=split_values(args.lang),
-            editions=split_values(args.edition),
-            facilities=split_values(args.facility),
-        ),
+        selection=_selection(args),
         release=args.release,
         force=getattr(args, "force", False),
         jobs=args.jobs,
@@ -210,14 +214,57 @@ def _run_serve(args: argparse.Namespace) -> int:
     return serve(options, args.port, builder)
 
 
+# --- check -------------------------------------------------------------------------------------
+
+
+def _add_check(check: argparse.ArgumentParser) -> None:
+    check.description = (
+        "Reading level, long sentences, uncited figures, sources, placeholders, alt text and internal links, "
+        "without rendering; with --pdf, a preflight of the built PDFs. "
+        "Exit status: 0 fit, 1 errors found, 2 unusable input."
+    )
+    _add_common(check)
+    check.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also preflight the PDFs built in --out: fonts, page counts, boxes, tags, text size, reading order",
+    )
+    check.add_argument("--strict", action="store_true", help="warnings count as errors")
+    check.add_argument("--release", action="store_true", help="placeholders left count as errors")
+    check.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table for people (default), json for CI"
+    )
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from booklets.check import check_content
+    from booklets.content import load_project
+    from booklets.findings import print_report
+    from booklets.plan import unknown_selectors
+
+    root = args.project.resolve()
+    project = load_project(root)
+    selection = _selection(args)
+    bad = unknown_selectors(project.booklet, selection)
+    if bad:
+        raise BookletError([Problem("command line", message=m) for m in bad])
+    report = check_content(project, selection, release=args.release)
+    if args.pdf:
+        from booklets.preflight import check_pdfs
+
+        check_pdfs(project, (args.out or root / "dist").resolve(), selection, report)
+    report.finish(strict=args.strict)
+    if args.format == "json":
+        print(report.as_json())
+    else:
+        print_report(report)
+    return 0 if report.ok else 1
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("build", "build booklets (the default command)", _add_build, _run_build),
-    Command(
-        "serve",
-        "build, watch and preview in a browser on localhost with live reload",
-        _add_serve,
-        _run_serve,
-    ),
+    Command("serve", "build, watch and preview in a browser on localhost with live reload", _add_serve, _run_serve),
+    Command("check", "check content (with --pdf, the built PDFs) before they go to readers", _add_check, _run_check),
 )
 
 

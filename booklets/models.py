@@ -11,7 +11,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from booklets.yamlload import YStr
@@ -100,18 +108,76 @@ class Booklet(Model):
     facilities: list[Ident] = Field(min_length=1)
 
 
+class Impose(Model):
+    """2-up sheets for an office printer, made from the edition's own PDF (no second layout).
+
+    Two pages side by side on a landscape sheet twice the page's trim width (A5 pages on A4,
+    half-letter on letter), in saddle-stitch order: print both sides, flip on the short edge,
+    fold in half and staple. Each page is clipped to its trim, so bleed and crop marks never
+    reach the neighbouring page.
+    """
+
+    suffix: Ident = "imposed"
+    """Written next to the edition's PDF as `<audience>-<edition>-<suffix>.pdf`."""
+
+
 class Edition(Model):
     """content/editions/<id>.yaml: how one edition looks and which PDF features it carries."""
 
     name: Text
+    """What the edition is called in reports (e.g. `Print`)."""
     stylesheets: list[RelPath] = Field(default_factory=list)
+    """Extra CSS files under templates/, applied after the base design in this order."""
     size: Size
+    """The page (trim) size for each paper series; content/booklet.yaml `paper` picks one."""
     pdf_variant: Literal["pdf/ua-1", "pdf/ua-2"] | None = None
-    pad_to_multiple: Annotated[int, Field(ge=1, le=16)] = 1
+    """Tagged, accessible PDF (structure tree, /Lang, alt text) for screen readers."""
     notes_pages: bool = False
+    """Padding pages are ruled Notes pages placed before the back cover, never after it."""
+    pad_to_multiple: Annotated[int, Field(ge=1, le=16)] = 1
+    """Pad the page count to a multiple of this (4 for a saddle-stitched booklet), with Notes."""
     sections_start_right: bool = False
+    """Every section, the sources and the form start on a right-hand (odd) page; the blank left
+    page this may leave carries no header or footer."""
     bleed_mm: Annotated[float, Field(ge=0, le=10)] = 0
+    """Bleed beyond the trim on every side, in mm (3 for most print shops): full-bleed colour
+    reaches into it and the PDF BleedBox is set to it."""
     crop_marks: bool = False
+    """Crop marks in the margin outside the bleed, showing the print shop where to trim."""
+    min_body_pt: Annotated[float, Field(ge=4, le=72)] | None = None
+    """Smallest text size allowed outside the running header and footer, in points; `check --pdf`
+    measures it in the PDF (large print: 16). None: not checked."""
+    impose: Impose | None = None
+    """Also write 2-up saddle-stitch sheets from the same render (see Impose)."""
+
+    @field_validator("pad_to_multiple")
+    @classmethod
+    def _padding_needs_notes(cls, value: int, info: ValidationInfo) -> int:
+        if value > 1 and not info.data.get("notes_pages", False):
+            raise PydanticCustomError(
+                "padding_without_notes",
+                "expected notes_pages: true to pad to a multiple of {multiple} (padding pages "
+                "are Notes pages), found no notes pages; add `notes_pages: true` or set "
+                "`pad_to_multiple: 1`",
+                {"multiple": value},
+            )
+        return value
+
+    @field_validator("impose")
+    @classmethod
+    def _impose_needs_whole_sheets(
+        cls, value: Impose | None, info: ValidationInfo
+    ) -> Impose | None:
+        multiple = info.data.get("pad_to_multiple")
+        if value is not None and multiple is not None and multiple % 4:
+            raise PydanticCustomError(
+                "impose_needs_multiple_of_4",
+                "expected pad_to_multiple: 4, 8, 12 or 16 for imposed sheets (each folded "
+                "sheet holds 4 pages), found pad_to_multiple: {multiple}; set "
+                "`pad_to_multiple: 4` and `notes_pages: true`",
+                {"multiple": multiple},
+            )
+        return value
 
 
 class Contact(Model):
@@ -267,3 +333,8 @@ class Strings(Model):
     sign_here: Text
     other_formats: Text
     placeholder: Text
+    readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
+        "flesch_kincaid")
+    """The reading-level formula `check` measures this language with: flesch_kincaid (English),
+    fernandez_huerta or szigriszt_pazos (Spanish ease scores, read as a grade on their published
+    scales), crawford (Spanish grade), or none (not measured). Not printed."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from booklets import cache
@@ -23,13 +23,13 @@ from booklets.gallery import write_report
 from booklets.inputs import input_hashes, read_matrix
 from booklets.output import safe_join
 from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
-from booklets.results import BuildResult, NoProgress, Progress, TargetResult
+from booklets.results import BuildResult, NoProgress, Progress, Status, TargetResult
 
 if TYPE_CHECKING:
     from booklets.content import Project
     from booklets.workers import Done
 
-__all__ = ["BuildOptions", "BuildResult", "TargetResult", "build", "list_targets", "render_target"]
+__all__ = ["BuildOptions", "BuildResult", "RenderedFile", "TargetResult", "build", "list_targets", "render_target"]
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,21 @@ def allowed_roots(project: Project) -> list[Path]:
     return [project.templates_dir, project.content_dir, font_dir()]
 
 
-def render_target(project: Project, target: Target, html: str) -> tuple[bytes, int]:
-    """HTML -> PDF bytes for one target, with the edition's PDF options (runs in a worker)."""
-    from booklets.render import (
-        PdfOptions,
-        render_pdf,
-    )  # imported late: WeasyPrint is slow to import
+@dataclass(frozen=True)
+class RenderedFile:
+    """One file a target writes: its booklet PDF, or a file made from that same render."""
+
+    relpath: PurePosixPath
+    data: bytes
+    pages: int
+
+
+def render_target(project: Project, target: Target, html: str) -> list[RenderedFile]:
+    """HTML -> the target's files: its PDF and, for an edition with `impose`, the 2-up sheets
+    made from that same PDF (one layout pass). Raises RenderError; nothing is written here."""
+    # Imported late: WeasyPrint is slow to import.
+    from booklets.impose import ImposeError, impose
+    from booklets.render import PdfOptions, RenderError, render_pdf
 
     edition = project.editions[target.edition]
     effective = project.booklet.effective_date
@@ -73,11 +82,19 @@ def render_target(project: Project, target: Target, html: str) -> tuple[bytes, i
         pdf_variant=edition.pdf_variant,
         pad_to_multiple=edition.pad_to_multiple,
         notes_pages=edition.pad_to_multiple - 1 if edition.notes_pages else 0,
-        epoch=int(
-            dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()
-        ),
+        epoch=int(dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()),
+        bleed_mm=edition.bleed_mm,
     )
-    return render_pdf(html, project.templates_dir, allowed_roots(project), options)
+    pdf, pages = render_pdf(html, project.templates_dir, allowed_roots(project), options)
+    files = [RenderedFile(target.relpath, pdf, pages)]
+    if edition.impose is not None:
+        try:
+            sheets = impose(pdf)
+        except ImposeError as exc:
+            raise RenderError(f"cannot impose {target.relpath}: {exc}") from None
+        name = f"{target.relpath.stem}-{edition.impose.suffix}.pdf"
+        files.append(RenderedFile(target.relpath.with_name(name), sheets, pages // 2))
+    return files
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -106,7 +123,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
                 outcomes[done.target] = _outcome(options.out_dir, done)
                 records[done.target] = done.record or records[done.target]
     except BookletError as exc:
-        cache.write_stamp(options.out_dir, [], [], [str(p) for p in exc.problems])
+        if options.out_dir.is_dir():  # tell a preview server; but bad input never creates dist/
+            cache.write_stamp(options.out_dir, [], [], [str(p) for p in exc.problems])
         raise
     finally:
         progress.end()
@@ -198,38 +216,22 @@ def _render(
     )
 
 
+def _from_record(out_dir: Path, target: Target, record: cache.Record, status: Status, seconds: float,
+                 peak_rss_kb: int) -> TargetResult:
+    """A written target: its booklet PDF, and any other PDF made from the same render."""
+    pdf, *others = record.of_kind("pdf")
+    extra = [(safe_join(out_dir, PurePosixPath(f.path)), f.pages, f.bytes) for f in others]
+    return TargetResult(target, safe_join(out_dir, target.relpath), pdf.pages, pdf.bytes, status=status,
+                        seconds=seconds, peak_rss_kb=peak_rss_kb, extra=extra)
+
+
 def _up_to_date(out_dir: Path, target: Target, record: cache.Record | None) -> TargetResult:
     assert record is not None  # only fresh targets come here
-    pdf = record.pdf
-    return TargetResult(
-        target,
-        safe_join(out_dir, target.relpath),
-        pdf.pages,
-        pdf.bytes,
-        status="up to date",
-        seconds=record.seconds,
-        peak_rss_kb=record.peak_rss_kb,
-    )
+    return _from_record(out_dir, target, record, "up to date", record.seconds, record.peak_rss_kb)
 
 
 def _outcome(out_dir: Path, done: Done) -> TargetResult:
-    path = safe_join(out_dir, done.target.relpath)
     if done.record is None:
-        return TargetResult(
-            done.target,
-            path,
-            error=done.error,
-            status="failed",
-            seconds=done.seconds,
-            peak_rss_kb=done.peak_rss_kb,
-        )
-    pdf = done.record.pdf
-    return TargetResult(
-        done.target,
-        path,
-        pdf.pages,
-        pdf.bytes,
-        status="built",
-        seconds=done.seconds,
-        peak_rss_kb=done.peak_rss_kb,
-    )
+        return TargetResult(done.target, safe_join(out_dir, done.target.relpath), error=done.error,
+                            status="failed", seconds=done.seconds, peak_rss_kb=done.peak_rss_kb)
+    return _from_record(out_dir, done.target, done.record, "built", done.seconds, done.peak_rss_kb)

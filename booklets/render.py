@@ -9,6 +9,8 @@
 * Print editions pad to a multiple of pages with notes pages before the back cover, in one layout
   pass: the template always lays out the maximum number of notes pages and we drop the extra ones
   from the end of that run (their neighbours keep correct page numbers).
+* With bleed, the PDF BleedBox is exactly the edition's bleed beyond the TrimBox (WeasyPrint would
+  put it up to 10 pt out, into the crop-mark area); set while writing, in the same pass.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class PdfOptions:
     pad_to_multiple: int = 1
     notes_pages: int = 0
     epoch: int = 0
+    bleed_mm: float = 0
 
 
 def render_pdf(html: str, base_dir: Path, allowed: list[Path], options: PdfOptions) -> tuple[bytes, int]:
@@ -109,7 +112,8 @@ def render_pdf(html: str, base_dir: Path, allowed: list[Path], options: PdfOptio
             if options.notes_pages:
                 pages = _pad(pages, options.pad_to_multiple, options.notes_pages)
                 document = document.copy(pages)
-            data = document.write_pdf(pdf_identifier=True, pdf_variant=options.pdf_variant)
+            data = document.write_pdf(pdf_identifier=True, pdf_variant=options.pdf_variant,
+                                      finisher=_bleed_box(options.bleed_mm))
         except FatalURLFetchingError as exc:
             raise RenderError(str(exc)) from None
     if log.messages:
@@ -130,3 +134,17 @@ def _pad(pages: list[Any], multiple: int, notes: int) -> list[Any]:
     body, back = notes_start, len(pages) - back_start
     needed = min((-(body + back)) % multiple, back_start - notes_start)
     return pages[: notes_start + needed] + pages[back_start:]
+
+
+def _bleed_box(bleed_mm: float) -> Any:
+    """A WeasyPrint finisher setting each page's BleedBox to its TrimBox plus the bleed."""
+    bleed = bleed_mm * 72 / 25.4
+
+    def finish(document: Any, pdf: Any) -> None:
+        for obj in pdf.objects:
+            if isinstance(obj, dict) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+                x0, y0, x1, y1 = obj["TrimBox"]
+                box = [x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed]
+                obj["BleedBox"] = type(obj["TrimBox"])(box)  # a pydyf.Array, like the TrimBox
+
+    return finish

@@ -42,10 +42,15 @@ def print_summary(result: BuildResult, root: Path, console: Console | None = Non
     columns = ("target", "status", "pages", "size", "time", "path")
     for col in columns:
         table.add_column(col, justify="right" if col in ("pages", "size", "time") else "left")
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(root) if path.is_relative_to(root) else path)
+
     for r in rows:
-        path = r.path.relative_to(root) if r.path.is_relative_to(root) else r.path
         size = human_size(r.size) if r.ok else "FAILED"
         pages = str(r.pages) if r.ok else "-"
-        table.add_row(r.target.name, r.status, pages, size, f"{r.seconds:.1f} s", str(path))
+        table.add_row(r.target.name, r.status, pages, size, f"{r.seconds:.1f} s", shown(r.path))
+        for path, extra_pages, extra_size in r.extra:  # made from the same render, on the line below
+            table.add_row("", "", str(extra_pages), human_size(extra_size), "", shown(path))
     console.print(table)
     console.print(counts_line(result))

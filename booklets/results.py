@@ -27,6 +27,8 @@ class TargetResult:
     status: Status = "built"
     seconds: float = 0.0
     peak_rss_kb: int = 0
+    # Other PDFs made from the same render (e.g. imposed sheets): (path, pages, bytes).
+    extra: list[tuple[Path, int, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Protocol
 
 from booklets import cache
 from booklets.gallery import cover_path, cover_png, describe
@@ -31,13 +31,31 @@ from booklets.plan import Target
 if TYPE_CHECKING:
     from booklets.content import Project
 
-# render_target(project, target, html) -> (pdf bytes, pages): pipeline's unit of work.
-RenderFn = Callable[["Project", Target, str], tuple[bytes, int]]
+
+class RenderedFile(Protocol):
+    """One file render_target made (pipeline.RenderedFile): the booklet's PDF comes first."""
+
+    @property
+    def relpath(self) -> PurePosixPath: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def pages(self) -> int: ...
+
+
+# pipeline.render_target(project, target, html): the unit of work, passed in by the pipeline.
+RenderFn = Callable[["Project", Target, str], Sequence[RenderedFile]]
 # Imported by the fork server before any worker is forked from it: WeasyPrint, and the schema
 # modules that unpickling the project needs (without them each worker would import them itself,
 # one after another, as the pool hands each its copy of the project).
 PRELOAD = [
-    "booklets.render", "booklets.content", "booklets.templating", "booklets.pipeline", "booklets.workers", "pypdfium2"
+    "booklets.render",
+    "booklets.impose",
+    "booklets.content",
+    "booklets.templating",
+    "booklets.pipeline",
+    "booklets.workers",
+    "pypdfium2",
 ]
 
 
@@ -73,9 +91,9 @@ def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> D
     start = time.perf_counter()
     t = job.target
     try:
-        pdf, pages = render(project, t, job.html)
-        files = [cache.write_file(out_dir, t.relpath, pdf, "pdf", pages)]
-        files.append(cache.write_file(out_dir, cover_path(t), cover_png(pdf), "cover"))
+        rendered = render(project, t, job.html)
+        files = [cache.write_file(out_dir, f.relpath, f.data, "pdf", f.pages) for f in rendered]
+        files.append(cache.write_file(out_dir, cover_path(t), cover_png(rendered[0].data), "cover"))
         seconds = time.perf_counter() - start
         record = cache.Record(
             t.name,

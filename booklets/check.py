@@ -1,0 +1,418 @@
+"""Content checks (`python build.py check`): is every booklet fit for its readers? No rendering.
+
+For each language and audience, on the text the booklet prints (shared sections with that
+audience's variant applied): reading level per section against the audience's `reading_grade`,
+long sentences where the target is low, every figure cited, unknown and unused sources,
+placeholders left, images without alt text, and internal links that lead nowhere. Each finding
+names the file, line and key where the text is written, so a shared section is fixed once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from booklets import models
+from booklets.content import Language, Project, placeholders
+from booklets.findings import AudienceGrade, Finding, Report, SectionGrade, Severity
+from booklets.markup import CITE_RE, citations_in
+from booklets.plan import Selection
+from booklets.readability import (
+    FORMULAS,
+    ReadabilityUnavailable,
+    Sentence,
+    blocks,
+    grade,
+    sentences,
+    split_sentences,
+)
+from booklets.templating import resolve_sections
+from booklets.yamlload import YList, YMap, YStr, position
+
+LONG_SENTENCE_WORDS = 25
+"""A sentence longer than this is hard for readers of a low-grade audience."""
+LOW_GRADE = 8
+"""Audiences whose reading_grade target is at most this get the long-sentence check."""
+
+# A figure is a percentage, a count with thousands separators, any number of four digits or more
+# (years included: "in 2015"), a duration ("up to 15 years", "within 30 days") or a rate ("1 in 4").
+_FIGURE = re.compile(
+    r"\d+(?:[.,]\d+)?\s?(?:%|per\s?cent\b|percent\b|por\s?ciento\b)"
+    r"|\b\d{1,3}(?:[,.\u00a0\u202f]\d{3})+\b"
+    r"|\b\d{4,}\b"
+    r"|\b\d+(?:[.,]\d+)?\s+(?:years?|months?|weeks?|days?|hours?|años?|mes(?:es)?|semanas?|días?|horas?)\b"
+    r"|\b\d+\s+(?:in|out\s+of|de\s+cada)\s+\d+\b",
+    re.IGNORECASE,
+)
+# Legal references and phone numbers contain digits but are not figures to source.
+_NOT_FIGURE = re.compile(r"§+\s*[\w.()-]+|\+?\b\d{3,5}[\s-]\d{3}[\s-]\d{3,4}\b")
+_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+_LINK_TARGET = re.compile(r"(?<=\])\([^)]*\)")
+_SAFE_LINK = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
+# Upper case only: "todo" is Spanish for "all".
+_LEFTOVER = re.compile(r"\b(?:TODO|TBD|FIXME|XXX)\b|[Ll]orem [Ii]psum")
+_VAGUE_ALT = re.compile(
+    r"^(?:image|picture|photo|graphic|logo|icon|img|figure|imagen|foto)\s*\d*$", re.IGNORECASE)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+
+
+Loc = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class TextField:
+    """One piece of text a booklet prints, and where it is written."""
+
+    rel: str
+    loc: tuple[Any, ...]
+    text: str
+    section: str
+    prose: bool  # read as running text (bodies, intros, statements), not a heading
+
+
+def _node(data: Any, loc: tuple[Any, ...]) -> Any:
+    for step in loc:
+        in_map = isinstance(data, YMap) and isinstance(step, str) and step in data
+        in_list = isinstance(data, YList) and isinstance(step, int) and 0 <= step < len(data)
+        if not (in_map or in_list):
+            return None
+        data = data[step]
+    return data
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+class Locator:
+    """Finds the line and column of a piece of text inside a YAML value, for precise findings."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._lines: dict[str, list[str]] = {}
+
+    def key(self, rel: str, loc: tuple[Any, ...]) -> tuple[int, int]:
+        return position(self.project.docs[rel].data, loc) if rel in self.project.docs else (0, 0)
+
+    def text(self, rel: str, loc: tuple[Any, ...], offset: int, snippet: str) -> tuple[int, int]:
+        """Where `snippet`, found at `offset` of the value at `loc`, is written in the file."""
+        doc = self.project.docs.get(rel)
+        node = _node(doc.data, loc) if doc else None
+        if doc is None or not isinstance(node, YStr) or not node.line:
+            return self.key(rel, loc)
+        if rel not in self._lines:
+            self._lines[rel] = doc.path.read_text(encoding="utf-8-sig").splitlines()
+        lines = self._lines[rel]
+        # A literal block (| after the key) starts on the next line and keeps one value line per
+        # file line; folded and plain scalars join lines, so the count is a lower bound and we
+        # search forward from there.
+        block = lines[node.line - 1][node.column - 1:node.column] in ("|", ">")
+        first = node.line - 1 + block + str(node)[:offset].count("\n")
+        last = min(len(lines), node.line + len(str(node).split()) + str(node).count("\n") + 2)
+        head = snippet.strip().splitlines()[0] if snippet.strip() else ""
+        for probe in (head[:40], head.split(" ")[0] if head else ""):
+            if not probe:
+                continue
+            for i in range(first, last):
+                col = lines[i].find(probe, node.column - 1 if i == node.line - 1 else 0)
+                if col >= 0:
+                    return i + 1, col + 1
+        return node.line, node.column
+
+
+def _origin(language: Language, aid: str, index: int, part: str) -> tuple[str, tuple[Any, ...]]:
+    """The file and key where a part (title, body, callout, image) of a section is written."""
+    entry = language.audiences[aid].sections[index]
+    if entry.include is None:
+        return f"content/{language.code}/audiences/{aid}.yaml", ("sections", index, part)
+    variant = language.shared[entry.include].variants.get(aid)
+    rel = f"content/{language.code}/shared.yaml"
+    if variant is not None and getattr(variant, part) is not None:
+        return rel, (entry.include, "variants", aid, part)
+    return rel, (entry.include, part)
+
+
+def booklet_fields(project: Project, lang: str, aid: str) -> Iterator[TextField]:
+    """Every text field of one booklet, resolved as it prints, located where it is written."""
+    language = project.languages[lang]
+    audience = language.audiences[aid]
+    for i, (sid, section) in enumerate(resolve_sections(language, aid)):
+        rel, loc = _origin(language, aid, i, "title")
+        yield TextField(rel, loc, section.title, sid, False)
+        rel, loc = _origin(language, aid, i, "body")
+        yield TextField(rel, loc, section.body, sid, True)
+        if section.callout is not None:
+            rel, loc = _origin(language, aid, i, "callout")
+            yield TextField(rel, (*loc, "title"), section.callout.title, sid, False)
+            yield TextField(rel, (*loc, "body"), section.callout.body, sid, True)
+    if audience.form is not None:
+        rel = f"content/{lang}/audiences/{aid}.yaml"
+        yield TextField(rel, ("form", "title"), audience.form.title, "form", False)
+        yield TextField(rel, ("form", "intro"), audience.form.intro, "form", True)
+        for j, statement in enumerate(audience.form.statements):
+            yield TextField(rel, ("form", "statements", j), statement, "form", True)
+
+
+def _images(project: Project, lang: str, aid: str) -> Iterator[tuple[str, Loc, models.Image]]:
+    language = project.languages[lang]
+    for i, (_, section) in enumerate(resolve_sections(language, aid)):
+        if section.image is not None:
+            rel, loc = _origin(language, aid, i, "image")
+            yield rel, loc, section.image
+
+
+class _Checker:
+    """Runs every content check over the selected languages and audiences into one Report."""
+
+    def __init__(self, project: Project, release: bool) -> None:
+        self.project = project
+        self.where = Locator(project)
+        self.report = Report()
+        # Placeholders are always reported; only a release makes them fail the check.
+        self.placeholder: Severity = "error" if release else "notice"
+        self.release = release
+
+    def add(self, severity: Severity, check: str, rel: str, at: tuple[int, int],
+            loc: Loc | str, message: str) -> None:
+        key = loc if isinstance(loc, str) else _key(loc)
+        self.report.findings.append(Finding(severity, check, rel, at[0], at[1], key, message))
+
+    def at_text(self, f: TextField, offset: int, snippet: str) -> tuple[int, int]:
+        return self.where.text(f.rel, f.loc, offset, snippet)
+
+    # -- per booklet -------------------------------------------------------------------------
+    def booklet(self, lang: str, aid: str) -> None:
+        language = self.project.languages[lang]
+        audience = language.audiences[aid]
+        fields = list(booklet_fields(self.project, lang, aid))
+        self.reading_level(language, aid, audience, fields)
+        cited: list[str] = []
+        for f in fields:
+            self.figures(f)
+            cited += self.citations(language, f)
+            self.leftovers(f)
+        anchors = {f"s-{sid}" for sid, _ in resolve_sections(language, aid)}
+        anchors |= {"sources", "back-cover"} | {f"source-{c}" for c in cited}
+        if audience.form is not None:
+            anchors.add("form")
+        for f in fields:
+            self.links(f, anchors, audience.name)
+        for rel, loc, image in _images(self.project, lang, aid):
+            self.alt_text(rel, loc, image)
+
+    def reading_level(self, language: Language, aid: str, audience: models.Audience,
+                      fields: list[TextField]) -> None:
+        formula = language.strings.readability
+        if formula == "none":
+            return
+        locale = language.strings.locale
+        parts: dict[str, list[tuple[TextField, list[Sentence]]]] = {}
+        try:
+            for f in fields:
+                if f.prose:
+                    parts.setdefault(f.section, []).append((f, sentences(f.text, locale)))
+        except ReadabilityUnavailable as exc:
+            rel = f"content/{language.code}/strings.yaml"
+            self.add("error", "reading-level", rel, self.where.key(rel, ("locale",)), "locale",
+                     f"{exc}; set `readability: none` to skip measuring this language")
+            return
+        label, target = FORMULAS[formula].label, audience.reading_grade
+        rows, everything = [], []
+        for sid, measured_parts in parts.items():
+            found = [s for _, ss in measured_parts for s in ss]
+            everything += found
+            measured = grade(formula, found)
+            rows.append(SectionGrade(sid, measured, sum(s.words for s in found), len(found)))
+            if measured > target and found:
+                first = measured_parts[0][0]
+                hardest = max(found, key=lambda s: grade(formula, [s]))
+                self.add("error", "reading-level", first.rel,
+                         self.where.key(first.rel, first.loc), first.loc,
+                         f"section {sid!r} reads at grade {measured:g} ({label}), above the "
+                         f"{audience.name!r} target of {target:g}; hardest sentence: "
+                         f"{_quote(hardest.plain)} ({hardest.words} words); "
+                         "use shorter sentences and everyday words")
+            if target <= LOW_GRADE:
+                for f, ss in measured_parts:
+                    self.long_sentences(f, ss, audience)
+        self.report.grades.append(AudienceGrade(
+            language.code, aid, label, target, grade(formula, everything), tuple(rows)))
+
+    def long_sentences(self, f: TextField, found: list[Sentence],
+                       audience: models.Audience) -> None:
+        for s in found:
+            if s.words > LONG_SENTENCE_WORDS:
+                self.add("warning", "long-sentence", f.rel, self.at_text(f, s.offset, s.raw), f.loc,
+                         f"sentence of {s.words} words (more than {LONG_SENTENCE_WORDS} for the "
+                         f"{audience.name!r} booklet, target grade {audience.reading_grade:g}): "
+                         f"{_quote(s.plain)}; split it, one idea per sentence")
+
+    def figures(self, f: TextField) -> None:
+        for start, block in blocks(f.text):
+            found = list(split_sentences(block))
+            for i, (offset, sentence) in enumerate(found):
+                # Cited in the sentence, or right after it: a long claim split in two short
+                # sentences for easy reading carries its citation at the end of the second.
+                after = found[i + 1][1] if i + 1 < len(found) else ""
+                if not (citations_in(sentence) or citations_in(after)):
+                    self.uncited(f, start + offset, sentence)
+
+    def uncited(self, f: TextField, offset: int, sentence: str) -> None:
+        # Blank out (keeping offsets) what has digits but is no figure: ids, laws, phones.
+        text = sentence
+        for pattern in (CITE_RE, _LINK_TARGET, _NOT_FIGURE):
+            text = pattern.sub(lambda m: " " * len(m.group()), text)
+        for match in _FIGURE.finditer(text):
+            figure = match.group()
+            at = self.at_text(f, offset + match.start(), sentence[match.start():])
+            self.add("error", "uncited-figure", f.rel, at, f.loc,
+                     f"figure {figure!r} has no source: cite it in this sentence or the "
+                     f"next, e.g. \"{figure} ...[^source-id]\", with the source in sources.yaml")
+
+    def citations(self, language: Language, f: TextField) -> list[str]:
+        cited = citations_in(f.text)
+        for source in cited:
+            if source not in language.sources:
+                close = difflib.get_close_matches(source, list(language.sources), n=1)
+                hint = (f"did you mean [^{close[0]}]?" if close
+                        else f"declare it in content/{language.code}/sources.yaml")
+                marker = f"[^{source}]"
+                self.add("error", "unknown-source", f.rel,
+                         self.at_text(f, f.text.find(marker), marker), f.loc,
+                         f"cites {marker}, which is not a declared source; {hint}")
+        return cited
+
+    def leftovers(self, f: TextField) -> None:
+        for match in _LEFTOVER.finditer(f.text):
+            at = self.at_text(f, match.start(), f.text[match.start():])
+            self.add(self.placeholder, "placeholder", f.rel, at, f.loc,
+                     f"{match.group()!r} left in the text; write the real text")
+
+    def links(self, f: TextField, anchors: set[str], audience: str) -> None:
+        for match in _LINK.finditer(f.text):
+            bang, label, href = match.groups()
+            at = self.at_text(f, match.start(), match.group())
+            use_image = "use the section's `image:` with `src` and `alt`"
+            if bang and not label.strip():
+                self.add("error", "alt-text", f.rel, at, f.loc,
+                         f"image {href!r} has no alt text (and images in text are not shown); "
+                         + use_image)
+            elif bang:
+                self.add("warning", "image", f.rel, at, f.loc,
+                         f"image {href!r} in text is not shown; {use_image}")
+            elif href.startswith("#") and href[1:] not in anchors:
+                close = difflib.get_close_matches(href[1:], sorted(anchors), n=1)
+                hint = (f"did you mean #{close[0]}?" if close
+                        else "link to #s-<section id>, #sources or #form")
+                self.add("error", "broken-link", f.rel, at, f.loc,
+                         f"link {href!r} leads nowhere in the {audience!r} booklet; {hint}")
+            elif not href.startswith("#") and not _SAFE_LINK.match(href):
+                self.add("warning", "link", f.rel, at, f.loc,
+                         f"link {href!r} is printed as plain text "
+                         "(only https:, mailto:, tel: and #anchors are kept)")
+
+    def alt_text(self, rel: str, loc: Loc, image: models.Image) -> None:
+        alt = image.alt.strip()
+        at = self.where.key(rel, (*loc, "alt"))
+        if not alt:
+            self.add("error", "alt-text", rel, at, (*loc, "alt"),
+                     f"image {image.src!r} has no alt text; say what it shows")
+        elif _VAGUE_ALT.match(alt) or alt.lower() == Path(image.src).name.lower():
+            self.add("warning", "alt-text", rel, at, (*loc, "alt"),
+                     f"alt text {alt!r} does not say what image {image.src!r} shows; describe it")
+
+    # -- per language and project ------------------------------------------------------------
+    def unused_sources(self, lang: str) -> None:
+        language = self.project.languages[lang]
+        used = {c for aid in language.audiences
+                for f in booklet_fields(self.project, lang, aid) for c in citations_in(f.text)}
+        rel = f"content/{lang}/sources.yaml"
+        for sid in language.sources:
+            if sid not in used:
+                self.add("warning", "unused-source", rel, self.where.key(rel, (sid,)), (sid,),
+                         f"source {sid!r} is declared but no booklet cites it; "
+                         f"cite it with [^{sid}] or remove it")
+
+    def formula_declared(self, lang: str) -> None:
+        strings = self.project.languages[lang].strings
+        english = strings.locale.lower().startswith("en")
+        if "readability" not in strings.model_fields_set and not english:
+            rel = f"content/{lang}/strings.yaml"
+            self.add("warning", "reading-level", rel, (1, 1), "readability",
+                     f"no `readability:` formula for {lang!r}, so it is measured with "
+                     "flesch_kincaid, an English formula; set `readability: fernandez_huerta` "
+                     "(or szigriszt_pazos, crawford, none)")
+
+    def placeholders(self, facilities: set[str]) -> None:
+        later = "" if self.release else " before release (--release refuses it)"
+        for p in placeholders(self.project):
+            if Path(p.file).stem in facilities:
+                self.add(self.placeholder, "placeholder", p.file, (p.line, p.column), p.key,
+                         p.message + later)
+        for rel, doc in self.project.docs.items():
+            if rel.startswith("content/facilities/"):
+                continue
+            for loc, value in _walk(doc.data):
+                if value.placeholder:
+                    self.add(self.placeholder, "placeholder", rel, (value.line, value.column),
+                             loc, f"placeholder {str(value)!r} must be replaced with the real "
+                             f"text{later}")
+
+    def templates(self) -> None:
+        root = self.project.templates_dir
+        for path in sorted(root.rglob("*.j2")):
+            text = path.read_text(encoding="utf-8")
+            for match in _IMG_TAG.finditer(text):
+                if not re.search(r"\balt\s*=", match.group()):
+                    line = text[:match.start()].count("\n") + 1
+                    col = match.start() - text.rfind("\n", 0, match.start())
+                    rel = "templates/" + path.relative_to(root).as_posix()
+                    self.add("error", "alt-text", rel, (line, col), "",
+                             '<img> without an alt attribute; add alt="..." '
+                             '(alt="" if purely decorative)')
+
+
+def _walk(data: Any, loc: Loc = ()) -> Iterator[tuple[Loc, YStr]]:
+    if isinstance(data, YStr):
+        yield loc, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _walk(v, (*loc, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _walk(v, (*loc, i))
+
+
+def _quote(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[:limit - 1].rstrip() + '…'}”"
+
+
+def check_content(project: Project, selection: Selection | None = None,
+                  release: bool = False) -> Report:
+    """Run every content check on the selected languages and audiences (nothing is rendered)."""
+    selection = selection or Selection()
+    checker = _Checker(project, release)
+    booklet = project.booklet
+
+    def chosen(value: str, picked: tuple[str, ...]) -> bool:
+        return not picked or value in picked
+
+    for lang in booklet.languages:
+        if not chosen(lang, selection.languages) or lang not in project.languages:
+            continue
+        checker.formula_declared(lang)
+        for aid in booklet.audiences:
+            if chosen(aid, selection.audiences) and aid in project.languages[lang].audiences:
+                checker.booklet(lang, aid)
+        checker.unused_sources(lang)
+    checker.placeholders({f for f in booklet.facilities if chosen(f, selection.facilities)})
+    checker.templates()
+    return checker.report

@@ -1,0 +1,180 @@
+"""What `check` found, and how it is shown: a table on the terminal or JSON for CI.
+
+A finding is located like a Problem (file, line, column, key) and carries a severity: `error`
+fails the check (exit 1), `warning` fails it only under --strict, `notice` is always reported and
+never fails it (placeholders outside --release, which makes them errors where they are found).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+Severity = Literal["error", "warning", "notice"]
+_ORDER = {"error": 0, "warning": 1, "notice": 2}
+_STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a coordinator must know before a booklet goes to readers."""
+
+    severity: Severity
+    check: str
+    file: str
+    line: int = 0
+    column: int = 0
+    key: str = ""
+    message: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}:{self.column or 1}" if self.line else self.file
+
+    def __str__(self) -> str:
+        key = f" {self.key}:" if self.key else ""
+        return f"{self.where}:{key} {self.severity}: {self.message} [{self.check}]"
+
+
+@dataclass(frozen=True)
+class SectionGrade:
+    """The measured grade of one section of one booklet."""
+
+    section: str
+    grade: float
+    words: int
+    sentences: int
+
+
+@dataclass(frozen=True)
+class AudienceGrade:
+    """One booklet's measured reading level against its audience's target."""
+
+    language: str
+    audience: str
+    formula: str
+    target: float
+    grade: float
+    sections: tuple[SectionGrade, ...]
+
+    @property
+    def worst(self) -> SectionGrade | None:
+        return max(self.sections, key=lambda s: s.grade, default=None)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.grade <= self.target for s in self.sections)
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    """One PDF the preflight opened: which edition it is, its pages, and how many errors it has."""
+
+    path: str
+    edition: str
+    pages: int
+    errors: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class Report:
+    """Everything one `check` run found."""
+
+    findings: list[Finding] = field(default_factory=list)
+    grades: list[AudienceGrade] = field(default_factory=list)
+    pdfs: list[PdfResult] = field(default_factory=list)
+    strict: bool = False
+
+    def finish(self, strict: bool) -> Report:
+        """Apply --strict (warnings become errors), drop repeats, sort by severity then place."""
+        self.strict = strict
+        out: dict[tuple[Any, ...], Finding] = {}
+        for f in self.findings:
+            if strict and f.severity == "warning":
+                f = replace(f, severity="error")
+            out.setdefault((f.file, f.line, f.column, f.key, f.check, f.message), f)
+        self.findings = sorted(
+            out.values(), key=lambda f: (_ORDER[f.severity], f.file, f.line, f.column, f.key))
+
+        def count(path: str, severity: Severity) -> int:
+            return sum(f.file == path and f.severity == severity for f in self.findings)
+
+        self.pdfs = [replace(p, errors=count(p.path, "error"), warnings=count(p.path, "warning"))
+                     for p in self.pdfs]
+        return self
+
+    def count(self, severity: Severity) -> int:
+        return sum(f.severity == severity for f in self.findings)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("error") == 0
+
+    def as_json(self) -> str:
+        data = {
+            "ok": self.ok,
+            "strict": self.strict,
+            "errors": self.count("error"),
+            "warnings": self.count("warning"),
+            "notices": self.count("notice"),
+            "grades": [
+                {**{k: v for k, v in asdict(g).items() if k != "sections"},
+                 "ok": g.ok,
+                 "worst_section": asdict(g.worst) if g.worst else None,
+                 "sections": [asdict(s) for s in g.sections]}
+                for g in self.grades
+            ],
+            "pdfs": [asdict(p) for p in self.pdfs],
+            "findings": [{**asdict(f), "where": f.where} for f in self.findings],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _table(title: str, columns: tuple[tuple[str, str], ...]) -> Table:
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False, header_style="bold")
+    for name, justify in columns:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    return table
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    """The terminal view: reading level per booklet, PDFs checked, then every finding."""
+    # Not a terminal (CI, a log file): never wrap paths and messages at 80 columns.
+    console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    if report.grades:
+        table = _table("Reading level", (
+            ("language", "left"), ("audience", "left"), ("formula", "left"), ("target", "right"),
+            ("overall", "right"), ("worst section", "left"), ("result", "left")))
+        for g in report.grades:
+            worst = f"{g.worst.section} {g.worst.grade:g}" if g.worst else "-"
+            result = Text("ok", "green") if g.ok else Text("above target", "bold red")
+            table.add_row(g.language, g.audience, g.formula, f"≤ {g.target:g}", f"{g.grade:g}",
+                          worst, result)
+        console.print(table, "")
+    if report.pdfs:
+        table = _table("PDF preflight", (
+            ("pdf", "left"), ("edition", "left"), ("pages", "right"), ("result", "left")))
+        for p in report.pdfs:
+            result = (Text(f"{p.errors} error(s)", "bold red") if p.errors
+                      else Text(f"{p.warnings} warning(s)", "yellow") if p.warnings
+                      else Text("ok", "green"))
+            table.add_row(p.path, p.edition, str(p.pages), result)
+        console.print(table, "")
+    if report.findings:
+        table = _table("Findings", tuple((c, "left") for c in
+                                         ("severity", "check", "where", "key", "message")))
+        for f in report.findings:
+            table.add_row(Text(f.severity, _STYLE[f.severity]), f.check, f.where, f.key, f.message)
+        console.print(table, "")
+    summary = (f"{report.count('error')} error(s), {report.count('warning')} warning(s), "
+               f"{report.count('notice')} notice(s)")
+    if report.strict:
+        summary += " (--strict: warnings count as errors)"
+    console.print(Text(summary, "green" if report.ok else "bold red"))
