@@ -45,18 +45,10 @@ class RenderedFile(Protocol):
 
 # pipeline.render_target(project, target, html): the unit of work, passed in by the pipeline.
 RenderFn = Callable[["Project", Target, str], Sequence[RenderedFile]]
-# Imported by the fork server before any worker is forked from it: WeasyPrint, and the schema
-# modules that unpickling the project needs (without them each worker would import them itself,
-# one after another, as the pool hands each its copy of the project).
-PRELOAD = [
-    "booklets.render",
-    "booklets.impose",
-    "booklets.content",
-    "booklets.templating",
-    "booklets.pipeline",
-    "booklets.workers",
-    "pypdfium2",
-]
+# Imported by the fork server before any worker is forked from it (see preload.py): WeasyPrint,
+# and the schema modules that unpickling the project needs. Without them each worker would import
+# them itself, one after another, as the pool hands each its copy of the project.
+PRELOAD = ["booklets.preload"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +78,7 @@ def _peak_rss_kb() -> int:
 
 def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> Done:
     """Render one target and write its PDF, cover thumbnail and record (in that order)."""
+    import booklets.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
     from booklets.render import RenderError
 
     start = time.perf_counter()
@@ -119,7 +112,7 @@ _worker: dict[str, Any] = {}
 
 
 def _init(project: Project, render: RenderFn, out_dir: Path, started: Any) -> None:
-    import booklets.render  # noqa: F401  (already there when forked from the fork server)
+    import booklets.preload  # noqa: F401  (already there when forked from the fork server)
 
     _worker.update(project=project, render=render, out_dir=out_dir, started=started)
 
