@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -262,6 +263,32 @@ def test_one_failing_target_leaves_the_others_built(
     # The failure is not recorded as done: the next build tries it again.
     (root / "templates/editions/odd.css").write_text("h1 { color: #654321; }\n")
     assert main(["--project", str(root), "--jobs", "2", "--edition", "odd"]) == 0
+
+
+def test_a_killed_build_leaves_records_that_match_their_files(make_project: Callable[..., Path]) -> None:
+    """kill -9 in the middle of a parallel build: what was recorded is intact, the rest is rebuilt."""
+    root = make_project(MATRIX)
+    records = root / "dist/.booklets-cache"
+    builder = subprocess.Popen(
+        [sys.executable, "-m", "booklets", "--project", str(root), "--jobs", "2"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its fork server and workers die with it
+    )
+    deadline = time.monotonic() + 120
+    while not list(records.glob("*/*/*.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(builder.pid, signal.SIGKILL)
+    builder.wait()
+    recorded = {p.relative_to(records).with_suffix("").as_posix() for p in records.glob("*/*/*.json")}
+    assert recorded and recorded < ALL, "killed after the first target and before the last"
+    pdfs_then = {name: sha(root / "dist" / f"{name}.pdf") for name in recorded}
+
+    assert built(run(root)) == ALL - recorded
+    assert {name: sha(root / "dist" / f"{name}.pdf") for name in recorded} == pdfs_then
+    for entry in json.loads((root / "dist/manifest.json").read_text())["booklets"]:
+        assert sha(root / "dist" / entry["path"]) == entry["sha256"]
 
 
 def test_bad_input_stops_before_any_pdf(
