@@ -33,7 +33,7 @@ from booklets.plan import Target
 # A value that could end up in a path; anything else sends the caller to the full schema check.
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # Libraries whose version changes the PDF bytes (found without importing them).
-_RENDER_LIBRARIES = ("weasyprint", "pydyf", "fontTools")
+_RENDER_LIBRARIES = ("weasyprint", "pydyf", "fontTools", "pikepdf")
 
 
 @dataclass(frozen=True)
@@ -114,10 +114,20 @@ def _shared_inputs(root: Path) -> dict[str, str]:
     code = Path(__file__).resolve().parent
     files.update({f"booklets/{p.name}": _digest(p) for p in sorted(code.glob("*.py"))})
     for lib in _RENDER_LIBRARIES:
-        where = _package_dir(lib)
-        # The package's __init__ carries its version string: a cheap stand-in for the version.
-        files[f"lib/{lib}"] = _digest(where / "__init__.py") if where else "missing"
+        files[f"lib/{lib}"] = _installed_version(lib)
     return files
+
+
+def _installed_version(package: str) -> str:
+    """`weasyprint-70.0.dist-info`: the installed distribution's folder names its version (read
+    without importing the package or importlib.metadata, which scans every installed package)."""
+    where = _package_dir(package)
+    if where is None:
+        return "missing"
+    dist = package.lower().replace("-", "_")
+    found = sorted(p.name for p in where.parent.glob("*.dist-info") if p.name.lower().startswith(f"{dist}-"))
+    # Not installed from a wheel (a source checkout): its __init__ still changes with the code.
+    return ",".join(found) or _digest(where / "__init__.py")
 
 
 def _combine(parts: Iterable[Mapping[str, str]], options: Mapping[str, object]) -> str:

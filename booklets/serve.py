@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from booklets import cache
-from booklets.errors import BookletError
+from booklets.errors import BookletError, Problem
 from booklets.inputs import input_hashes, read_matrix
 from booklets.pipeline import BuildOptions
 from booklets.plan import Target, plan
@@ -237,7 +237,11 @@ class PreviewServer(ThreadingHTTPServer):
 
 def serve(options: BuildOptions, port: int, builder_args: list[str]) -> int:
     """Serve until Ctrl-C, with `python -m booklets <builder_args>` rebuilding in the background."""
-    server = PreviewServer(options, port)
+    try:
+        server = PreviewServer(options, port)
+    except OSError as exc:
+        raise BookletError([Problem("command line", message=f"--port {port}: cannot listen on 127.0.0.1:{port} "
+                                    f"({exc.strerror}); pick another port, or --port 0 for any free one")]) from None
     env = dict(os.environ)
     package_parent = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
