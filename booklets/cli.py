@@ -93,10 +93,18 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
         metavar="I/N",
         help="build only part I of N disjoint parts of the selected targets (for CI matrices)",
     )
-    p.add_argument(
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
         "--release",
         action="store_true",
-        help="release build: refuse any !placeholder value left in a facility",
+        help="release build: refuse any !placeholder value left in a facility, require document control, "
+        "record the revision in content/releases.yaml",
+    )
+    mode.add_argument(
+        "--draft",
+        action="store_true",
+        help="build even where a translation is missing: the source language's text stands in, marked [EN] "
+        "in the PDF and listed as warnings",
     )
 
 
@@ -118,6 +126,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
         out_dir=(args.out or root / "dist").resolve(),
         selection=_selection(args),
         release=args.release,
+        draft=args.draft,
         force=getattr(args, "force", False),
         jobs=args.jobs,
         shard=args.shard,
@@ -209,8 +218,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         ("--facility", args.facility),
     ):
         builder += [arg for value in values or () for arg in (flag, value)]
-    if args.release:
-        builder.append("--release")
+    builder += ["--release"] if args.release else ["--draft"] if args.draft else []
     return serve(options, args.port, builder)
 
 
@@ -261,10 +269,69 @@ def _run_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+# --- packets -----------------------------------------------------------------------------------
+
+
+def _add_packets(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "One booklet per person on ROSTER (CSV with columns name, id, audience, language, facility, date), its "
+        "form page filled in with their details and a records QR code. Writes dist/personal/batch-ROSTER.pdf "
+        "(roster order, each part whole sheets)."
+    )
+    p.add_argument("roster", type=Path, metavar="ROSTER.csv", help="the roster (UTF-8 CSV, header row first)")
+    p.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="project folder holding content/ and templates/ (default: current folder)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
+    p.add_argument("--edition", default="print", metavar="ID", help="edition of the booklets (default: print)")
+    p.add_argument("--per-person", action="store_true", help="also write one PDF per person to dist/personal/ROSTER/")
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="write the good rows and list the bad ones (default: write nothing if any row is bad)",
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
+
+
+def _run_packets(args: argparse.Namespace) -> int:
+    from booklets.packets import PacketOptions, make_packets
+
+    root = args.project.resolve()
+    out = (args.out or root / "dist").resolve()
+    result = make_packets(
+        PacketOptions(
+            root=root,
+            out_dir=out,
+            roster=args.roster,
+            roster_name=str(args.roster),
+            edition=args.edition,
+            per_person=args.per_person,
+            skip_bad_rows=args.skip_bad_rows,
+        )
+    )
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    for problem in result.skipped:
+        print(f"skipped: {problem}", file=sys.stderr)
+    if result.skipped:
+        rows = len({p.line for p in result.skipped})
+        print(f"skipped {rows} bad row{'s' * (rows != 1)}; the other {result.people} were written", file=sys.stderr)
+    shown = result.batch.relative_to(root) if result.batch.is_relative_to(root) else result.batch
+    print(f"{result.people} people, {result.pages} pages: {shown}")
+    if result.per_person:
+        print(f"{len(result.per_person)} personal files in {shown.parent / result.per_person[0].parent.name}/")
+    print(f"booklets: {len(result.reused)} reused from the build, {len(result.built)} built")
+    return 0
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("build", "build booklets (the default command)", _add_build, _run_build),
     Command("serve", "build, watch and preview in a browser on localhost with live reload", _add_serve, _run_serve),
     Command("check", "check content (with --pdf, the built PDFs) before they go to readers", _add_check, _run_check),
+    Command("packets", "personalised acknowledgement packets from a roster CSV", _add_packets, _run_packets),
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from booklets import models
+from booklets import i18n, models
 from booklets.errors import BookletError, Problem
 from booklets.markup import citations_in
 from booklets.yamlload import Doc, YMap, YStr, load_yaml, position
@@ -49,6 +49,9 @@ class Project:
     facilities: dict[str, models.Facility]
     languages: dict[str, Language]
     docs: dict[str, Doc] = field(repr=False)
+    warnings: list[Problem] = field(default_factory=list)
+    """Problems that do not stop a build: translations out of step with their source, and the
+    fallbacks of a --draft build."""
 
     @property
     def content_dir(self) -> Path:
@@ -151,31 +154,63 @@ def validate(doc: Doc, model: type[M], prefix: tuple[Any, ...] = ()) -> tuple[M 
 class _Loader:
     """Accumulates documents and problems while a project loads."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, draft: bool = False) -> None:
         self.root = root
+        self.draft = draft
+        self.source_lang = ""
         self.docs: dict[str, Doc] = {}
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-    def load(self, path: Path, model: type[M]) -> M | None:
-        doc, problems = load_yaml(path, self.root)
-        self.problems.extend(problems)
+    def _read(self, path: Path, lang: str | None) -> Doc | None:
+        """Parse one file; a translation's file comes back completed from the source (i18n)."""
+        doc: Doc | None = None
+        if path.is_file() or lang is None:
+            doc, problems = load_yaml(path, self.root)
+            self.problems.extend(problems)
+            if doc is not None:
+                self.docs[doc.rel] = doc
+            if doc is None or problems:
+                return None
+        if lang is None or lang == self.source_lang:
+            return doc
+        source = self.docs.get(self.source_rel(path, lang))
+        if source is None:
+            return doc
+        rel = path.relative_to(self.root).as_posix()
+        data, gaps, extras = i18n.complete(doc, source, rel, lang, self.source_lang)
+        self.warnings.extend(extras)
+        if self.draft:
+            self.warnings.extend(gap.warning() for gap in gaps)
+        else:
+            self.problems.extend(gap.error() for gap in gaps)
+        completed = Doc(path, rel, data)
+        self.docs[rel] = completed
+        return completed
+
+    def source_rel(self, path: Path, lang: str) -> str:
+        """content/<lang>/x.yaml -> content/<source language>/x.yaml."""
+        inner = path.relative_to(self.root / "content" / lang).as_posix()
+        return f"content/{self.source_lang}/{inner}"
+
+    def available(self, path: Path, lang: str) -> bool:
+        """Whether a language's file exists or, for a translation, its source-language file does."""
+        if path.is_file():
+            return True
+        return lang != self.source_lang and self.source_rel(path, lang) in self.docs
+
+    def load(self, path: Path, model: type[M], lang: str | None = None) -> M | None:
+        doc = self._read(path, lang)
         if doc is None:
-            return None
-        self.docs[doc.rel] = doc
-        if problems:
             return None
         value, problems = validate(doc, model)
         self.problems.extend(problems)
         return value
 
-    def load_map(self, path: Path, model: type[M]) -> dict[str, M] | None:
+    def load_map(self, path: Path, model: type[M], lang: str | None = None) -> dict[str, M] | None:
         """A file whose top level maps ids to one model each (sources.yaml, shared.yaml)."""
-        doc, problems = load_yaml(path, self.root)
-        self.problems.extend(problems)
+        doc = self._read(path, lang)
         if doc is None:
-            return None
-        self.docs[doc.rel] = doc
-        if problems:
             return None
         if not isinstance(doc.data, YMap):
             self.problems.append(Problem(doc.rel, 1, 1, "", f"expected a mapping of ids to entries, found {_describe(doc.data)}"))
@@ -235,10 +270,14 @@ def is_placeholder(project: Project, rel: str, loc: tuple[Any, ...]) -> bool:
     return isinstance(node, YStr) and node.placeholder
 
 
-def load_project(root: Path) -> Project:
-    """Load, validate and cross-check the project at `root`; raise BookletError with every problem."""
+def load_project(root: Path, draft: bool = False) -> Project:
+    """Load, validate and cross-check the project at `root`; raise BookletError with every problem.
+
+    `draft`: a missing translation is a warning (the source language's text stands in, marked)
+    instead of an error.
+    """
     root = root.resolve()
-    ld = _Loader(root)
+    ld = _Loader(root, draft)
     content = root / "content"
     booklet_path = content / "booklet.yaml"
     if not booklet_path.is_file():
@@ -266,30 +305,18 @@ def load_project(root: Path) -> Project:
             ld.missing(b_rel, ("facilities", i), f"facility {fid!r} has no file content/facilities/{fid}.yaml; create it or remove the entry")
         elif (fac := ld.load(path, models.Facility)) is not None:
             facilities[fid] = fac
-            _check_localized(ld, f"content/facilities/{fid}.yaml", fac, booklet.languages)
+            _check_localized(ld, f"content/facilities/{fid}.yaml", fac, booklet.languages,
+                             booklet.source_language)
 
+    # The source language loads first: every other language is checked against it (i18n).
+    ld.source_lang = booklet.source_language
     languages: dict[str, Language] = {}
-    for i, lang in enumerate(booklet.languages):
-        ldir = content / lang
-        if not ldir.is_dir():
-            ld.missing(b_rel, ("languages", i), f"language {lang!r} has no folder content/{lang}/; create it or remove the entry")
-            continue
-        strings = ld.load(ldir / "strings.yaml", models.Strings) if (ldir / "strings.yaml").is_file() else None
-        if not (ldir / "strings.yaml").is_file():
-            ld.missing(b_rel, ("languages", i), f"content/{lang}/strings.yaml is missing; copy it from content/{booklet.source_language}/ and translate it")
-        sources = ld.load_map(ldir / "sources.yaml", models.Source) if (ldir / "sources.yaml").is_file() else {}
-        shared = ld.load_map(ldir / "shared.yaml", models.SharedSection) if (ldir / "shared.yaml").is_file() else {}
-        audiences: dict[str, models.Audience] = {}
-        for j, aid in enumerate(booklet.audiences):
-            path = ldir / "audiences" / f"{aid}.yaml"
-            if not path.is_file():
-                ld.missing(b_rel, ("audiences", j), f"audience {aid!r} has no file content/{lang}/audiences/{aid}.yaml; create it or remove the entry")
-            elif (aud := ld.load(path, models.Audience)) is not None:
-                audiences[aid] = aud
-        if strings is not None and sources is not None and shared is not None:
-            languages[lang] = Language(lang, strings, sources, shared, audiences)
+    for lang in [ld.source_lang, *(x for x in booklet.languages if x != ld.source_lang)]:
+        language = _load_language(ld, booklet, lang)
+        if language is not None and lang in booklet.languages:
+            languages[lang] = language
 
-    project = Project(root, booklet, editions, facilities, languages, ld.docs)
+    project = Project(root, booklet, editions, facilities, languages, ld.docs, ld.warnings)
     if not ld.problems:
         _check_references(ld, project)
     if ld.problems:
@@ -297,12 +324,67 @@ def load_project(root: Path) -> Project:
     return project
 
 
-def _check_localized(ld: _Loader, rel: str, facility: models.Facility, langs: list[str]) -> None:
+def _load_language(ld: _Loader, booklet: models.Booklet, lang: str) -> Language | None:
+    """Everything written in one language; a translation's gaps are filled and reported (i18n)."""
+    ldir = ld.root / "content" / lang
+    b_rel = "content/booklet.yaml"
+    if lang in booklet.languages:
+        where: tuple[Any, ...] = ("languages", booklet.languages.index(lang))
+    else:
+        where = ("source_language",)
+    if not ldir.is_dir():
+        ld.missing(b_rel, where, f"language {lang!r} has no folder content/{lang}/; "
+                   "create it or remove the entry")
+        return None
+    strings = None
+    if not ld.available(ldir / "strings.yaml", lang):
+        ld.missing(b_rel, where, f"content/{lang}/strings.yaml is missing; copy it from "
+                   f"content/{ld.source_lang}/ and translate it")
+    elif (strings := ld.load(ldir / "strings.yaml", models.Strings, lang)) is not None:
+        if bad := i18n.locale_problem(strings.locale, lang):
+            ld.missing(f"content/{lang}/strings.yaml", ("locale",), bad)
+    sources: dict[str, models.Source] | None = {}
+    if ld.available(ldir / "sources.yaml", lang):
+        sources = ld.load_map(ldir / "sources.yaml", models.Source, lang)
+    shared: dict[str, models.SharedSection] | None = {}
+    if ld.available(ldir / "shared.yaml", lang):
+        shared = ld.load_map(ldir / "shared.yaml", models.SharedSection, lang)
+    audiences: dict[str, models.Audience] = {}
+    for j, aid in enumerate(booklet.audiences):
+        path = ldir / "audiences" / f"{aid}.yaml"
+        if not ld.available(path, lang):
+            ld.missing(b_rel, ("audiences", j), f"audience {aid!r} has no file "
+                       f"content/{lang}/audiences/{aid}.yaml; create it or remove the entry")
+        elif (aud := ld.load(path, models.Audience, lang)) is not None:
+            audiences[aid] = aud
+    if strings is None or sources is None or shared is None:
+        return None
+    return Language(lang, strings, sources, shared, audiences)
+
+
+def _check_localized(
+    ld: _Loader, rel: str, facility: models.Facility, langs: list[str], source_lang: str
+) -> None:
+    data = ld.docs[rel].data
+
     def check(loc: tuple[Any, ...], value: Any) -> None:
-        if isinstance(value, dict):
-            for lang in langs:
-                if lang not in value:
-                    ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` (one entry per language built)")
+        if not isinstance(value, dict):
+            return
+        for lang in langs:
+            if lang in value:
+                continue
+            if lang == source_lang or source_lang not in value:
+                ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` "
+                           "(one entry per language built)")
+                continue
+            # A translation missing beside the source text: an error, or a marked draft fallback.
+            line, col = position(data, loc)
+            gap = i18n.Gap(rel, line, col, _key(loc), rel, position(data, (*loc, source_lang))[0],
+                           source_lang, f"no {lang!r} text: ")
+            if ld.draft:
+                ld.warnings.append(gap.warning())
+            else:
+                ld.problems.append(gap.error())
 
     check(("name",), facility.name)
     check(("calls_monitored",), facility.calls_monitored)

@@ -44,6 +44,7 @@ class RawMatrix:
     audiences: tuple[str, ...]
     editions: tuple[str, ...]
     facilities: tuple[str, ...]
+    source_language: str = "en"
 
 
 def read_matrix(root: Path) -> RawMatrix | None:
@@ -69,7 +70,11 @@ def read_matrix(root: Path) -> RawMatrix | None:
         if not all(isinstance(v, str) and _SAFE_ID.match(v) for v in value):
             return None
         lists.append(tuple(value))
-    return RawMatrix(*lists)
+    source = data.get("source_language", "en")
+    if not isinstance(source, str) or not _SAFE_ID.match(source):
+        return None
+    languages, audiences, editions, facilities = lists
+    return RawMatrix(languages, audiences, editions, facilities, source_language=source)
 
 
 def _digest(path: Path) -> str:
@@ -142,9 +147,13 @@ def _combine(parts: Iterable[Mapping[str, str]], options: Mapping[str, object]) 
 
 
 def input_hashes(
-    root: Path, targets: Sequence[Target], options: Mapping[str, object]
+    root: Path, targets: Sequence[Target], options: Mapping[str, object], fallback: str | None = None
 ) -> dict[Target, str]:
-    """The inputs hash of each target (each file is read once, however many targets share it)."""
+    """The inputs hash of each target (each file is read once, however many targets share it).
+
+    `fallback`: a language whose text stands in where a translation is missing (a draft build), so
+    its files are inputs of every other language's targets too.
+    """
     shared = _shared_inputs(root)
     cache: dict[str, dict[str, str]] = {}
 
@@ -154,17 +163,22 @@ def input_hashes(
             cache[key] = {rel: _digest(root / rel) for rel in rels}
         return cache[key]
 
+    def language(code: str, audience: str) -> list[dict[str, str]]:
+        lang = f"content/{code}"
+        return [
+            files(f"{lang}/strings.yaml", f"{lang}/sources.yaml", f"{lang}/shared.yaml"),
+            files(f"{lang}/audiences/{audience}.yaml"),
+        ]
+
     out: dict[Target, str] = {}
     for t in targets:
-        lang = f"content/{t.language}"
-        out[t] = _combine(
-            (
-                shared,
-                files(f"content/editions/{t.edition}.yaml"),
-                files(f"content/facilities/{t.facility}.yaml"),
-                files(f"{lang}/strings.yaml", f"{lang}/sources.yaml", f"{lang}/shared.yaml"),
-                files(f"{lang}/audiences/{t.audience}.yaml"),
-            ),
-            options,
-        )
+        parts = [
+            shared,
+            files(f"content/editions/{t.edition}.yaml"),
+            files(f"content/facilities/{t.facility}.yaml"),
+            *language(t.language, t.audience),
+        ]
+        if fallback is not None and fallback != t.language:
+            parts += language(fallback, t.audience)
+        out[t] = _combine(parts, options)
     return out

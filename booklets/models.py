@@ -338,3 +338,24 @@ class Strings(Model):
     """The reading-level formula `check` measures this language with: flesch_kincaid (English),
     fernandez_huerta or szigriszt_pazos (Spanish ease scores, read as a grade on their published
     scales), crawford (Spanish grade), or none (not measured). Not printed."""
+
+
+def _sha256(value: Any) -> Any:
+    value = _text(value)
+    if isinstance(value, str) and not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise PydanticCustomError(
+            "bad_hash",
+            "expected a SHA-256 written as 64 lowercase hex digits, found '{found}'; the record is "
+            "written by `build.py --release`: restore it from version control",
+            {"found": str(value)},
+        )
+    return value
+
+
+class ReleaseEntry(Model):
+    """One released revision in content/releases.yaml (written by `build.py --release`)."""
+
+    content_sha256: Annotated[str, BeforeValidator(_sha256)]
+    document_number: Text
+    effective_date: Text
+    supersedes: Text

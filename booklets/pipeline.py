@@ -27,6 +27,7 @@ from booklets.results import BuildResult, NoProgress, Progress, Status, TargetRe
 
 if TYPE_CHECKING:
     from booklets.content import Project
+    from booklets.release import Release
     from booklets.workers import Done
 
 __all__ = ["BuildOptions", "BuildResult", "RenderedFile", "TargetResult", "build", "list_targets", "render_target"]
@@ -40,6 +41,7 @@ class BuildOptions:
     out_dir: Path
     selection: Selection = field(default_factory=Selection)
     release: bool = False
+    draft: bool = False  # missing translations fall back to the source language, marked
     force: bool = False
     jobs: int = 1
     shard: Shard = field(default_factory=Shard)
@@ -47,10 +49,11 @@ class BuildOptions:
     def render_options(self) -> dict[str, object]:
         """Options that change the bytes a target writes; they are part of every inputs hash.
 
-        None of today's options does (`--release` only refuses placeholders, and is checked on
-        every release build instead); an option that changes output must be added here.
+        `--draft` does (marked fallbacks). `--release` does not: it refuses what a draft would
+        allow, and is checked on every release build however much is up to date. An option that
+        changes output must be added here.
         """
-        return {}
+        return {"draft": self.draft}
 
 
 def allowed_roots(project: Project) -> list[Path]:
@@ -102,11 +105,15 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     progress = progress or NoProgress()
     result = BuildResult()
 
-    # 1. Plan from booklet.yaml's lists alone (see _plan).
-    project, everything, targets = _plan(options, result)
+    # 1. Plan from booklet.yaml's lists alone (see _plan); a release is checked before anything.
+    project, matrix, targets = _plan(options, result)
+    everything = plan(matrix)
+    released = _check_release(options, project)
 
-    # 2. What is out of date: each target's inputs hash against its record and files.
-    inputs = input_hashes(options.root, targets, options.render_options())
+    # 2. What is out of date: each target's inputs hash against its record and files. A draft's
+    #    fallback text comes from the source language, so its files count for every language.
+    fallback = matrix.source_language if options.draft else None
+    inputs = input_hashes(options.root, targets, options.render_options(), fallback)
     records = {t: cache.load(options.out_dir, t) for t in everything}
     stale = [
         t
@@ -138,6 +145,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         [r.target.name for r in result.with_status("failed")],
         [],
     )
+    if released is not None and result.ok:  # a revision is recorded once all of it is built
+        from booklets import release
+
+        result.warnings += release.record(options.root, released)
     return result
 
 
@@ -146,13 +157,11 @@ def list_targets(options: BuildOptions) -> list[Target]:
     return _plan(options, BuildResult())[2]
 
 
-def _plan(
-    options: BuildOptions, result: BuildResult
-) -> tuple[Project | None, list[Target], list[Target]]:
-    """(the project if it had to be loaded, the whole matrix, the selected shard of it).
+def _plan(options: BuildOptions, result: BuildResult) -> tuple[Project | None, Matrix, list[Target]]:
+    """(the project if it had to be loaded, the matrix, the selected shard of it).
 
     The full content check runs only when booklet.yaml's lists look wrong (it then says why), or
-    for a release build, which must refuse placeholders however much is up to date.
+    for a release build, which must be checked however much is up to date.
     """
     project = _load(options, result) if options.release else None
     matrix: Matrix | None = project.booklet if project else read_matrix(options.root)
@@ -160,19 +169,27 @@ def _plan(
         project = _load(options, result)
         matrix = project.booklet
     _check_selectors(matrix, options.selection)
-    return project, plan(matrix), shard(plan(matrix, options.selection), options.shard)
+    return project, matrix, shard(plan(matrix, options.selection), options.shard)
 
 
 def _load(options: BuildOptions, result: BuildResult) -> Project:
-    """Load and check the whole project; placeholders are warnings, or errors in a release build."""
+    """Load and check the whole project; placeholders and draft fallbacks are warnings."""
     from booklets.content import load_project, placeholders
 
-    project = load_project(options.root)
-    found = placeholders(project)
-    if options.release and found:
-        raise BookletError(found)
-    result.warnings += [f"warning: {p}" for p in found]
+    project = load_project(options.root, draft=options.draft)
+    result.warnings += [f"warning: {p}" for p in (*placeholders(project), *project.warnings)]
     return project
+
+
+def _check_release(options: BuildOptions, project: Project | None) -> Release | None:
+    """A release refuses placeholders, --draft, and a released revision made from other files."""
+    if not options.release:
+        return None
+    from booklets import release
+    from booklets.content import placeholders
+
+    assert project is not None  # _plan loads the whole project for a release
+    return release.check(project, placeholders(project), options.draft)
 
 
 def _check_selectors(matrix: Matrix, selection: Selection) -> None:

@@ -17,7 +17,7 @@ its YAML declares:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,8 @@ class Found:
 
     booklets: list[Booklet]
     missing: list[Target]
-    others: int  # PDFs that are not booklets (imposed sheets, packets...): not checked
+    others: int  # PDFs that are not booklets (packets, files left by hand...): not checked
+    imposed: list[tuple[Path, Path]] = field(default_factory=list)  # (sheets, the booklet they fold)
 
 
 def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
@@ -67,8 +68,17 @@ def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
             found.discard(path.resolve())
         else:
             result.missing.append(target)
+        impose = project.editions[target.edition].impose
+        sheets = path.with_name(f"{path.stem}-{impose.suffix}.pdf") if impose is not None else None
+        if sheets is not None and sheets.resolve() in found:
+            result.imposed.append((sheets, path))
+            found.discard(sheets.resolve())
+    suffixes = {f"-{e.impose.suffix}.pdf" for e in project.editions.values() if e.impose is not None}
     for path in sorted(found):
         parsed = _parse(project, out_dir.resolve(), path)
+        folded = next((path.with_name(path.name[: -len(x)] + ".pdf") for x in suffixes if path.name.endswith(x)), None)
+        if parsed is None and folded is not None and _parse(project, out_dir.resolve(), folded) is not None:
+            continue  # imposed sheets of a booklet outside the selection
         if parsed is None:
             result.others += 1
         elif _selected(parsed, selection):
@@ -404,7 +414,30 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Re
         report.findings.append(Finding(
             "notice", "pdf", rel(out_dir), 0, 0, "", f"{found.others} other PDF(s) are not at a "
             "booklet path (<facility>/<lang>/<audience>-<edition>.pdf) and were not checked"))
+    for sheets, booklet_path in found.imposed:
+        report.findings += _check_imposed(rel(sheets), sheets, booklet_path)
     for booklet in found.booklets:
         checker = _Pdf(project, booklet, rel(booklet.path))
         report.pdfs.append(checker.run())
         report.findings += checker.findings
+
+
+def _check_imposed(rel_path: str, sheets: Path, booklet: Path) -> list[Finding]:
+    """Imposed sheets: half as many pages as the booklet, each two trims wide and one trim high."""
+    out: list[Finding] = []
+    with pikepdf.open(sheets) as imposed, pikepdf.open(booklet) as pages:
+        if not pages.pages:
+            return out
+        trim = pages.pages[0].get("/TrimBox", pages.pages[0].MediaBox)
+        width, height = float(trim[2]) - float(trim[0]), float(trim[3]) - float(trim[1])
+        if len(imposed.pages) * 2 != len(pages.pages):
+            out.append(Finding("error", "imposed", rel_path, 0, 0, "", f"{len(imposed.pages)} sheets for a "
+                               f"{len(pages.pages)}-page booklet, expected {len(pages.pages) // 2}; rebuild"))
+        for number, sheet in enumerate(imposed.pages, 1):
+            box = [float(v) for v in sheet.MediaBox]
+            if abs((box[2] - box[0]) - 2 * width) > 0.5 or abs((box[3] - box[1]) - height) > 0.5:
+                out.append(Finding("error", "imposed", rel_path, 0, 0, f"sheet {number}",
+                                   f"sheet is {box[2] - box[0]:.1f} x {box[3] - box[1]:.1f} pt, expected "
+                                   f"{2 * width:.1f} x {height:.1f} pt (two pages side by side); rebuild"))
+                break
+    return out

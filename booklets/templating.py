@@ -18,7 +18,7 @@ import jinja2
 from babel.dates import format_date
 from markupsafe import Markup, escape
 
-from booklets import __version__, models
+from booklets import __version__, i18n, models
 from booklets.content import Language, Project, is_placeholder
 from booklets.errors import BookletError, Problem
 from booklets.markup import make_markdown
@@ -64,12 +64,6 @@ class _Ctx:
     target: Target
 
 
-def _local(value: Any, lang: str, source_lang: str) -> Any:
-    if isinstance(value, dict):
-        return value.get(lang, value.get(source_lang))
-    return value
-
-
 def _marked(ctx: _Ctx, rel: str, loc: tuple[Any, ...], value: Any) -> Any:
     """Facility values tagged !placeholder are wrapped so a reader of a draft cannot miss them."""
     if value is None:
@@ -87,11 +81,14 @@ def _facility(ctx: _Ctx, roles: list[str]) -> dict[str, Any]:
     src = ctx.project.booklet.source_language
     strings = ctx.language.strings
 
-    def loc_of(base: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
-        return (*base, lang) if isinstance(value, dict) else base
-
     def field(base: tuple[Any, ...], value: Any) -> Any:
-        return _marked(ctx, rel, loc_of(base, value), _local(value, lang, src))
+        if not isinstance(value, dict):
+            return _marked(ctx, rel, base, value)
+        if lang in value:
+            return _marked(ctx, rel, (*base, lang), value[lang])
+        # Only a --draft build gets here (the loader refuses a missing translation otherwise):
+        # the source text stands in, marked.
+        return _marked(ctx, rel, (*base, src), i18n.fallback_text(value[src], src))
 
     def contact(role: str) -> dict[str, Any]:
         c = fac.contacts[role]
@@ -151,7 +148,7 @@ def build_context(project: Project, target: Target, person: dict[str, str] | Non
     env: dict[str, Any] = {}
 
     def markdown(text: str) -> Markup:
-        return Markup(md.render(text, env))
+        return i18n.render_block(text, lambda inner: Markup(md.render(inner, env)))
 
     sections = []
     roles: list[str] = []
@@ -220,7 +217,8 @@ def render_html(project: Project, target: Target, person: dict[str, str] | None 
     """The HTML WeasyPrint receives for one target. Template errors name the template file and line."""
     env = environment(project.templates_dir)
     try:
-        return env.get_template("booklet.html.j2").render(build_context(project, target, person))
+        html = env.get_template("booklet.html.j2").render(build_context(project, target, person))
+        return i18n.mark_fallbacks(html)
     except jinja2.TemplateSyntaxError as exc:
         name = f"templates/{exc.name}" if exc.name else "templates"
         raise BookletError([Problem(name, exc.lineno, 1, "", f"template syntax error: {exc.message}")]) from None

@@ -1,0 +1,380 @@
+"""Form layout stage: where a booklet's form page wants a person's name, ID and date, and where the
+records QR code fits. Measured once per booklet and cached, so a warm run never starts WeasyPrint.
+
+A personalised page is the booklet's own form page from the normal build with the person's details
+drawn on it (stamp.py): the blank booklet is reused byte for byte, so page count, page numbers and
+saddle-stitch padding stay exactly as built. To learn where the details go we lay the form out once
+with marker values (a "probe"): the booklet's own HTML with every other part hidden and the form
+starting on a page of the same side (print margins differ left and right). The probe PDF tells us
+each marker's position, size, weight and colour, as a reader of the PDF would see them.
+
+Nothing is trusted unchecked: every word of the probe's form must sit where the booklet's form page
+has it. If one moved, the probe is repeated on the whole booklet; if the words still differ, the
+booklet in dist/ was built from other templates or content and the caller rebuilds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from markupsafe import Markup
+
+from booklets.content import Project
+from booklets.errors import BookletError, Problem
+from booklets.output import write_atomic
+from booklets.plan import Target
+from booklets.templating import FONT_FILES, render_html
+from booklets.yamlload import position
+
+PROBE_VERSION = "4"
+TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
+MM = 72 / 25.4
+PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
+QR_BOX = 14 * MM  # the square reserved for the code, quiet zone included
+QR_GAP = 2 * MM  # between the end of the form and the code
+EDGE = 6 * MM  # never closer than this to the trimmed edge of the page
+TOLERANCE = 0.6  # points: a filled-in line is 0.03 mm taller than an empty one
+
+# A value is drawn where the filled-in form would show it relative to its line, but out of the flow,
+# so the form keeps the blank booklet's layout (a filled line can be taller than an empty one).
+_VALUE_CSS = """<style>
+.form-fields dd { position: relative; }
+.probe-value { position: absolute; left: 0; bottom: 0; white-space: nowrap; }
+</style>
+"""
+_ISOLATE_CSS = """<style>
+body > :not(#form):not(#content-end):not(#probe-pad) { display: none !important; }
+#form { break-before: %s !important; }
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where one value is drawn: PDF points, origin at the bottom left of booklet page `page`."""
+
+    page: int
+    x: float
+    baseline: float
+    size: float
+    weight: int
+    color: tuple[float, ...]
+    right: float  # the value must end before this x (the right edge of the form)
+
+
+@dataclass(frozen=True)
+class QrSpot:
+    """The free square (quiet zone included) on booklet page `page` that holds the records QR code."""
+
+    page: int
+    x: float
+    y: float
+    size: float
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """Everything stamping needs to know about one booklet."""
+
+    pages: int
+    fields: dict[str, Spot]
+    qr: QrSpot
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> FormLayout:
+        data = json.loads(text)
+        fields = {k: Spot(**{**v, "color": tuple(v["color"])}) for k, v in data["fields"].items()}
+        return cls(data["pages"], fields, QrSpot(**data["qr"]))
+
+
+class StaleBooklet(Exception):
+    """The booklet's form pages do not match a fresh layout of the current templates and content."""
+
+
+def form_layout(project: Project, target: Target, booklet: Path, allowed: list[Path],
+                cache_dir: Path | None) -> FormLayout:
+    """The form layout of `booklet` (the normal build's PDF of `target`), from the cache when the
+    booklet and the form's HTML are unchanged. Raises StaleBooklet or BookletError."""
+    markers = {k: Markup('<span class="probe-value">{}</span>').format(t) for k, t in TOKENS.items()}
+    html = render_html(project, target, person=dict(markers))
+    data = booklet.read_bytes()
+    key = hashlib.sha256(b"\0".join([PROBE_VERSION.encode(), html.encode(), data])).hexdigest()
+    cached = cache_dir / f"{key}.json" if cache_dir else None
+    if cached is not None and cached.is_file():
+        try:
+            return FormLayout.from_json(cached.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError):
+            pass  # an unreadable cache entry is measured again
+    layout = _measure(project, target, html, data, allowed)
+    if cached is not None:
+        write_atomic(cached, layout.to_json().encode())
+    return layout
+
+
+def _measure(project: Project, target: Target, html: str, data: bytes, allowed: list[Path]) -> FormLayout:
+    import pdfplumber  # imported late, like WeasyPrint: a warm run needs neither
+
+    form_pages = _form_pages(data)
+    side = "right" if form_pages[0] % 2 == 0 else "left"
+    with pdfplumber.open(io.BytesIO(data)) as booklet, pikepdf.open(io.BytesIO(data)) as booklet_pdf:
+        for isolate in (True, False):
+            probe_html = _probe_html(html, side, isolate)
+            if probe_html is None:
+                continue
+            probe_pdf, boxes = _probe(project, probe_html, allowed)
+            if len(boxes) != len(form_pages):
+                continue
+            with pdfplumber.open(io.BytesIO(probe_pdf)) as probe, pikepdf.open(io.BytesIO(probe_pdf)) as probe_doc:
+                pages = [_FormPage(probe.pages[p], _Frame.of(probe.pages[p], probe_doc.pages[p]),
+                                   booklet.pages[b], _Frame.of(booklet.pages[b], booklet_pdf.pages[b]), boxes[p], b)
+                         for p, b in zip(boxes, form_pages, strict=True)]
+                if all(_same_form(page) for page in pages):
+                    fields = _fields(probe_pdf, pages)
+                    qr = _qr_spot(project, target, pages[-1].booklet, pages[-1].booklet_frame, pages[-1].box,
+                                  pages[-1].index)
+                    return FormLayout(len(booklet.pages), fields, qr)
+    raise StaleBooklet(f"the form pages of the {target.name} booklet differ from a fresh layout")
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """One page's coordinate systems, so nothing is compared across them by mistake: PDF user space
+    (where stamps are drawn), pdfplumber's (x0 and top of what it extracts; its origin moves with the
+    MediaBox, e.g. with bleed), pdfminer's glyph matrices (relative to the MediaBox origin) and the
+    layout's (CSS px from the top left of the trim box: WeasyPrint anchors)."""
+
+    dx: float  # PDF x = pdfplumber x0 + dx
+    k: float  # PDF y = k - pdfplumber top
+    media: tuple[float, float]  # the MediaBox origin in PDF user space
+    trim: tuple[float, float, float, float]  # the TrimBox in PDF user space
+
+    @classmethod
+    def of(cls, page: Any, pdf_page: Any) -> _Frame:
+        def box(key: str) -> tuple[float, float, float, float]:
+            a, b, c, d = (float(v) for v in pdf_page.obj.get(key, pdf_page.obj.MediaBox))
+            return min(a, c), min(b, d), max(a, c), max(b, d)
+
+        media, trim = box("/MediaBox"), box("/TrimBox")
+        char = page.chars[0]  # a form page always has text
+        x = float(char["matrix"][4]) + media[0]
+        top = float(char["y1"]) + media[1]
+        return cls(x - float(char["x0"]), top + float(char["top"]), media[:2], trim)
+
+    def pdf(self, x0: float, top: float) -> tuple[float, float]:
+        """pdfplumber -> PDF user space."""
+        return x0 + self.dx, self.k - top
+
+    def plumber(self, x: float, y: float) -> tuple[float, float]:
+        """PDF user space -> pdfplumber."""
+        return x - self.dx, self.k - y
+
+    def css(self, x_px: float, y_px: float) -> tuple[float, float]:
+        """Layout (CSS px from the trim box's top left) -> PDF user space."""
+        return self.trim[0] + x_px * PX, self.trim[3] - y_px * PX
+
+    def glyph(self, char: dict[str, Any]) -> tuple[float, float]:
+        """Where a character's baseline starts, in PDF user space."""
+        return float(char["matrix"][4]) + self.media[0], float(char["matrix"][5]) + self.media[1]
+
+
+@dataclass(frozen=True)
+class _FormPage:
+    """One page of the form in the probe and in the booklet."""
+
+    probe: Any
+    probe_frame: _Frame
+    booklet: Any
+    booklet_frame: _Frame
+    box: tuple[float, float, float, float]  # the form on this page, CSS px from the trim box's top left
+    index: int  # the booklet page index
+
+
+def _form_pages(data: bytes) -> list[int]:
+    """Booklet page indexes from the `form` anchor to the `content-end` anchor (named destinations)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        names: dict[str, Any] = {}
+        if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+            for name, dest in _name_tree(pdf.Root.Names.Dests):
+                names[name] = dest
+        index = {page.objgen: i for i, page in enumerate(pdf.pages)}
+        try:
+            first, last = (index[names[n][0].objgen] for n in ("form", "content-end"))
+        except KeyError:
+            raise StaleBooklet("the booklet has no form page anchors") from None
+    return list(range(first, last + 1))
+
+
+def _name_tree(node: Any) -> Iterator[tuple[str, Any]]:
+    if "/Names" in node:
+        items = list(node.Names)
+        for i in range(0, len(items), 2):
+            yield str(items[i]), items[i + 1]
+    for kid in node.get("/Kids", []):
+        yield from _name_tree(kid)
+
+
+def _probe_html(html: str, side: str, isolate: bool) -> str | None:
+    """The booklet HTML with the markers out of the flow and, if `isolate`, only the form shown,
+    starting on a `side` page; None if the HTML is not laid out as expected."""
+    if "</head>" not in html or not re.search(r"<body\b[^>]*>", html):
+        return None
+    if not isolate:
+        return html.replace("</head>", _VALUE_CSS + "</head>", 1)
+    html = html.replace("</head>", _VALUE_CSS + _ISOLATE_CSS % side + "</head>", 1)
+    return re.sub(r"(<body\b[^>]*>)", r'\1<div id="probe-pad"></div>', html, count=1)
+
+
+@contextmanager
+def _quiet_weasyprint() -> Iterator[None]:
+    # The booklet itself rendered without warnings; hidden parts may only lose their targets here.
+    logger = logging.getLogger("weasyprint")
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was
+
+
+Box = tuple[float, float, float, float]
+
+
+def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dict[int, Box]]:
+    """Render the probe; returns its PDF and, per page holding the form, the form's box (CSS px from
+    the trim box's top left)."""
+    import weasyprint
+
+    from booklets.render import ProjectFetcher
+
+    with _quiet_weasyprint():
+        document = weasyprint.HTML(string=html, base_url=project.templates_dir.as_uri() + "/",
+                                   url_fetcher=ProjectFetcher(allowed)).render()
+        pdf = document.write_pdf()
+    boxes: dict[int, Box] = {}
+    for i, page in enumerate(document.pages):
+        if "form" in page.anchors:
+            x0, y0, x1, y1 = page.anchors["form"]
+            end = page.anchors.get("content-end", (x0, y1))[1]
+            boxes[i] = (x0, y0, x1, max(y1, end))
+    return bytes(pdf), boxes
+
+
+def _markers(page: Any) -> dict[str, dict[str, Any]]:
+    """The first character of each marker on a probe page (found in the text, even where it runs
+    into a label that overflows its column)."""
+    found = {}
+    for key, token in TOKENS.items():
+        matches = page.search(token, regex=False, return_chars=True)
+        if matches:
+            found[key] = matches[0]["chars"][0]
+    return found
+
+
+def _same_form(page: _FormPage) -> bool:
+    """Every character of the form sits at the same place (PDF user space) on both pages, and the
+    probe has nothing else but its markers."""
+    x0, y0, x1, y1 = page.box
+    _, top = page.probe_frame.css(x0, y0 - TOLERANCE / PX)
+    _, bottom = page.probe_frame.css(x1, y1 + TOLERANCE / PX)
+
+    def chars(plumber: Any, frame: _Frame) -> list[tuple[str, float, float]]:
+        out = []
+        for c in plumber.chars:
+            x, y = frame.pdf(float(c["x0"]), float(c["top"]))
+            if bottom <= y <= top and c["text"].strip():
+                out.append((c["text"], x, y))
+        return out
+
+    waiting: dict[str, list[tuple[str, float, float]]] = {}
+    for c in chars(page.probe, page.probe_frame):
+        waiting.setdefault(c[0], []).append(c)
+    for text, x, y in chars(page.booklet, page.booklet_frame):
+        same = next((i for i, (_, px, py) in enumerate(waiting.get(text, []))
+                     if abs(px - x) <= TOLERANCE and abs(py - y) <= TOLERANCE), None)
+        if same is None:
+            return False
+        waiting[text].pop(same)
+    left = sorted(c[0] for group in waiting.values() for c in group)
+    expected = sorted("".join(TOKENS[k] for k in _markers(page.probe)))
+    return left == expected
+
+
+def _fields(probe_pdf: bytes, pages: list[_FormPage]) -> dict[str, Spot]:
+    weights = _font_weights(probe_pdf)
+    fields: dict[str, Spot] = {}
+    for page in pages:
+        right, _ = page.booklet_frame.css(page.box[2], page.box[1])
+        for key, char in _markers(page.probe).items():
+            drawn = char.get("non_stroking_color") or (0,)
+            simple = isinstance(drawn, (tuple, list)) and len(drawn) in (1, 3, 4)
+            color = tuple(float(c) for c in drawn) if simple else (0.0,)
+            x, baseline = page.probe_frame.glyph(char)
+            fields[key] = Spot(page.index, x, baseline, float(char["size"]), weights.get(char["fontname"], 400),
+                               color, right)
+    missing = [k for k in TOKENS if k not in fields]
+    if missing:
+        raise StaleBooklet(f"the form shows no {', '.join(missing)} field")
+    return fields
+
+
+def _font_weights(pdf: bytes) -> dict[str, int]:
+    """Font name -> weight class, read from each embedded font program (OS/2 usWeightClass)."""
+    from fontTools.ttLib import TTFont
+
+    out: dict[str, int] = {}
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            for font in page.Resources.get("/Font", pikepdf.Dictionary()).values():
+                name = str(font.get("/BaseFont", "/"))[1:]
+                if name in out:
+                    continue
+                base = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                program = base.get("/FontDescriptor", pikepdf.Dictionary()).get("/FontFile2")
+                weight = 400
+                if program is not None:
+                    try:
+                        weight = int(TTFont(io.BytesIO(program.read_bytes()))["OS/2"].usWeightClass)
+                    except Exception:  # a font without OS/2: treat as regular
+                        weight = 400
+                out[name] = min((w for _, w in FONT_FILES), key=lambda w: abs(w - weight))
+    return out
+
+
+def _qr_spot(project: Project, target: Target, page: Any, frame: _Frame, box: tuple[float, float, float, float],
+             index: int) -> QrSpot:
+    """The first free square below the form on its last page, inside the trim: right-aligned with
+    the form, else left-aligned. Found in pdfplumber's coordinates, returned in PDF user space."""
+    tx0, ty0, tx1, ty1 = frame.trim
+    trim_left, trim_top = frame.plumber(tx0, ty1)
+    trim_right, trim_bottom = frame.plumber(tx1, ty0)
+    big = 0.9 * (trim_right - trim_left) * (trim_bottom - trim_top)
+    taken = [(o["x0"], o["top"], o["x1"], o["bottom"]) for kind in ("chars", "rects", "lines", "curves", "images")
+             for o in getattr(page, kind) if (o["x1"] - o["x0"]) * (o["bottom"] - o["top"]) < big]
+    left, _ = frame.plumber(*frame.css(box[0], box[3]))
+    right, end = frame.plumber(*frame.css(box[2], box[3]))
+    top = end + QR_GAP
+    while top + QR_BOX <= trim_bottom - EDGE:
+        for x in (right - QR_BOX, left):
+            if x >= trim_left + EDGE and x + QR_BOX <= trim_right - EDGE and not any(
+                    a < x + QR_BOX and c > x and b < top + QR_BOX and d > top for a, b, c, d in taken):
+                pdf_x, pdf_y = frame.pdf(x, top + QR_BOX)
+                return QrSpot(index, round(pdf_x, 3), round(pdf_y, 3), round(QR_BOX, 3))
+        top += MM
+    rel = f"content/{target.language}/audiences/{target.audience}.yaml"
+    line, col = position(project.doc_for(rel).data, ("form",), at_key=True) if rel in project.docs else (0, 0)
+    raise BookletError([Problem(rel, line, col, "form", f"the last page of the form in the {target.edition} "
+                                "booklet has no free 14 mm square below the form for the records QR code; shorten "
+                                "the form's intro or statements so it ends higher on its page")])

@@ -1,0 +1,199 @@
+"""Release builds: what a release requires, and the record of what each revision released.
+
+A release is what readers get, under document control. `build.py --release`
+
+* refuses any value still tagged !placeholder in a facility (content.placeholders), and --draft;
+* requires document control: document number, revision and effective date (the schema requires
+  them for every build) and the revision this one supersedes (only a release insists on it);
+* refuses a revision that was already released with different content.
+
+The record is content/releases.yaml, kept under version control beside the content it describes:
+per released revision, a SHA-256 over every file of content/ and templates/ (the record itself
+excepted, line endings normalised so a Windows checkout hashes the same). Building a released
+revision again from the same files is fine (the PDFs come out byte-identical); from different files
+it is refused with a message to bump the revision. A new revision is appended to the record only
+after every booklet of the release built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from booklets import models
+from booklets.content import Project, validate
+from booklets.errors import BookletError, Problem
+from booklets.output import write_atomic
+from booklets.yamlload import Doc, YMap, load_yaml, position
+
+RECORD = "content/releases.yaml"
+_BOOKLET = "content/booklet.yaml"
+_HASHED = ("content", "templates")
+_HEADER = """\
+# Release record, written by `build.py --release`: one entry per released revision, with a
+# SHA-256 of content/ and templates/ as released. Keep it under version control with the content.
+# A released revision is never rebuilt from different files: bump `revision` in booklet.yaml.
+"""
+
+
+@dataclass(frozen=True)
+class Release:
+    """The revision a release build is making, and the content it is made from."""
+
+    revision: str
+    content_sha256: str
+    document_number: str
+    effective_date: str
+    supersedes: str
+
+
+def content_hash(root: Path) -> str:
+    """SHA-256 over the path and bytes of every file under content/ and templates/."""
+    digest = hashlib.sha256()
+    files = []
+    for folder in _HASHED:
+        base = root / folder
+        for path in base.rglob("*"):
+            parts = path.relative_to(base).parts
+            # Editor droppings (.swp, backup~) and hidden folders are not content.
+            if (
+                any(p.startswith(".") for p in parts)
+                or path.name.endswith("~")
+                or not path.is_file()
+            ):
+                continue
+            rel = path.relative_to(root).as_posix()
+            if rel != RECORD:
+                files.append((rel, path))
+    for rel, path in sorted(files):
+        data = path.read_bytes()
+        if b"\0" not in data:  # text: a CRLF checkout is the same content
+            data = data.replace(b"\r\n", b"\n")
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def read_record(root: Path) -> tuple[dict[str, tuple[models.ReleaseEntry, int]], list[Problem]]:
+    """Released revisions -> (entry, line in the record); every problem in the file."""
+    path = root / RECORD
+    if not path.is_file():
+        return {}, []
+    doc, problems = load_yaml(path, root)
+    if doc is None or problems:
+        return {}, problems
+    if not isinstance(doc.data, YMap):
+        return {}, [
+            Problem(
+                RECORD,
+                1,
+                1,
+                "",
+                "expected a mapping of revisions to entries; restore the file from version control",
+            )
+        ]
+    out: dict[str, tuple[models.ReleaseEntry, int]] = {}
+    for revision, value in doc.data.items():
+        line, col = doc.data.key_pos[revision]
+        entry, found = validate(Doc(doc.path, doc.rel, value), models.ReleaseEntry)
+        problems += [
+            Problem(
+                p.file,
+                p.line or line,
+                p.column or col,
+                f"{revision}.{p.key}" if p.key else revision,
+                p.message,
+            )
+            for p in found
+        ]
+        if entry is not None:
+            out[revision] = (entry, line)
+    return out, problems
+
+
+def check(project: Project, placeholders: list[Problem], draft: bool = False) -> Release:
+    """Everything a release needs, checked at once; raises BookletError listing every problem."""
+    booklet, data = project.booklet, project.docs[_BOOKLET].data
+    problems = list(placeholders)
+    if draft:
+        problems.append(
+            Problem(
+                "command line",
+                message="--draft cannot make a release: complete every "
+                "translation, then build with --release alone",
+            )
+        )
+    line, col = position(data, ("revision",))
+    if booklet.supersedes is None:
+        problems.append(
+            Problem(
+                _BOOKLET,
+                line,
+                col,
+                "supersedes",
+                "a release must name the revision it "
+                'supersedes; add e.g. `supersedes: "1.0"` (for a first issue, '
+                '`supersedes: "none (first issue)"`)',
+            )
+        )
+    elif booklet.supersedes.strip() == booklet.revision.strip():
+        problems.append(
+            Problem(
+                _BOOKLET,
+                *position(data, ("supersedes",)),
+                "supersedes",
+                f"names this same revision {booklet.revision!r}; name the revision it replaces",
+            )
+        )
+    record, found = read_record(project.root)
+    problems += found
+    release = Release(
+        booklet.revision,
+        content_hash(project.root),
+        booklet.document_number,
+        booklet.effective_date.isoformat(),
+        booklet.supersedes or "",
+    )
+    previous = record.get(booklet.revision)
+    if previous is not None and previous[0].content_sha256 != release.content_sha256:
+        problems.append(
+            Problem(
+                _BOOKLET,
+                line,
+                col,
+                "revision",
+                f"revision {booklet.revision!r} was already "
+                f"released with different content ({RECORD}:{previous[1]}); bump `revision` "
+                f'(and set `supersedes: "{booklet.revision}"`) to release the changes, or '
+                "restore the released files",
+            )
+        )
+    if problems:
+        raise BookletError(problems)
+    return release
+
+
+def record(root: Path, release: Release) -> list[str]:
+    """Append a newly released revision to the record (atomically); notes for the build summary."""
+    record_now, _ = read_record(root)
+    if release.revision in record_now:
+        return []
+    path = root / RECORD
+    text = path.read_text(encoding="utf-8") if path.is_file() else _HEADER
+    if text and not text.endswith("\n"):
+        text += "\n"
+
+    def q(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+    text += (
+        f"{q(release.revision)}:\n"
+        f"  content_sha256: {q(release.content_sha256)}\n"
+        f"  document_number: {q(release.document_number)}\n"
+        f"  effective_date: {q(release.effective_date)}\n"
+        f"  supersedes: {q(release.supersedes)}\n"
+    )
+    write_atomic(path, text.encode("utf-8"))
+    note = f"released revision {release.revision}: recorded in {RECORD}; commit it with the content"
+    return [f"note: {note}"]
