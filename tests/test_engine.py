@@ -189,6 +189,13 @@ def test_each_input_reaches_only_its_targets(make_project: Callable[..., Path]) 
     assert reached("content/booklet.yaml") == names(lambda t: True)
     assert input_hashes(root, targets, {}) == input_hashes(root, targets, {}), "hashes are stable"
 
+    # In a --draft build English stands in for missing Spanish, so English files reach Spanish too.
+    before = input_hashes(root, targets, {"draft": True}, fallback="en")
+    staff = root / "content/en/audiences/staff.yaml"
+    staff.write_text(staff.read_text() + "\n# edited again\n")
+    after = input_hashes(root, targets, {"draft": True}, fallback="en")
+    assert {t.name for t in targets if before[t] != after[t]} == names(lambda t: t.audience == "staff")
+
 
 def test_shards_are_disjoint_and_cover_the_matrix(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
