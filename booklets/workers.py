@@ -5,10 +5,10 @@
   already has them, gets the validated project once (a small pickle) and renders targets until the
   queue is empty. No process starts per target.
 * Longest first: jobs are queued by expected render time (last build's time for that target, else
-  the size of its HTML), so the last job to finish is a short one and no core idles at the end.
+  the size of its HTML), so what is left for the end is short and cores idle little there.
 * A worker writes its target's files atomically, then the record (cache.py), so the main process
-  only collects outcomes. A failure of one target, or even a crash of a worker, is reported for
-  that target and every other target still finishes.
+  only collects outcomes. A failure of one target, or even a worker process dying on it, is
+  reported for that target and every other target still finishes.
 """
 
 from __future__ import annotations
@@ -149,44 +149,91 @@ def render_all(
     started: Callable[[Target], None],
     finished: Callable[[Done], None],
 ) -> list[Done]:
-    """Render every job, longest first; `workers` <= 1 renders in this process."""
+    """Render every job, longest first; `workers` <= 1 renders in this process.
+
+    A worker that dies (killed, out of memory, a crash in a C library) breaks its pool: the jobs
+    it was rendering are then tried again one at a time, so the one that kills its worker is
+    found and reported, and every other job is rendered in a fresh pool.
+    """
     ordered = sorted(jobs, key=lambda j: (-j.estimate, j.target))
     results: list[Done] = []
+
+    def report(done: Done) -> None:
+        results.append(done)
+        finished(done)
+
     if workers <= 1 or len(ordered) <= 1:
         for job in ordered:
             started(job.target)
-            results.append(render_job(project, render, out_dir, job))
-            finished(results[-1])
+            report(render_job(project, render, out_dir, job))
         return results
 
+    left = ordered
+    while left:
+        unfinished, suspects = _pool(project, left, render, out_dir, workers, started, report)
+        for job in (j for j in unfinished if j.target in suspects):
+            # Alone in its own pool: if the worker dies now, this job is the one that kills it.
+            if _pool(project, [job], render, out_dir, 1, lambda t: None, report)[0]:
+                report(
+                    Done(
+                        job.target,
+                        None,
+                        "its worker process died while rendering it (killed, or out of "
+                        "memory?); the other targets were rendered",
+                        0.0,
+                        0,
+                    )
+                )
+        rest = [j for j in unfinished if j.target not in suspects]
+        if rest and not suspects:  # the pool died before any job started: nothing to retry alone
+            for job in rest:
+                report(Done(job.target, None, "the worker processes could not start", 0.0, 0))
+            rest = []
+        left = rest
+    return results
+
+
+def _pool(
+    project: Project,
+    jobs: list[Job],
+    render: RenderFn,
+    out_dir: Path,
+    workers: int,
+    started: Callable[[Target], None],
+    report: Callable[[Done], None],
+) -> tuple[list[Job], set[Target]]:
+    """Run jobs in one pool. Returns the jobs left when a worker died, and those it was running."""
     ctx = context()
     started_q = ctx.SimpleQueue()
+    running: set[Target] = set()
+    unfinished: list[Job] = []
     pool = ProcessPoolExecutor(
-        min(workers, len(ordered)),
+        min(workers, len(jobs)),
         mp_context=ctx,
         initializer=_init,
         initargs=(project, render, out_dir, started_q),
     )
     try:
-        pending: dict[Future[Done], Job] = {pool.submit(_run, job): job for job in ordered}
+        pending: dict[Future[Done], Job] = {pool.submit(_run, job): job for job in jobs}
         while pending:
             done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             while not started_q.empty():
-                started(started_q.get())
+                target = started_q.get()
+                running.add(target)
+                started(target)
             for fut in done:
                 job = pending.pop(fut)
                 try:
                     outcome = fut.result()
-                except BrokenProcessPool as exc:
-                    outcome = Done(job.target, None, f"worker process died ({exc})", 0.0, 0)
+                except BrokenProcessPool:
+                    unfinished.append(job)
+                    continue
                 except Exception as exc:  # e.g. an outcome that could not be sent back
-                    outcome = Done(
-                        job.target, None, f"worker failed: {type(exc).__name__}: {exc}", 0.0, 0
-                    )
-                results.append(outcome)
-                finished(outcome)
+                    outcome = Done(job.target, None, f"worker failed: {type(exc).__name__}: {exc}", 0.0, 0)
+                running.discard(job.target)
+                report(outcome)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
-    return results
+    return unfinished, running & {j.target for j in unfinished}

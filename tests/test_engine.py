@@ -21,10 +21,13 @@ import pytest
 from PIL import Image
 
 from booklets.cli import main
+from booklets.content import Project, load_project
 from booklets.inputs import input_hashes
-from booklets.pipeline import BuildOptions, build
+from booklets.pipeline import BuildOptions, RenderedFile, build, render_target
 from booklets.plan import Selection, Shard, Target, plan, shard
 from booklets.results import BuildResult
+from booklets.templating import render_html
+from booklets.workers import Job, render_all
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -313,6 +316,25 @@ def test_a_killed_build_leaves_records_that_match_their_files(make_project: Call
     assert {name: sha(root / "dist" / f"{name}.pdf") for name in recorded} == pdfs_then
     for entry in json.loads((root / "dist/manifest.json").read_text())["booklets"]:
         assert sha(root / "dist" / entry["path"]) == entry["sha256"]
+
+
+def _render_or_die(project: Project, target: Target, html: str) -> list[RenderedFile]:
+    """render_target, except that the worker process rendering residents-print is killed."""
+    if target.name == "north/en/residents-print":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return render_target(project, target, html)
+
+
+def test_a_worker_killed_on_one_target_costs_only_that_target(make_project: Callable[..., Path]) -> None:
+    root = make_project(MATRIX)
+    project = load_project(root)
+    jobs = [Job(t, render_html(project, t), "inputs", 1.0) for t in plan(project.booklet)]
+    done = render_all(project, jobs, _render_or_die, root / "dist", 2, lambda t: None, lambda d: None)
+    outcome = {d.target.name: d for d in done}
+    assert set(outcome) == ALL, "each target reported once"
+    assert "worker process died" in outcome["north/en/residents-print"].error
+    assert {name for name, d in outcome.items() if d.record is not None} == ALL - {"north/en/residents-print"}
+    assert "Boundaries" in pdf_text(root / "dist/north/en/staff-print.pdf")
 
 
 def test_bad_input_stops_before_any_pdf(
