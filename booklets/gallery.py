@@ -48,14 +48,22 @@ def cover_path(target: Target) -> PurePosixPath:
 
 
 def cover_png(pdf: bytes, width: int = THUMB_WIDTH) -> bytes:
-    """Page 1 of a PDF as a small PNG (deterministic: no metadata, fixed size)."""
+    """Page 1 of a PDF, cut to its TrimBox (no bleed or crop marks), as a small PNG.
+
+    Deterministic: no metadata, fixed size.
+    """
     import pypdfium2  # imported here: only workers that just rendered a PDF need it
 
     doc = pypdfium2.PdfDocument(pdf)
     try:
         page = doc[0]
-        image = page.render(scale=width / page.get_width()).to_pil()
+        left, bottom, right, top = page.get_cropbox()
+        t_left, t_bottom, t_right, t_top = page.get_trimbox()
+        crop = tuple(max(0.0, d) for d in (t_left - left, t_bottom - bottom, right - t_right, top - t_top))
+        image = page.render(scale=width / (t_right - t_left), crop=crop).to_pil()
         page.close()
+        if image.width != width:  # PDFium rounds the page and the crop apart: a pixel either way
+            image = image.resize((width, round(image.height * width / image.width)))
     finally:
         doc.close()
     buf = io.BytesIO()

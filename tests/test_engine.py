@@ -43,13 +43,8 @@ MATRIX = {
         editions: [screen, print]
         facilities: [north]
         """,
-    "content/editions/print.yaml": """\
-        name: Print
-        size: {iso: A5, us: 5.5in 8.5in}
-        stylesheets: [editions/print.css]
-        pad_to_multiple: 4
-        notes_pages: true
-        """,
+    # The shipped print edition: 3 mm bleed, crop marks and imposed 2-up sheets beside each PDF.
+    "content/editions/print.yaml": (REPO / "content/editions/print.yaml").read_text(),
     "content/en/audiences/residents.yaml": """\
         name: Residents
         title: Your safety
@@ -371,7 +366,8 @@ def test_manifest_and_gallery_describe_every_pdf(make_project: Callable[..., Pat
     manifest = json.loads((dist / "manifest.json").read_text())
     entries = {e["path"]: e for e in manifest["booklets"]}
     pdfs = {p.relative_to(dist).as_posix() for p in dist.rglob("*.pdf")}
-    assert set(entries) == pdfs and len(pdfs) == 4
+    assert set(entries) == pdfs and len(pdfs) == 6, "4 booklets and the 2 print ones' imposed sheets"
+    assert entries["north/en/staff-print-imposed.pdf"]["target"] == "north/en/staff-print"
     for path, e in entries.items():
         data = (dist / path).read_bytes()
         assert e["sha256"] == hashlib.sha256(data).hexdigest() and e["bytes"] == len(data)
@@ -386,7 +382,8 @@ def test_manifest_and_gallery_describe_every_pdf(make_project: Callable[..., Pat
     assert len(links.imgs) == 4
     for src in links.imgs:
         with Image.open(dist / src) as img:
-            assert img.format == "PNG" and img.width == 240
+            # A5 cut to its trim box: no bleed or crop marks around the print edition's cover.
+            assert img.format == "PNG" and img.width == 240 and abs(img.height - 240 * 595.28 / 419.53) <= 1
             # The cover band is dark: a blank or failed thumbnail would be all white.
             darkest, _ = img.convert("L").getextrema()
             assert isinstance(darkest, int) and darkest < 100
