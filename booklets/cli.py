@@ -137,6 +137,12 @@ def _options(args: argparse.Namespace) -> BuildOptions:
 
 
 def _add_build(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Render the selected booklets that changed since the last build (each target records a hash of "
+        "everything it reads), in parallel worker processes, into OUT/<facility>/<lang>/<audience>-<edition>.pdf; "
+        "then write the gallery OUT/index.html and OUT/manifest.json. Exit status: 0 all built, 2 bad input "
+        "or a target failed."
+    )
     _add_common(p)
     _add_engine(p)
     p.add_argument(
@@ -184,6 +190,11 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _add_serve(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Build, then watch content/ and templates/ and rebuild what each save affects, while serving on "
+        "http://127.0.0.1:PORT/ the gallery, the PDFs and the HTML WeasyPrint receives for each booklet "
+        "(/html/<facility>/<lang>/<audience>-<edition>.html). Open pages reload when a rebuild finishes."
+    )
     _add_common(p)
     _add_engine(p)
     p.add_argument(
