@@ -120,11 +120,12 @@ class Preview:
         with self.lock:
             matrix = read_matrix(self.options.root)
             everything = plan(matrix) if matrix is not None else [target]
-            hashes = input_hashes(self.options.root, everything, self.options.render_options())
+            fallback = matrix.source_language if matrix is not None and self.options.draft else None
+            hashes = input_hashes(self.options.root, everything, self.options.render_options(), fallback)
             key = "".join(sorted(hashes.values()))
             if key != self.project_key:
                 self.project, self.project_key, self.pages = (
-                    load_project(self.options.root),
+                    load_project(self.options.root, draft=self.options.draft),
                     key,
                     {},
                 )
