@@ -112,17 +112,21 @@ FILES = {
           title: Tolerancia cero
           body: |
             Nunca es aceptable. Un dato[^fact-one].
+          variants:
+            staff: {title: "Tolerancia cero para el personal"}
         """,
     "content/es/audiences/staff.yaml": """\
         name: Personal
         title: Límites
         summary: Un folleto de prueba.
+        keywords: [prueba]
         reading_grade: 10
         sections:
           - include: zero-tolerance
           - id: how-to-report
             title: Cómo denunciar
             body: Dígaselo a alguien.
+            callout: {title: "Si necesita ayuda ahora", body: "Llame a la línea."}
             contacts: [internal_line, outside_body]
         form:
           title: Acuse de recibo
