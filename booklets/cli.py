@@ -1,56 +1,111 @@
-"""Command line: `python build.py [build] [options]`, and the subcommands later stages add.
+"""Command line: `python build.py [COMMAND] [options]`; without a command, `build` runs.
 
-`main(argv) -> int` never lets a traceback reach the user for bad input: every problem is one
-line on stderr and the exit status is 2 (`--debug` re-raises for developers).
+Each command is one entry of COMMANDS: its name, its help, a function adding its options and a
+function running it. `main(argv) -> int` never lets a traceback reach the user for bad input: every
+problem is one line on stderr and the exit status is 2 (`--debug` re-raises for developers).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from booklets import __version__
 from booklets.errors import BookletError, Problem
-from booklets.plan import Selection, split_values
+from booklets.plan import Selection, Shard, split_values
 
-COMMANDS = ("build", "check", "packets")
+if TYPE_CHECKING:
+    from booklets.pipeline import BuildOptions
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="build.py",
-        description="Build print-ready and accessible PDF booklets for every audience from content/.",
-        epilog="Without a command, `build` runs: every booklet of content/booklet.yaml into dist/.",
-    )
-    parser.add_argument("--version", action="version", version=f"booklets {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    build = sub.add_parser("build", help="build booklets (the default command)")
-    _add_common(build)
-    mode = build.add_mutually_exclusive_group()
-    mode.add_argument("--release", action="store_true",
-                      help="release build: refuse any !placeholder value left in a facility, "
-                           "require document control, record the revision in "
-                           "content/releases.yaml")
-    mode.add_argument("--draft", action="store_true",
-                      help="build even where a translation is missing: the source language's text "
-                           "stands in, marked [EN] in the PDF and listed as warnings")
-    _check_parser(sub)
-    _add_packets(sub)
-    return parser
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: how to parse it and how to run it (returns the exit status)."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--project", type=Path, default=Path("."),
-                   help="project folder holding content/ and templates/ (default: current folder)")
+    p.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="project folder holding content/ and templates/ (default: current folder)",
+    )
     p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
-    p.add_argument("--audience", action="append", metavar="ID", help="only these audiences (repeatable, comma-separated)")
+    p.add_argument(
+        "--audience",
+        action="append",
+        metavar="ID",
+        help="only these audiences (repeatable, comma-separated)",
+    )
     p.add_argument("--lang", action="append", metavar="CODE", help="only these languages")
     p.add_argument("--edition", action="append", metavar="ID", help="only these editions")
     p.add_argument("--facility", action="append", metavar="ID", help="only these facilities")
     p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes of at least 1, found {text!r}"
+        )
+    return int(text)
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def default_jobs() -> int:
+    """The cores this process may use (a container's CPU limit counts, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    """Options of every command that builds: how many processes, and which part of the matrix."""
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=default_jobs(),
+        metavar="N",
+        help="worker processes rendering PDFs (default: this machine's cores)",
+    )
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        default=Shard(),
+        metavar="I/N",
+        help="build only part I of N disjoint parts of the selected targets (for CI matrices)",
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--release",
+        action="store_true",
+        help="release build: refuse any !placeholder value left in a facility, require document control, "
+        "record the revision in content/releases.yaml",
+    )
+    mode.add_argument(
+        "--draft",
+        action="store_true",
+        help="build even where a translation is missing: the source language's text stands in, marked [EN] "
+        "in the PDF and listed as warnings",
+    )
 
 
 def _selection(args: argparse.Namespace) -> Selection:
@@ -62,73 +117,142 @@ def _selection(args: argparse.Namespace) -> Selection:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status.
-
-    0 ok, 2 bad input or a failed target, 70 an internal error (a bug), 130 interrupted.
-    """
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
-        args_list.insert(0, "build")
-    args = _parser().parse_args(args_list)
-    try:
-        if args.command == "check":
-            return _run_check(args)
-        if args.command == "packets":
-            return _run_packets(args)
-        return _run_build(args)
-    except BookletError as exc:
-        if args.debug:
-            raise
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        if args.debug:
-            raise
-        print("error: interrupted; each PDF in the output folder is either complete or as it was",
-              file=sys.stderr)
-        return 130
-    except Exception as exc:
-        # Not the user's input: a bug in booklets. One line still, and the way to see more.
-        if args.debug:
-            raise
-        print(f"error: internal error (a bug in booklets, not in your content): "
-              f"{type(exc).__name__}: {exc}; run again with --debug and report it", file=sys.stderr)
-        return 70  # EX_SOFTWARE: distinct from bad input (2) and check findings (1)
-
-
-def _run_build(args: argparse.Namespace) -> int:
-    from booklets.pipeline import BuildOptions, build
-    from booklets.report import print_summary
+def _options(args: argparse.Namespace) -> BuildOptions:
+    from booklets.pipeline import BuildOptions
 
     root = args.project.resolve()
-    out = (args.out or root / "dist").resolve()
-    result = build(BuildOptions(root=root, out_dir=out, selection=_selection(args),
-                                release=args.release, draft=args.draft))
+    return BuildOptions(
+        root=root,
+        out_dir=(args.out or root / "dist").resolve(),
+        selection=_selection(args),
+        release=args.release,
+        draft=args.draft,
+        force=getattr(args, "force", False),
+        jobs=args.jobs,
+        shard=args.shard,
+    )
+
+
+# --- build -------------------------------------------------------------------------------------
+
+
+def _add_build(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Render the selected booklets that changed since the last build (each target records a hash of "
+        "everything it reads), in parallel worker processes, into OUT/<facility>/<lang>/<audience>-<edition>.pdf; "
+        "then write the gallery OUT/index.html and OUT/manifest.json. Exit status: 0 all built, 2 bad input "
+        "or a target failed."
+    )
+    _add_common(p)
+    _add_engine(p)
+    p.add_argument(
+        "--list", action="store_true", help="print the selected targets, one per line, and stop"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="render every selected target, even if up to date"
+    )
+    p.add_argument(
+        "--watch", action="store_true", help="build, then rebuild what each saved file affects"
+    )
+
+
+def build_once(options: BuildOptions) -> int:
+    """One build with progress and the summary table; 0 when every target succeeded, else 2."""
+    from booklets.pipeline import build
+    from booklets.progress import for_stream
+    from booklets.report import print_summary
+
+    result = build(options, for_stream(sys.stdout))
     for warning in result.warnings:
         print(warning, file=sys.stderr)
-    print_summary(result, root)
+    print_summary(result, options.root)
     for failed in (r for r in result.results if not r.ok):
         print(f"error: {failed.target.name}: {failed.error}", file=sys.stderr)
     return 0 if result.ok else 2
 
 
-def _check_parser(sub: Any) -> None:
-    check = sub.add_parser(
-        "check", help="check content (with --pdf, the built PDFs) before they go to readers",
-        description="Reading level, long sentences, uncited figures, sources, placeholders, alt "
-                    "text and internal links, without rendering; with --pdf, a preflight of the "
-                    "built PDFs. "
-                    "Exit status: 0 fit, 1 errors found, 2 unusable input.")
+def _run_build(args: argparse.Namespace) -> int:
+    options = _options(args)
+    if args.list:
+        from booklets.pipeline import list_targets
+
+        for target in list_targets(options):
+            print(target.name)
+        return 0
+    if args.watch:
+        from booklets.watch import watch
+
+        return watch(options, lambda: _guarded(lambda: build_once(options), args.debug))
+    return build_once(options)
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+def _add_serve(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Build, then watch content/ and templates/ and rebuild what each save affects, while serving on "
+        "http://127.0.0.1:PORT/ the gallery, the PDFs and the HTML WeasyPrint receives for each booklet "
+        "(/html/<facility>/<lang>/<audience>-<edition>.html). Open pages reload when a rebuild finishes."
+    )
+    _add_common(p)
+    _add_engine(p)
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port on 127.0.0.1 (default: 8000; 0 picks a free one)",
+    )
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from booklets.serve import serve
+
+    options = _options(args)
+    # The builder is this same command line in watch mode, in its own process.
+    builder = [
+        "build",
+        "--watch",
+        "--project",
+        str(options.root),
+        "--out",
+        str(options.out_dir),
+        "--jobs",
+        str(options.jobs),
+        "--shard",
+        f"{options.shard.index}/{options.shard.count}",
+    ]
+    for flag, values in (
+        ("--audience", args.audience),
+        ("--lang", args.lang),
+        ("--edition", args.edition),
+        ("--facility", args.facility),
+    ):
+        builder += [arg for value in values or () for arg in (flag, value)]
+    builder += ["--release"] if args.release else ["--draft"] if args.draft else []
+    return serve(options, args.port, builder)
+
+
+# --- check -------------------------------------------------------------------------------------
+
+
+def _add_check(check: argparse.ArgumentParser) -> None:
+    check.description = (
+        "Reading level, long sentences, uncited figures, sources, placeholders, alt text and internal links, "
+        "without rendering; with --pdf, a preflight of the built PDFs. "
+        "Exit status: 0 fit, 1 errors found, 2 unusable input."
+    )
     _add_common(check)
-    check.add_argument("--pdf", action="store_true",
-                       help="also preflight the PDFs built in --out: fonts, page counts, boxes, "
-                            "tags, text size, reading order")
+    check.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also preflight the PDFs built in --out: fonts, page counts, boxes, tags, text size, reading order",
+    )
     check.add_argument("--strict", action="store_true", help="warnings count as errors")
     check.add_argument("--release", action="store_true", help="placeholders left count as errors")
-    check.add_argument("--format", choices=("table", "json"), default="table",
-                       help="table for people (default), json for CI")
+    check.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table for people (default), json for CI"
+    )
 
 
 def _run_check(args: argparse.Namespace) -> int:
@@ -156,21 +280,30 @@ def _run_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _add_packets(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "packets", help="personalised acknowledgement packets from a roster CSV",
-        description="One booklet per person on ROSTER (CSV with columns name, id, audience, language, "
-                    "facility, date), its form page filled in with their details and a records QR code. "
-                    "Writes dist/personal/batch-ROSTER.pdf (roster order, each part whole sheets).")
+# --- packets -----------------------------------------------------------------------------------
+
+
+def _add_packets(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "One booklet per person on ROSTER (CSV with columns name, id, audience, language, facility, date), its "
+        "form page filled in with their details and a records QR code. Writes dist/personal/batch-ROSTER.pdf "
+        "(roster order, each part whole sheets)."
+    )
     p.add_argument("roster", type=Path, metavar="ROSTER.csv", help="the roster (UTF-8 CSV, header row first)")
-    p.add_argument("--project", type=Path, default=Path("."),
-                   help="project folder holding content/ and templates/ (default: current folder)")
+    p.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="project folder holding content/ and templates/ (default: current folder)",
+    )
     p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
     p.add_argument("--edition", default="print", metavar="ID", help="edition of the booklets (default: print)")
-    p.add_argument("--per-person", action="store_true",
-                   help="also write one PDF per person to dist/personal/ROSTER/")
-    p.add_argument("--skip-bad-rows", action="store_true",
-                   help="write the good rows and list the bad ones (default: write nothing if any row is bad)")
+    p.add_argument("--per-person", action="store_true", help="also write one PDF per person to dist/personal/ROSTER/")
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="write the good rows and list the bad ones (default: write nothing if any row is bad)",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
 
 
@@ -179,9 +312,17 @@ def _run_packets(args: argparse.Namespace) -> int:
 
     root = args.project.resolve()
     out = (args.out or root / "dist").resolve()
-    result = make_packets(PacketOptions(root=root, out_dir=out, roster=args.roster, roster_name=str(args.roster),
-                                        edition=args.edition, per_person=args.per_person,
-                                        skip_bad_rows=args.skip_bad_rows))
+    result = make_packets(
+        PacketOptions(
+            root=root,
+            out_dir=out,
+            roster=args.roster,
+            roster_name=str(args.roster),
+            edition=args.edition,
+            per_person=args.per_person,
+            skip_bad_rows=args.skip_bad_rows,
+        )
+    )
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     for problem in result.skipped:
@@ -195,3 +336,65 @@ def _run_packets(args: argparse.Namespace) -> int:
         print(f"{len(result.per_person)} personal files in {shown.parent / result.per_person[0].parent.name}/")
     print(f"booklets: {len(result.reused)} reused from the build, {len(result.built)} built")
     return 0
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("build", "build booklets (the default command)", _add_build, _run_build),
+    Command("serve", "build, watch and preview in a browser on localhost with live reload", _add_serve, _run_serve),
+    Command("check", "check content (with --pdf, the built PDFs) before they go to readers", _add_check, _run_check),
+    Command("packets", "personalised acknowledgement packets from a roster CSV", _add_packets, _run_packets),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build print-ready and accessible PDF booklets for every audience "
+        "from content/.",
+        epilog="Without a command, `build` runs: every booklet of content/booklet.yaml into dist/.",
+    )
+    parser.add_argument("--version", action="version", version=f"booklets {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_arguments(sub.add_parser(command.name, help=command.help))
+    return parser
+
+
+def _guarded(run: Callable[[], int], debug: bool) -> int:
+    """Run, printing bad input as one line per problem (exit status 2) instead of a traceback.
+
+    Anything else is a bug in booklets, not in the user's content: still one line, exit status 70
+    (EX_SOFTWARE, distinct from bad input 2 and check findings 1), and --debug shows the traceback.
+    """
+    try:
+        return run()
+    except BookletError as exc:
+        if debug:
+            raise
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"error: internal error (a bug in booklets, not in your content): "
+              f"{type(exc).__name__}: {exc}; run again with --debug and report it", file=sys.stderr)
+        return 70
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input or a failed target)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    names = [c.name for c in COMMANDS]
+    if not args_list or args_list[0] not in (*names, "-h", "--help", "--version"):
+        args_list.insert(0, "build")
+    args = _parser().parse_args(args_list)
+    command = next(c for c in COMMANDS if c.name == args.command)
+    try:
+        return _guarded(lambda: command.run(args), args.debug)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("error: interrupted; each PDF in the output folder is either complete or as it was",
+              file=sys.stderr)
+        return 130

@@ -41,15 +41,20 @@ def safe_join(out_dir: Path, rel: PurePosixPath) -> Path:
     return path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that the old file stays intact until the new one is complete."""
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write `data` to `path` so that the old file stays intact until the new one is complete.
+
+    `durable=False` skips the fsync, for files that are checked and re-made when they do not
+    match (cover thumbnails, build records): a crash then costs a rebuild, never a wrong file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -148,7 +148,7 @@ def _ready(project: Project, options: PacketOptions, target: Target, newest: flo
         # Older than it looks (a checkout keeps file times): build it again, then it must match.
         if target.name in result.reused:
             result.reused.remove(target.name)
-        _build(options, target, result)
+        _build(options, target, result, force=True)  # render it, even if its inputs look unchanged
         try:
             layout = form_layout(project, target, path, allowed, cache)
         except StaleBooklet as exc:
@@ -157,9 +157,9 @@ def _ready(project: Project, options: PacketOptions, target: Target, newest: flo
     return _Booklet(target, path, layout, path.read_bytes())
 
 
-def _build(options: PacketOptions, target: Target, result: PacketResult) -> None:
+def _build(options: PacketOptions, target: Target, result: PacketResult, force: bool = False) -> None:
     selection = Selection((target.audience,), (target.language,), (target.edition,), (target.facility,))
-    outcome = build(BuildOptions(root=options.root, out_dir=options.out_dir, selection=selection))
+    outcome = build(BuildOptions(root=options.root, out_dir=options.out_dir, selection=selection, force=force))
     result.warnings += [w for w in outcome.warnings if w not in result.warnings]
     failed = [r for r in outcome.results if not r.ok]
     if failed or not outcome.results:

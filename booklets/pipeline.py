@@ -1,8 +1,13 @@
-"""The whole build, top to bottom: content -> plan -> HTML -> PDF -> write -> report.
+"""The whole build, top to bottom: plan -> what is out of date -> content -> HTML -> PDFs -> report.
 
-Each stage lives in its own module; this function only sequences them. Bad input (content,
-templates) stops the build before any PDF is written, so earlier PDFs are never touched by a build
-that cannot succeed.
+Each stage lives in its own module; `build` only sequences them. A target is rendered only when
+the hash of everything it reads changed since its last build (inputs.py, cache.py), so a build with
+nothing to do reads booklet.yaml, hashes some files and stops, without loading the content schema
+or WeasyPrint (both are imported inside the functions that need them, on purpose).
+
+Bad input (content, templates) stops the build before any PDF is written: every stale target's HTML
+is made, and so checked, before the first PDF is rendered. Earlier PDFs are never touched by a build
+that cannot succeed, and a target that fails to render leaves its previous PDF in place.
 """
 
 from __future__ import annotations
@@ -10,14 +15,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from booklets import release
-from booklets.content import Project, load_project, placeholders
+from booklets import cache
 from booklets.errors import BookletError, Problem
+from booklets.gallery import write_report
+from booklets.inputs import input_hashes, read_matrix
 from booklets.lock import build_lock
-from booklets.output import safe_join, write_atomic
-from booklets.plan import Selection, Target, plan, unknown_selectors
-from booklets.templating import render_html
+from booklets.output import safe_join
+from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
+from booklets.results import BuildResult, NoProgress, Progress, Status, TargetResult
+
+if TYPE_CHECKING:
+    from booklets.content import Project
+    from booklets.release import Release
+    from booklets.workers import Done
+
+__all__ = ["BuildOptions", "BuildResult", "RenderedFile", "TargetResult", "build", "list_targets", "render_target"]
 
 
 @dataclass(frozen=True)
@@ -26,40 +40,25 @@ class BuildOptions:
 
     root: Path
     out_dir: Path
-    selection: Selection = Selection()
+    selection: Selection = field(default_factory=Selection)
     release: bool = False
     draft: bool = False  # missing translations fall back to the source language, marked
+    force: bool = False
+    jobs: int = 1
+    shard: Shard = field(default_factory=Shard)
 
+    def render_options(self) -> dict[str, object]:
+        """Options that change the bytes a target writes; they are part of every inputs hash.
 
-@dataclass
-class TargetResult:
-    """The outcome of one target: a written PDF, or the reason it failed."""
-
-    target: Target
-    path: Path
-    pages: int = 0
-    size: int = 0
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-
-@dataclass
-class BuildResult:
-    """Everything a build produced, for the summary table and the exit status."""
-
-    results: list[TargetResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.results)
+        `--draft` does (marked fallbacks). `--release` does not: it refuses what a draft would
+        allow, and is checked on every release build however much is up to date. An option that
+        changes output must be added here.
+        """
+        return {"draft": self.draft}
 
 
 def allowed_roots(project: Project) -> list[Path]:
-    """Folders WeasyPrint may read from: the project's templates and content, and the font package."""
+    """Folders WeasyPrint may read: the project's templates and content, and the font package."""
     from booklets.templating import font_dir
 
     return [project.templates_dir, project.content_dir, font_dir()]
@@ -102,42 +101,161 @@ def render_target(project: Project, target: Target, html: str) -> list[RenderedF
     return files
 
 
-def build(options: BuildOptions) -> BuildResult:
-    """Build every selected target. Raises BookletError for bad input, before writing anything."""
-    from booklets.render import RenderError
-
+def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    """Build every selected target that is out of date. Raises BookletError for bad input."""
+    # One build at a time per output folder: a second build waits for the lock (lock.py).
     with build_lock(options.out_dir):
-        project = load_project(options.root, draft=options.draft)
-        result = BuildResult()
-        found = placeholders(project)
-        released = release.check(project, found, options.draft) if options.release else None
-        result.warnings += [f"warning: {p}" for p in (*found, *project.warnings)]
+        return _build(options, progress)
 
-        bad = unknown_selectors(project.booklet, options.selection)
-        if bad:
-            raise BookletError([Problem("command line", message=m) for m in bad])
-        targets = plan(project.booklet, options.selection)
 
-        # All HTML first: a template error is the same for every target and must stop the build
-        # before any PDF is replaced.
-        pages_html = {target: render_html(project, target) for target in targets}
+def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
+    progress = progress or NoProgress()
+    result = BuildResult()
 
-        for target in targets:
-            try:
-                files = render_target(project, target, pages_html[target])
-            except RenderError as exc:
-                path = safe_join(options.out_dir, target.relpath)
-                result.results.append(TargetResult(target, path, error=str(exc)))
-                continue
-            for file in files:
-                path = safe_join(options.out_dir, file.relpath)
-                outcome = TargetResult(target, path)
-                try:
-                    write_atomic(path, file.data)
-                    outcome.pages, outcome.size = file.pages, len(file.data)
-                except OSError as exc:
-                    outcome.error = f"cannot write {path}: {exc.strerror}"
-                result.results.append(outcome)
-        if released is not None and result.ok:
-            result.warnings += release.record(project.root, released)
-        return result
+    # 1. Plan from booklet.yaml's lists alone (see _plan); a release is checked before anything.
+    project, matrix, targets = _plan(options, result)
+    everything = plan(matrix)
+    released = _check_release(options, project)
+
+    # 2. What is out of date: each target's inputs hash against its record and files. A draft's
+    #    fallback text comes from the source language, so its files count for every language.
+    fallback = matrix.source_language if options.draft else None
+    inputs = input_hashes(options.root, targets, options.render_options(), fallback)
+    records = {t: cache.load(options.out_dir, t) for t in everything}
+    stale = [
+        t
+        for t in targets
+        if options.force or not cache.is_fresh(options.out_dir, records[t], inputs[t])
+    ]
+    outcomes = {t: _up_to_date(options.out_dir, t, records[t]) for t in targets if t not in stale}
+    progress.begin(stale, len(outcomes))
+
+    # 3. Render what is stale: content and HTML here (all HTML first), PDFs in worker processes.
+    try:
+        if stale:
+            for done in _render(options, project, stale, inputs, records, result, progress):
+                outcomes[done.target] = _outcome(options.out_dir, done)
+                records[done.target] = done.record or records[done.target]
+    except BookletError as exc:
+        if options.out_dir.is_dir():  # tell a preview server; but bad input never creates dist/
+            cache.write_stamp(options.out_dir, [], [], [str(p) for p in exc.problems])
+        raise
+    finally:
+        progress.end()
+
+    # 4. Report: the gallery and manifest of the whole output folder; the stamp tells `serve`.
+    result.results = [outcomes[t] for t in targets]
+    write_report(options.out_dir, records)
+    cache.write_stamp(
+        options.out_dir,
+        [r.target.name for r in result.with_status("built")],
+        [r.target.name for r in result.with_status("failed")],
+        [],
+    )
+    if released is not None and result.ok:  # a revision is recorded once all of it is built
+        from booklets import release
+
+        result.warnings += release.record(options.root, released)
+    return result
+
+
+def list_targets(options: BuildOptions) -> list[Target]:
+    """The targets a build with these options would consider (for `--list`), in plan order."""
+    return _plan(options, BuildResult())[2]
+
+
+def _plan(options: BuildOptions, result: BuildResult) -> tuple[Project | None, Matrix, list[Target]]:
+    """(the project if it had to be loaded, the matrix, the selected shard of it).
+
+    The full content check runs only when booklet.yaml's lists look wrong (it then says why), or
+    for a release build, which must be checked however much is up to date.
+    """
+    project = _load(options, result) if options.release else None
+    matrix: Matrix | None = project.booklet if project else read_matrix(options.root)
+    if matrix is None:
+        project = _load(options, result)
+        matrix = project.booklet
+    _check_selectors(matrix, options.selection)
+    return project, matrix, shard(plan(matrix, options.selection), options.shard)
+
+
+def _load(options: BuildOptions, result: BuildResult) -> Project:
+    """Load and check the whole project; placeholders and draft fallbacks are warnings."""
+    from booklets.content import load_project, placeholders
+
+    project = load_project(options.root, draft=options.draft)
+    result.warnings += [f"warning: {p}" for p in (*placeholders(project), *project.warnings)]
+    return project
+
+
+def _check_release(options: BuildOptions, project: Project | None) -> Release | None:
+    """A release refuses placeholders, --draft, and a released revision made from other files."""
+    if not options.release:
+        return None
+    from booklets import release
+    from booklets.content import placeholders
+
+    assert project is not None  # _plan loads the whole project for a release
+    return release.check(project, placeholders(project), options.draft)
+
+
+def _check_selectors(matrix: Matrix, selection: Selection) -> None:
+    bad = unknown_selectors(matrix, selection)
+    if bad:
+        raise BookletError([Problem("command line", message=m) for m in bad])
+
+
+def _render(
+    options: BuildOptions,
+    project: Project | None,
+    stale: list[Target],
+    inputs: dict[Target, str],
+    records: dict[Target, cache.Record | None],
+    result: BuildResult,
+    progress: Progress,
+) -> list[Done]:
+    from booklets.templating import render_html
+    from booklets.workers import Job, render_all, warm_up
+
+    parallel = options.jobs > 1 and len(stale) > 1
+    if parallel:
+        warm_up()  # the fork server imports WeasyPrint while this process loads the content
+    project = project or _load(options, result)
+    html = {t: render_html(project, t) for t in stale}
+    # Longest first needs comparable estimates: last build's times when every stale target has
+    # one, else the size of each HTML (large print and long audiences take longest either way).
+    known = {t: r.seconds for t in stale if (r := records[t]) is not None}
+    jobs = [
+        Job(t, html[t], inputs[t], known[t] if len(known) == len(stale) else float(len(html[t])))
+        for t in stale
+    ]
+    return render_all(
+        project,
+        jobs,
+        render_target,
+        options.out_dir,
+        options.jobs if parallel else 1,
+        progress.started,
+        lambda done: progress.finished(_outcome(options.out_dir, done)),
+    )
+
+
+def _from_record(out_dir: Path, target: Target, record: cache.Record, status: Status, seconds: float,
+                 peak_rss_kb: int) -> TargetResult:
+    """A written target: its booklet PDF, and any other PDF made from the same render."""
+    pdf, *others = record.of_kind("pdf")
+    extra = [(safe_join(out_dir, PurePosixPath(f.path)), f.pages, f.bytes) for f in others]
+    return TargetResult(target, safe_join(out_dir, target.relpath), pdf.pages, pdf.bytes, status=status,
+                        seconds=seconds, peak_rss_kb=peak_rss_kb, extra=extra)
+
+
+def _up_to_date(out_dir: Path, target: Target, record: cache.Record | None) -> TargetResult:
+    assert record is not None  # only fresh targets come here
+    return _from_record(out_dir, target, record, "up to date", record.seconds, record.peak_rss_kb)
+
+
+def _outcome(out_dir: Path, done: Done) -> TargetResult:
+    if done.record is None:
+        return TargetResult(done.target, safe_join(out_dir, done.target.relpath), error=done.error,
+                            status="failed", seconds=done.seconds, peak_rss_kb=done.peak_rss_kb)
+    return _from_record(out_dir, done.target, done.record, "built", done.seconds, done.peak_rss_kb)

@@ -1,19 +1,33 @@
-"""Planning stage: the matrix of targets (facility × language × audience × edition) and selectors."""
+"""Planning stage: the matrix of targets (facility × language × audience × edition),
+selectors and shards."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from booklets.models import Booklet
+
+class Matrix(Protocol):
+    """What planning reads from content/booklet.yaml: the validated Booklet, or a cheap raw read."""
+
+    @property
+    def languages(self) -> Sequence[str]: ...
+    @property
+    def audiences(self) -> Sequence[str]: ...
+    @property
+    def editions(self) -> Sequence[str]: ...
+    @property
+    def facilities(self) -> Sequence[str]: ...
+    @property
+    def source_language(self) -> str: ...
 
 
 @dataclass(frozen=True, order=True)
 class Target:
-    """One PDF to build. Every part is a schema-checked id, so the output path stays inside dist/."""
+    """One PDF to build. Every part is a checked id, so the output path stays inside dist/."""
 
     facility: str
     language: str
@@ -47,7 +61,7 @@ def split_values(values: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def plan(booklet: Booklet, selection: Selection = Selection()) -> list[Target]:
+def plan(booklet: Matrix, selection: Selection = Selection()) -> list[Target]:
     """Every target of the matrix that the selection keeps, in a stable order."""
 
     def keep(value: str, chosen: tuple[str, ...]) -> bool:
@@ -62,7 +76,7 @@ def plan(booklet: Booklet, selection: Selection = Selection()) -> list[Target]:
     ]
 
 
-def unknown_selectors(booklet: Booklet, selection: Selection) -> list[str]:
+def unknown_selectors(booklet: Matrix, selection: Selection) -> list[str]:
     """Selector values that name nothing in the matrix (reported instead of building nothing)."""
     problems = []
     for kind, chosen, known in (
@@ -73,5 +87,39 @@ def unknown_selectors(booklet: Booklet, selection: Selection) -> list[str]:
     ):
         for value in chosen:
             if value not in known:
-                problems.append(f"--{kind} {value!r} is not in content/booklet.yaml; known: {', '.join(known)}")
+                problems.append(
+                    f"--{kind} {value!r} is not in content/booklet.yaml; known: {', '.join(known)}"
+                )
     return problems
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Part `index` (1-based) of `count` disjoint parts of the matrix, for `--shard I/N`."""
+
+    index: int = 1
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """'2/4' -> Shard(2, 4); raises ValueError with a message fit for the command line."""
+        left, sep, right = text.partition("/")
+        if not sep or not left.strip().isdigit() or not right.strip().isdigit():
+            raise ValueError(f"--shard expects I/N such as 2/4, found {text!r}")
+        index, count = int(left), int(right)
+        if count < 1 or not 1 <= index <= count:
+            raise ValueError(f"--shard {text}: I must be between 1 and N, and N at least 1")
+        return cls(index, count)
+
+
+def shard(targets: Iterable[Target], part: Shard) -> list[Target]:
+    """The targets of one shard, in plan order.
+
+    Targets are ordered by a hash of their name and dealt round-robin, so the split depends only on
+    the target names (the same on every machine), the parts differ in size by at most one target,
+    and every part gets a mix of editions and audiences rather than, say, all the large-print ones.
+    """
+    listed = list(targets)
+    dealt = sorted(listed, key=lambda t: (hashlib.sha256(t.name.encode()).hexdigest(), t.name))
+    mine = {t for i, t in enumerate(dealt) if i % part.count == part.index - 1}
+    return [t for t in listed if t in mine]

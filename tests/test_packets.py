@@ -391,9 +391,15 @@ def test_batch_is_a_valid_pdf_for_strict_readers(run: Run) -> None:
 
 def test_personal_outputs_stay_under_dist_personal(run: Run) -> None:
     personal = run.out / "personal"
+    # What the normal build writes for the booklets packets needed: PDFs, cover thumbnails, build
+    # records, the gallery and the manifest. Anything else belongs under dist/personal/.
+    build_files = {"index.html", "manifest.json"}
     for path in run.out.rglob("*"):
+        rel = path.relative_to(run.out)
         # dist/.lock is the build lock (booklets/lock.py), not an output.
-        if path.is_file() and not path.name.endswith("-print.pdf") and path.name != ".lock":
+        if rel.parts[0] == ".booklets-cache" or rel.as_posix() in build_files or path.name == ".lock":
+            continue
+        if path.is_file() and not path.name.endswith(("-print.pdf", "-print.cover.png")):
             assert path.is_relative_to(personal), path
     assert not list(personal.rglob(".*")), "no staging or temporary files are left behind"
 

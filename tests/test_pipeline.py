@@ -140,11 +140,13 @@ def test_cli_entry_points_show_help() -> None:
 
 def test_summary_table_lists_target_pages_size_path(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
-    assert main(["--project", str(built)]) == 0
-    out = capsys.readouterr().out
-    header = out.splitlines()[0].split()
-    assert header == ["target", "pages", "size", "path"]
-    assert "north/en/staff-screen" in out and "dist/north/en/staff-screen.pdf" in out
+    assert main(["--project", str(built), "--force"]) == 0  # up to date: --force renders it again
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line.split() for line in lines if line.startswith("target"))
+    assert header == ["target", "status", "pages", "size", "time", "path"]
+    row = next(line.split() for line in lines if line.startswith("north/en/staff-screen "))
+    assert row[1] == "built" and row[-1] == "dist/north/en/staff-screen.pdf"
+    assert lines[-1] == "1 rendered, 0 up to date, 0 failed"
 
 
 def test_numbered_lists_number_themselves_in_reading_order(built: Path) -> None:
