@@ -331,6 +331,9 @@ CASES: list[Case] = [
           for c in (11, 15, 19)),
         *(f"{A}:23:{c}: alias *b is not supported (no anchors & or aliases *); write the value out"
           for c in (8, 12, 16))]),
+    Case("alias-bomb-in-booklet-yaml", {BOOKLET: append("x: &a [en, en]\ny: [*a, *a]\n")}, [
+        *(f"{B}:10:{c}: alias *a is not supported (no anchors & or aliases *); write the value out"
+          for c in (5, 9))]),
     Case("merge-key", {STAFF: append("<<: {title: Other}\n")}, [
         f"{A}:21:1: merge keys (<<) are not supported; write the keys out"]),
     Case("python-object-tag",
