@@ -140,8 +140,8 @@ def _card(r: Record) -> str:
     )
     return f"""<li class="booklet">
 <a class="cover" href="{e(pdf.path)}">{img}</a>
-<h3><a href="{e(pdf.path)}">{e(m.get("title", r.target))}</a></h3>
-<p class="for">{e(m.get("audience", ""))} · {e(m.get("edition", ""))}</p>
+<h3 lang="{e(r.target.split("/")[1])}"><a href="{e(pdf.path)}">{e(m.get("title", r.target))}</a></h3>
+<p class="for"><span lang="{e(r.target.split("/")[1])}">{e(m.get("audience", ""))}</span> · {e(m.get("edition", ""))}</p>
 <dl>
 <dt>Pages</dt><dd>{pdf.pages}</dd>
 <dt>Size</dt><dd>{e(human_size(pdf.bytes))}</dd>
