@@ -361,7 +361,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _guarded(run: Callable[[], int], debug: bool) -> int:
-    """Run, printing bad input as one line per problem (exit status 2) instead of a traceback."""
+    """Run, printing bad input as one line per problem (exit status 2) instead of a traceback.
+
+    Anything else is a bug in booklets, not in the user's content: still one line, exit status 70
+    (EX_SOFTWARE, distinct from bad input 2 and check findings 1), and --debug shows the traceback.
+    """
     try:
         return run()
     except BookletError as exc:
@@ -370,6 +374,12 @@ def _guarded(run: Callable[[], int], debug: bool) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"error: internal error (a bug in booklets, not in your content): "
+              f"{type(exc).__name__}: {exc}; run again with --debug and report it", file=sys.stderr)
+        return 70
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -383,7 +393,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _guarded(lambda: command.run(args), args.debug)
     except KeyboardInterrupt:
-        print(
-            "interrupted: finished PDFs are kept, unfinished ones were not written", file=sys.stderr
-        )
+        if args.debug:
+            raise
+        print("error: interrupted; each PDF in the output folder is either complete or as it was",
+              file=sys.stderr)
         return 130

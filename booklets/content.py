@@ -8,6 +8,8 @@ renders until the whole project is valid.
 from __future__ import annotations
 
 import difflib
+import types
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,16 +105,58 @@ _EXPECTED = {
 }
 
 
-def _message(err: Any) -> str:
-    kind, loc, value = err["type"], err["loc"], err.get("input")
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed at `loc` inside `model` (for "did you mean" hints), or every known key."""
+    tp: Any = model
+    for step in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(step, str):
+            field_info = tp.model_fields.get(step)
+            tp = field_info.annotation if field_info is not None else None
+        elif typing.get_origin(tp) is list and isinstance(step, int):
+            tp = typing.get_args(tp)[0]
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            return _ALL_FIELDS
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return _ALL_FIELDS
+
+
+def _unwrap(tp: Any) -> Any:
+    """Annotated[X, ...] -> X; X | None -> X; a union -> its one model or container member."""
+    while True:
+        if typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        args = typing.get_args(tp)
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            useful = [a for a in args if a is not type(None) and (
+                typing.get_origin(a) in (list, dict, typing.Annotated)
+                or (isinstance(a, type) and issubclass(a, BaseModel)))]
+            if len(useful) == 1:
+                tp = useful[0]
+                continue
+        return tp
+
+
+def _message(err: Any, model: Any, loc: tuple[Any, ...]) -> str:
+    kind, value = err["type"], err.get("input")
     if kind == "missing":
-        return f"required key `{loc[-1]}` is missing; add it"
+        return f"required key `{err['loc'][-1]}` is missing; add it"
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _ALL_FIELDS, n=1)
-        hint = f"did you mean `{close[0]}`?" if close else "remove it (see docs/content-format.md)"
-        return f"unknown key `{loc[-1]}`; {hint}"
+        name = str(loc[-1])
+        allowed = _fields_at(model, loc[:-1])
+        close = difflib.get_close_matches(name, allowed, n=1)
+        if close:
+            return f"unknown key `{name}`; did you mean `{close[0]}`?"
+        if allowed is _ALL_FIELDS:
+            return f"unknown key `{name}`; remove it (see docs/content-format.md)"
+        return f"unknown key `{name}`; expected one of: {', '.join(allowed)}"
     if kind in ("literal_error", "enum"):
-        return f"{err['msg'].lower()}, found {_describe(value)}"
+        return f"expected {err['ctx']['expected']}, found {_describe(value)}"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, found {_describe(value)}"
     if kind == "string_too_short":
@@ -120,34 +164,78 @@ def _message(err: Any) -> str:
     if kind == "too_short":
         return f"expected at least one item, found {_describe(value)}"
     if kind.startswith(("greater", "less")):
-        return f"{err['msg'].lower()}, found {_describe(value)}"
+        expected = err["msg"].lower().replace("input should be", "expected a value")
+        return f"{expected}, found {_describe(value)}"
     if kind == "string_pattern_mismatch":
         return f"expected a simple size such as `A5` or `5.5in 8.5in`, found {_describe(value)}"
     return str(err["msg"])
 
 
+# pydantic names the branch of a union, and each validator function, inside `loc`.
+_BRANCH_PREFIXES = ("function-", "dict[", "list[", "literal[", "constrained-")
+_BRANCH_NAMES = {"str", "int", "float", "bool", "date", "none"}
+
+
+def _is_branch(step: Any) -> bool:
+    return isinstance(step, str) and (step.startswith(_BRANCH_PREFIXES) or step in _BRANCH_NAMES)
+
+
+def _union_choice(data: Any, errors: list[Any]) -> list[Any]:
+    """Keep only the union branch the author meant, so one mistake gives one line.
+
+    A localized text is `text` or `{en: text, es: text}`: for a mapping only the mapping branch's
+    errors matter, for text only the text branch's; for anything else one combined error is made.
+    """
+    sites: dict[tuple[Any, ...], list[Any]] = {}
+    out = []
+    for err in errors:
+        raw = tuple(err["loc"])
+        branch_at = next((i for i, step in enumerate(raw) if _is_branch(step)), None)
+        if branch_at is None:
+            out.append(err)
+        else:
+            sites.setdefault(raw[:branch_at], []).append(err)
+    for site, errs in sites.items():
+        clean = tuple(s for s in site if not _is_branch(s))
+        value = _value_at(data, clean)
+        mapping_branch = [e for e in errs if str(e["loc"][len(site)]).startswith("dict[")]
+        text_branch = [e for e in errs if e not in mapping_branch]
+        if isinstance(value, dict):
+            out += mapping_branch
+        elif isinstance(value, str):
+            out += text_branch
+        else:
+            msg = "expected text, or a mapping of language codes to text, found "
+            out.append({"type": "local_text", "loc": site, "msg": msg + _describe(value)})
+    return out
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for step in loc:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
 def _loc_for_position(loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
-    # pydantic puts union branch names and function tags into loc; drop everything that is not a
-    # real key or index so the path matches the YAML.
-    clean = tuple(s for s in loc if isinstance(s, int) or not str(s).startswith(("function-", "str", "dict[")))
+    # Drop union branch names and function tags so the path matches the YAML.
+    clean = tuple(s for s in loc if not _is_branch(s))
     return clean[:-1] if kind == "missing" else clean
 
 
-def validate(doc: Doc, model: type[M], prefix: tuple[Any, ...] = ()) -> tuple[M | None, list[Problem]]:
+def validate(doc: Doc, model: type[M]) -> tuple[M | None, list[Problem]]:
     """Validate one loaded document against its model; every schema error becomes a Problem."""
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
         problems = []
-        seen: set[tuple[Any, ...]] = set()
-        for err in exc.errors():
-            loc = _loc_for_position(prefix + tuple(err["loc"]), err["type"])
-            if (loc, err["type"]) in seen:
-                continue  # a union reports the same spot once per branch
-            seen.add((loc, err["type"]))
-            line, col = position(doc.data, loc[len(prefix):], at_key=err["type"] == "extra_forbidden")
+        for err in _union_choice(doc.data, exc.errors()):
+            loc = _loc_for_position(tuple(err["loc"]), err["type"])
+            line, col = position(doc.data, loc, at_key=err["type"] == "extra_forbidden")
             key = _key(loc if err["type"] != "missing" else (*loc, err["loc"][-1]))
-            problems.append(Problem(doc.rel, line, col, key, _message(err)))
+            problems.append(Problem(doc.rel, line or 1, col or 1, key, _message(err, model, loc)))
         return None, problems
 
 
@@ -219,7 +307,9 @@ class _Loader:
         for key, value in doc.data.items():
             line, col = doc.data.key_pos[key]
             if not models.IDENT_RE.match(key):
-                self.problems.append(Problem(doc.rel, line, col, key, "expected an id of lowercase letters, digits and hyphens"))
+                msg = ("expected an id of lowercase letters, digits and hyphens (at most 40), "
+                       f"found {key!r}")
+                self.problems.append(Problem(doc.rel, line, col, key, msg))
                 continue
             sub = Doc(doc.path, doc.rel, value)
             item, problems = validate(sub, model)
@@ -295,8 +385,15 @@ def load_project(root: Path, draft: bool = False) -> Project:
         elif (ed := ld.load(path, models.Edition)) is not None:
             editions[eid] = ed
             for j, sheet in enumerate(ed.stylesheets):
-                if not (root / "templates" / sheet).resolve().is_relative_to(root / "templates") or not (root / "templates" / sheet).is_file():
-                    ld.missing(f"content/editions/{eid}.yaml", ("stylesheets", j), f"stylesheet templates/{sheet} does not exist")
+                sheet_path = root / "templates" / sheet
+                if not sheet_path.resolve().is_relative_to((root / "templates").resolve()):
+                    msg = (f"stylesheet templates/{sheet} is a link to a file outside "
+                           "templates/; copy the file in instead")
+                elif not sheet_path.is_file():
+                    msg = f"stylesheet templates/{sheet} does not exist"
+                else:
+                    continue
+                ld.missing(f"content/editions/{eid}.yaml", ("stylesheets", j), msg)
 
     facilities: dict[str, models.Facility] = {}
     for i, fid in enumerate(booklet.facilities):
@@ -445,9 +542,12 @@ def _check_section(ld: _Loader, project: Project, language: Language, rel: str, 
             if role not in facility.contacts:
                 ld.missing(rel, (*loc, "contacts", j), f"facility {fid!r} has no contact {role!r}; add it to content/facilities/{fid}.yaml")
     if section.image is not None:
-        assets = (project.content_dir / "assets").resolve()
+        # content/assets itself must not be a link elsewhere either: resolve only content/.
+        assets = project.content_dir.resolve() / "assets"
         target = (assets / section.image.src).resolve()
         if not target.is_relative_to(assets):
-            ld.missing(rel, (*loc, "image", "src"), f"image {section.image.src!r} is outside content/assets/; images must live there")
+            msg = (f"image content/assets/{section.image.src} is a link to a file outside "
+                   "content/assets/; copy the file in instead")
+            ld.missing(rel, (*loc, "image", "src"), msg)
         elif not target.is_file():
             ld.missing(rel, (*loc, "image", "src"), f"image content/assets/{section.image.src} does not exist")

@@ -21,7 +21,15 @@ class Problem:
         if self.line:
             where += f":{self.line}:{self.column or 1}"
         key = f" {self.key}:" if self.key else ""
-        return f"{where}:{key} {self.message}"
+        return _one_line(f"{where}:{key} {self.message}")
+
+
+def _one_line(text: str) -> str:
+    """Control characters from the input (a key with a line break in it...) shown as escapes, so
+    one problem is always one line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 class BookletError(Exception):
@@ -31,6 +39,10 @@ class BookletError(Exception):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[BookletError], tuple[list[Problem]]]:
+        # Pickle the problems, not the joined message, so the error survives a worker process.
+        return (BookletError, (self.problems,))
+
 
 class ProblemList:
     """Collects problems across a whole stage so the user sees all of them at once."""
@@ -38,7 +50,9 @@ class ProblemList:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, file: str, line: int = 0, column: int = 0, key: str = "", message: str = "") -> None:
+    def add(
+        self, file: str, line: int = 0, column: int = 0, key: str = "", message: str = ""
+    ) -> None:
         self.items.append(Problem(file, line, column, key, message))
 
     def extend(self, problems: Iterable[Problem]) -> None:

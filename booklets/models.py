@@ -43,36 +43,49 @@ def _ident(value: Any) -> Any:
     if isinstance(value, str) and not IDENT_RE.match(value):
         raise PydanticCustomError(
             "bad_ident",
-            "expected an id of lowercase letters, digits and hyphens (at most 40), found '{found}'",
-            {"found": str(value)},
+            "expected an id of lowercase letters, digits and hyphens (at most 40), found {found}",
+            {"found": repr(str(value))},
         )
     return value
 
 
-def _relpath(value: Any) -> Any:
-    """A resource path relative to a project folder: never absolute, never a URL, never `..`."""
-    value = _text(value)
-    if isinstance(value, str):
+def _relpath(folder: str) -> Any:
+    """A validator for a resource path relative to `folder`: never a URL, absolute or `..`."""
+
+    def check(value: Any) -> Any:
+        value = _text(value)
+        if not isinstance(value, str):
+            return value
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or value.startswith("//"):
             raise PydanticCustomError(
                 "url_path",
-                "expected a path inside the project, found a URL '{found}'; copy the file into "
-                "content/assets/ and give its relative path",
-                {"found": str(value)},
+                "expected a path inside {folder}, found the URL {found}; copy the file into "
+                "{folder} and give its path from there",
+                {"found": repr(str(value)), "folder": folder},
             )
         parts = value.replace("\\", "/").split("/")
-        if value.startswith(("/", "\\")) or ".." in parts or not value.strip():
+        if value.startswith(("/", "\\")) or ".." in parts:
             raise PydanticCustomError(
                 "outside_path",
-                "expected a relative path inside the project, found '{found}'; no leading / and no ..",
-                {"found": str(value)},
+                "expected a path inside {folder}, found {found}; give the path from {folder} "
+                "(no leading /, no ..)",
+                {"found": repr(str(value)), "folder": folder},
             )
-    return value
+        if not value.strip() or any(ord(ch) < 32 for ch in value):
+            raise PydanticCustomError(
+                "bad_path",
+                "expected a file path inside {folder}, found {found}",
+                {"found": repr(str(value)), "folder": folder},
+            )
+        return value
+
+    return check
 
 
 Text = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
 Ident = Annotated[str, BeforeValidator(_ident)]
-RelPath = Annotated[str, BeforeValidator(_relpath)]
+AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/"))]
+TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/"))]
 LocalText = Text | dict[str, Text]
 Role = Literal[
     "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
@@ -126,7 +139,7 @@ class Edition(Model):
 
     name: Text
     """What the edition is called in reports (e.g. `Print`)."""
-    stylesheets: list[RelPath] = Field(default_factory=list)
+    stylesheets: list[TemplatePath] = Field(default_factory=list)
     """Extra CSS files under templates/, applied after the base design in this order."""
     size: Size
     """The page (trim) size for each paper series; content/booklet.yaml `paper` picks one."""
@@ -204,7 +217,7 @@ class Facility(Model):
 class Image(Model):
     """An image from content/assets/; alt text is required for screen readers."""
 
-    src: RelPath
+    src: AssetPath
     alt: Text
 
 

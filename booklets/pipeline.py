@@ -21,6 +21,7 @@ from booklets import cache
 from booklets.errors import BookletError, Problem
 from booklets.gallery import write_report
 from booklets.inputs import input_hashes, read_matrix
+from booklets.lock import build_lock
 from booklets.output import safe_join
 from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
 from booklets.results import BuildResult, NoProgress, Progress, Status, TargetResult
@@ -102,6 +103,12 @@ def render_target(project: Project, target: Target, html: str) -> list[RenderedF
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build every selected target that is out of date. Raises BookletError for bad input."""
+    # One build at a time per output folder: a second build waits for the lock (lock.py).
+    with build_lock(options.out_dir):
+        return _build(options, progress)
+
+
+def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     progress = progress or NoProgress()
     result = BuildResult()
 

@@ -18,41 +18,94 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import Any, NoReturn
+from urllib.parse import unquote, urljoin, urlsplit
 
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-
-class ResourceRefused(FatalURLFetchingError):
-    """Raised by the fetcher; WeasyPrint lets FatalURLFetchingError through instead of logging it."""
+from booklets.errors import BookletError, Problem
 
 
-class ProjectFetcher(URLFetcher):
+class ResourceRefused(FatalURLFetchingError):  # type: ignore[misc]
+    """Raised by the fetcher: WeasyPrint lets FatalURLFetchingError through instead of logging."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"refused to load {url}: {reason}")
+        self.url = url
+
+
+class ProjectFetcher(URLFetcher):  # type: ignore[misc]
     """Serves only local files inside the allowed folders; everything else stops the render."""
 
     def __init__(self, allowed: list[Path]) -> None:
         super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
         self.allowed = [p.resolve() for p in allowed]
+        # WeasyPrint catches some fetch errors itself (an <image> inside SVG, for one) and only
+        # logs a vague line; remembering every refusal lets the render report the real reason.
+        self.refused: list[ResourceRefused] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url)
+        except ResourceRefused as exc:
+            self.refused.append(exc)
+            raise
+
+    def _fetch(self, url: str) -> URLFetcherResponse:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise ResourceRefused(f"refused to load {url!r}: only files inside the project are allowed")
+            raise ResourceRefused(url, "only files inside the project are used, never the network")
+        # Resolve links first: a link inside the project that points outside is outside.
         path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.allowed):
-            raise ResourceRefused(f"refused to load {path}: it is outside the project's folders")
+            raise ResourceRefused(url, f"{path} is outside the project's templates/ and content/")
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise ResourceRefused(f"cannot read {path}: {exc.strerror}") from None
+            raise ResourceRefused(url, f"cannot read {path}: {exc.strerror}") from None
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, data, headers={"Content-Type": mime})
+
+
+# Where templates and stylesheets name resources: src="", href="", data="", url(), @import "".
+_REFERENCE = re.compile(
+    r"""\b(?:src|href|data)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')\s]*)|@import\s+["']([^"']*)["']""",
+    re.IGNORECASE,
+)
+
+
+def _same_resource(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return "file:" + str(Path(unquote(parts.path)).resolve())
+    return url
+
+
+def locate_reference(url: str, templates_dir: Path) -> Problem | None:
+    """Where in templates/ a refused URL is written, if it is written there literally."""
+    wanted = _same_resource(url)
+    root = templates_dir.resolve()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in (".j2", ".html", ".css", ".svg"):
+            continue
+        # HTML resolves against the templates folder, a stylesheet against itself.
+        base = path.as_uri() if path.suffix in (".css", ".svg") else root.as_uri() + "/"
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for match in _REFERENCE.finditer(text):
+            ref = next(g for g in match.groups() if g is not None)
+            if "{" in ref or _same_resource(urljoin(base, ref)) != wanted:
+                continue
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - text.rfind("\n", 0, match.start())
+            rel = "templates/" + path.relative_to(root).as_posix()
+            return Problem(rel, line, column, "", "")
+    return None
 
 
 class RenderError(Exception):
@@ -67,10 +120,16 @@ class _Capture(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.missing_glyphs: dict[int, None] = {}  # code points, in order of first use
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.getMessage().startswith(_BENIGN):
             return
+        if str(record.msg).startswith(".notdef glyph") and isinstance(record.args, tuple):
+            codepoint = record.args[-1]
+            if isinstance(codepoint, int):
+                self.missing_glyphs[codepoint] = None
+                return
         self.messages.append(record.getMessage().splitlines()[0])
 
 
@@ -99,15 +158,18 @@ class PdfOptions:
     bleed_mm: float = 0
 
 
-def render_pdf(html: str, base_dir: Path, allowed: list[Path], options: PdfOptions) -> tuple[bytes, int]:
+def render_pdf(
+    html: str, base_dir: Path, allowed: list[Path], options: PdfOptions
+) -> tuple[bytes, int]:
     """Render one booklet. Returns the PDF bytes and its page count; raises RenderError."""
     # fontTools stamps the current time into subset fonts unless this is set (no harfbuzz-subset).
     os.environ["SOURCE_DATE_EPOCH"] = str(options.epoch)
     fetcher = ProjectFetcher(allowed)
     with _captured_log() as log:
         try:
-            document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(
-                pdf_variant=options.pdf_variant)
+            source = weasyprint.HTML(
+                string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
+            document = source.render(pdf_variant=options.pdf_variant)
             pages = document.pages
             if options.notes_pages:
                 pages = _pad(pages, options.pad_to_multiple, options.notes_pages)
@@ -115,10 +177,75 @@ def render_pdf(html: str, base_dir: Path, allowed: list[Path], options: PdfOptio
             data = document.write_pdf(pdf_identifier=True, pdf_variant=options.pdf_variant,
                                       finisher=_bleed_box(options.bleed_mm))
         except FatalURLFetchingError as exc:
-            raise RenderError(str(exc)) from None
+            if _refusal(exc) is None:
+                raise RenderError(str(exc)) from None
+            # else our own refusal, already in fetcher.refused
+    if fetcher.refused:
+        _report_refusal(fetcher.refused[0], base_dir)
+    if log.missing_glyphs:
+        _report_missing_glyphs(list(log.missing_glyphs), allowed)
     if log.messages:
         raise RenderError("; ".join(dict.fromkeys(log.messages)))
     return bytes(data), len(pages)
+
+
+def _report_refusal(refused: ResourceRefused, templates_dir: Path) -> NoReturn:
+    """Raise the refusal: as bad input at its template line if it is written in a template (the
+    same mistake in every booklet), else as this target's render error."""
+    where = locate_reference(refused.url, templates_dir)
+    if where is None:
+        raise RenderError(str(refused))
+    raise BookletError([Problem(where.file, where.line, where.column, "", str(refused))])
+
+
+def _report_missing_glyphs(codepoints: list[int], folders: list[Path]) -> NoReturn:
+    """Characters no font has: name where content writes each, or say what is missing."""
+    problems = []
+    for cp in codepoints:
+        where = _find_character(chr(cp), folders)
+        message = (f"the character {chr(cp)!r} (U+{cp:04X}) is in none of the booklet's fonts, so "
+                   "the PDF would show an empty box; remove it or write it another way")
+        if where is None:
+            raise RenderError(message)
+        problems.append(Problem(where[0], where[1], where[2], "", message))
+    raise BookletError(problems)
+
+
+# YAML's named escapes in double-quoted text (\\N, \\_, \\L, \\P), for characters fonts may lack.
+_YAML_NAMED_ESCAPES = {"\x85": "\\N", "\xa0": "\\_", "\u2028": "\\L", "\u2029": "\\P"}
+
+
+def _find_character(ch: str, folders: list[Path]) -> tuple[str, int, int] | None:
+    """The first place a content file (*.yaml in the project's folders) has this character,
+    as itself or as a YAML escape (\\u0808, \\U00000808, \\x08)."""
+    cp = ord(ch)
+    forms = [re.escape(ch), rf"\\u{cp:04x}", rf"\\U{cp:08x}"]
+    if cp < 256:
+        forms.append(rf"\\x{cp:02x}")
+    if ch in _YAML_NAMED_ESCAPES:
+        forms.append(re.escape(_YAML_NAMED_ESCAPES[ch]))
+    pattern = re.compile("|".join(forms), re.IGNORECASE)
+    for folder in folders:
+        root = folder.resolve()
+        for path in sorted(root.rglob("*.yaml")):
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            found = pattern.search(text)
+            if found:
+                at = found.start()
+                line = text.count("\n", 0, at) + 1
+                rel = f"{root.name}/{path.relative_to(root).as_posix()}"
+                return rel, line, at - text.rfind("\n", 0, at)
+    return None
+
+
+def _refusal(exc: BaseException) -> ResourceRefused | None:
+    """Our own refusal, which WeasyPrint may have wrapped in another FatalURLFetchingError."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ResourceRefused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _pad(pages: list[Any], multiple: int, notes: int) -> list[Any]:

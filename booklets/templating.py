@@ -8,7 +8,7 @@ templates as safe HTML; facility values tagged !placeholder are wrapped so they 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from booklets import __version__, i18n, models
@@ -42,11 +43,38 @@ def css_string(value: Any) -> Markup:
     return Markup(f'"{out}"')
 
 
+class _OutsideTemplate(jinja2.TemplateNotFound):
+    """A template file that is a link to somewhere outside templates/."""
+
+
+class _ProjectLoader(jinja2.FileSystemLoader):
+    """Templates from the templates folder only: a link to a file elsewhere is refused."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        super().__init__(templates_dir)
+        self.root = templates_dir.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not real.is_relative_to(self.root):
+            raise _OutsideTemplate(
+                template, f"template {template!r} is a link to {real}, outside templates/; "
+                "copy the file into templates/ instead")
+        return source, filename, uptodate
+
+
 @cache
 def environment(templates_dir: Path) -> jinja2.Environment:
-    """The one Jinja environment for a templates folder (cached: building it is not free)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+    """The one Jinja environment for a templates folder (cached: building it is not free).
+
+    Sandboxed: a template can print and loop over what it is given, but cannot reach Python's
+    internals (`x.__class__.__mro__`...) to open files or run commands.
+    """
+    env = SandboxedEnvironment(
+        loader=_ProjectLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -210,34 +238,46 @@ def build_context(project: Project, target: Target, person: dict[str, str] | Non
     }
 
 
-_TEMPLATE_LINE = re.compile(r'File "([^"]+)", line (\d+)')
-
-
 def render_html(project: Project, target: Target, person: dict[str, str] | None = None) -> str:
     """The HTML WeasyPrint receives for one target. Template errors name the template file and line."""
     env = environment(project.templates_dir)
+    context = build_context(project, target, person)
     try:
-        html = env.get_template("booklet.html.j2").render(build_context(project, target, person))
-        return i18n.mark_fallbacks(html)
+        html = env.get_template("booklet.html.j2").render(context)
     except jinja2.TemplateSyntaxError as exc:
         name = f"templates/{exc.name}" if exc.name else "templates"
-        raise BookletError([Problem(name, exc.lineno, 1, "", f"template syntax error: {exc.message}")]) from None
+        problem = Problem(name, exc.lineno, 1, "", f"template syntax error: {exc.message}")
+    except jinja2.TemplateNotFound as exc:
+        file, line = _template_frame(exc, project.templates_dir)
+        msg = str(exc.message) if isinstance(exc, _OutsideTemplate) else (
+            f"template {exc.name!r} not found in templates/; check the name and the file")
+        problem = Problem(file, line, 1 if line else 0, "", msg)
     except jinja2.UndefinedError as exc:
         file, line = _template_frame(exc, project.templates_dir)
-        raise BookletError([Problem(file, line, 1, "", f"template uses an undefined value: {exc.message}; define it or guard it with `is defined`")]) from None
-    except jinja2.TemplateNotFound as exc:
-        raise BookletError([Problem("templates", 0, 0, "", f"template {exc.name!r} not found")]) from None
+        problem = Problem(file, line, 1, "", f"template uses an undefined value: {exc.message}; "
+                          "define it or guard it with `is defined`")
+    except Exception as exc:
+        # Anything else a template can get wrong (a filter on the wrong type, an unsafe attribute
+        # refused by the sandbox): name the template line. An error outside the templates is a
+        # bug in booklets and keeps its traceback.
+        file, line = _template_frame(exc, project.templates_dir)
+        if not line:
+            raise
+        problem = Problem(file, line, 1, "", f"template error: {type(exc).__name__}: {exc}")
+    else:
+        return i18n.mark_fallbacks(html)
+    raise BookletError([problem])
 
 
 def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str, int]:
     """The template file and line where an error was raised (Jinja keeps them in the traceback)."""
     tb = exc.__traceback__
     found = ("templates", 0)
-    root = str(templates_dir.resolve())
+    root = templates_dir.resolve()
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(root):
-            found = ("templates/" + Path(filename).relative_to(root).as_posix(), tb.tb_lineno)
+        filename = Path(tb.tb_frame.f_code.co_filename)
+        if filename.is_relative_to(root):
+            found = ("templates/" + filename.relative_to(root).as_posix(), tb.tb_lineno)
         tb = tb.tb_next
     return found
 

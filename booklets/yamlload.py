@@ -4,15 +4,19 @@ PyYAML's safe loader still applies YAML 1.1 implicit typing (`no` -> False, `9:3
 `2026-01-01` -> date) and silently keeps the last of two duplicate keys. Content authors write
 text, so we compose the YAML ourselves and build plain Python values:
 
-* every scalar becomes a :class:`YStr` (a ``str`` carrying its line, column and the type YAML 1.1
-  *would* have given it, so the schema can refuse an unquoted ``0800555111`` in a text field);
+* every scalar becomes a :class:`YStr` (a ``str`` carrying its line, column and the type a YAML
+  1.1 or 1.2 tool *would* have given it, so the schema can refuse an unquoted ``0800555111`` or
+  ``no`` in a text field); ``!!str`` makes a value text explicitly;
 * ``!placeholder "..."`` marks a value that is not real yet (see facilities);
-* duplicate keys, anchors/aliases (the "billion laughs" bomb), unknown tags, over-deep nesting and
-  over-large files are errors with file, line and column.
+* duplicate keys, aliases (never expanded: the "billion laughs" bomb costs nothing), unknown tags,
+  nesting deeper than MAX_DEPTH, files over MAX_FILE_BYTES, empty files, control characters,
+  non-UTF-8 bytes and files linked from outside the project are problems with file, line and column.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +39,7 @@ _IMPLICIT_NAMES = {
 
 
 class YStr(str):
-    """A scalar as written in the file, with its position and what YAML 1.1 would have made of it."""
+    """A scalar as written, with its position and what YAML tools would have made of it."""
 
     line: int
     column: int
@@ -43,10 +47,12 @@ class YStr(str):
     placeholder: bool
 
     def __new__(
-        cls, value: str, line: int = 0, column: int = 0, coerced_to: str = "", placeholder: bool = False
+        cls, value: str, line: int = 0, column: int = 0, coerced_to: str = "",
+        placeholder: bool = False,
     ) -> YStr:
         self = super().__new__(cls, value)
-        self.line, self.column, self.coerced_to, self.placeholder = line, column, coerced_to, placeholder
+        self.line, self.column = line, column
+        self.coerced_to, self.placeholder = coerced_to, placeholder
         return self
 
 
@@ -79,45 +85,132 @@ def _pos(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _mark_pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+# YAML 1.2 tools (ruamel, yq, js-yaml, Go) read these plain scalars as numbers although PyYAML's
+# YAML 1.1 rules keep some of them as text: a leading-zero phone number such as 0800555111 would
+# lose its zero in the first tool that re-saves the file. Refuse them in text fields too.
+_YAML12_NUMBER = re.compile(
+    r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def coerced_type(value: str) -> str:
+    """What a YAML tool would make of this plain (unquoted) scalar, or "" if it stays text."""
+    implicit = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    if implicit in _IMPLICIT_NAMES:
+        return _IMPLICIT_NAMES[implicit]
+    return "a number" if _YAML12_NUMBER.match(value) else ""
+
+
+_UNPRINTABLE = {"Cc": "a control character", "Cs": "half of a surrogate pair",
+                "Co": "a private-use character", "Cn": "an unassigned character",
+                "Zl": "a line separator", "Zp": "a paragraph separator"}
+
+
+def unprintable(value: str) -> str:
+    """The first character of `value` that no booklet can print, described; "" if none."""
+    for ch in value:
+        kind = _UNPRINTABLE.get(unicodedata.category(ch))
+        if kind and ch not in "\n\t":
+            return f"the character U+{ord(ch):04X} ({kind})"
+    return ""
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too deep")
+        self.mark = mark
+
+
+class _Composer(yaml.SafeLoader):
+    """PyYAML's safe composer with three changes that make hostile input cheap to refuse.
+
+    * An alias is never resolved to its anchor's node: it becomes an empty value and a problem
+      at the alias itself. So a "billion laughs" file costs what its text costs, and no two
+      places in our data share one value.
+    * Nesting deeper than MAX_DEPTH stops composing at once, with the position of the first
+      value too deep (the composer is recursive: this also keeps Python's stack small).
+    * A scalar tagged explicitly `!!str` is remembered, so it is text even if it looks like a
+      number.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.aliases: list[tuple[str, Any]] = []
+        self.explicit_str: set[int] = set()
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()  # type: ignore[no-untyped-call]
+            self.aliases.append((event.anchor, event.start_mark))
+            return ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def compose_scalar_node(self, anchor: Any) -> ScalarNode:
+        explicit = self.peek_event().tag == _STR_TAG  # type: ignore[no-untyped-call]
+        node: ScalarNode = super().compose_scalar_node(anchor)
+        if explicit:
+            self.explicit_str.add(id(node))
+        return node
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_COLLECTION_TAGS: dict[type[Node], str] = {
+    MappingNode: "tag:yaml.org,2002:map", SequenceNode: "tag:yaml.org,2002:seq"}
+
+
+def _show_tag(tag: str) -> str:
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag.removeprefix(prefix) if tag.startswith(prefix) else tag
+
+
 class _Builder:
     """Turns a composed node graph into YMap/YList/YStr, collecting every problem on the way."""
 
-    def __init__(self, rel: str) -> None:
+    def __init__(self, rel: str, explicit_str: set[int]) -> None:
         self.rel = rel
         self.problems: list[Problem] = []
-        self.resolver = yaml.resolver.Resolver()
-        self.seen: set[int] = set()
+        self.explicit_str = explicit_str
 
     def problem(self, node: Node, key: str, message: str) -> None:
         line, col = _pos(node)
         self.problems.append(Problem(self.rel, line, col, key, message))
 
-    def build(self, node: Node, key: str, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            self.problem(node, key, f"nesting is deeper than {MAX_DEPTH} levels; flatten the structure")
-            return None
-        if id(node) in self.seen:
-            # The composer shares one node between an anchor and its aliases; expanding them could
-            # multiply a small file into billions of values, so aliases are refused outright.
-            self.problem(node, key, "anchors and aliases (& and *) are not supported; write the value out")
-            return None
-        self.seen.add(id(node))
+    def unknown_tag(self, node: Node, key: str) -> None:
+        msg = f"unknown tag {_show_tag(node.tag)}; only !placeholder is allowed"
+        self.problem(node, key, msg)
+
+    def build(self, node: Node, key: str) -> Any:
         if isinstance(node, ScalarNode):
             return self.scalar(node, key)
+        if node.tag != _COLLECTION_TAGS.get(type(node)):
+            self.unknown_tag(node, key)
+            return None
         if isinstance(node, SequenceNode):
             seq = YList()
             seq.line, seq.column = _pos(node)
             seq.item_pos = []
             for i, item in enumerate(node.value):
-                seq.append(self.build(item, f"{key}[{i}]", depth + 1))
+                seq.append(self.build(item, f"{key}[{i}]"))
                 seq.item_pos.append(_pos(item))
             return seq
-        if isinstance(node, MappingNode):
-            return self.mapping(node, key, depth)
-        self.problem(node, key, "unsupported YAML node")  # pragma: no cover - composer emits only these
-        return None
+        assert isinstance(node, MappingNode)
+        return self.mapping(node, key)
 
-    def mapping(self, node: MappingNode, key: str, depth: int) -> YMap:
+    def mapping(self, node: MappingNode, key: str) -> YMap:
         out = YMap()
         out.line, out.column = _pos(node)
         out.key_pos = {}
@@ -132,79 +225,170 @@ class _Builder:
             path = f"{key}.{name}" if key else name
             if name in out.key_pos:
                 first = out.key_pos[name][0]
-                self.problem(knode, path, f"duplicate key (first defined on line {first}); keep only one")
+                msg = f"duplicate key (first defined on line {first}); keep only one"
+                self.problem(knode, path, msg)
                 continue
             out.key_pos[name] = _pos(knode)
-            out[name] = self.build(vnode, path, depth + 1)
+            out[name] = self.build(vnode, path)
         return out
 
     def scalar(self, node: ScalarNode, key: str) -> Any:
         line, col = _pos(node)
         value = str(node.value)
+        bad = unprintable(value)
+        if bad:
+            self.problem(node, key, f"contains {bad}, which cannot be printed; delete it (it often "
+                         "comes from copy and paste or a \\ escape)")
         if node.tag == PLACEHOLDER_TAG:
             return YStr(value, line, col, placeholder=True)
-        if node.tag.startswith("!") and node.tag != "!":
-            self.problem(node, key, f"unknown tag {node.tag}; only !placeholder is allowed")
+        if id(node) in self.explicit_str:
+            return YStr(value, line, col)
+        if node.tag not in _RESOLVABLE:
+            self.unknown_tag(node, key)
             return None
-        if node.style is None or node.style == "":  # plain scalar: find what YAML 1.1 would make of it
-            implicit = self.resolver.resolve(ScalarNode, value, (True, False))
-            if implicit == "tag:yaml.org,2002:null":
+        if node.style is None or node.style == "":  # plain: what would YAML tools make of it?
+            coerced = coerced_type(value)
+            if coerced == "null":
                 return None
-            return YStr(value, line, col, coerced_to=_IMPLICIT_NAMES.get(implicit, ""))
+            return YStr(value, line, col, coerced_to=coerced)
         return YStr(value, line, col)
 
 
-def _syntax_problem(rel: str, err: yaml.YAMLError) -> Problem:
+# The tags PyYAML's resolver gives untagged scalars; any other tag was written explicitly.
+_RESOLVABLE = {
+    _STR_TAG, "!", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value", *_IMPLICIT_NAMES}
+
+
+def _syntax_hint(what: str, context: str) -> str:
+    """What to do about a PyYAML syntax error, in the words of someone editing text."""
+    if "'\\t'" in what:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in what:
+        return ("line this key up with the keys above it, or put the value in quotes if it "
+                "contains ': '")
+    if "<block end>" in what or "could not find expected ':'" in what:
+        return "line this up with the keys above it (spaces only), and write `key: value`"
+    if "sequence entries are not allowed" in what:
+        return "start a list item `- ` on its own line, indented under its key"
+    if "unknown escape" in what:
+        return "in double quotes a backslash starts an escape: write \\\\ or use single quotes"
+    if "cannot start any token" in what:
+        return "a value that starts with this character must be in quotes"
+    if "flow" in context:
+        return "close the [ ] or { } on this value, and quote any item containing ':' or ','"
+    if "another document" in what:
+        return "a file holds one document: remove the `---` line"
+    return "check indentation and quotes on this line"
+
+
+def _runaway_quote(text: str, error_line: int) -> Any:
+    """The start of a quoted value that spans lines and ends on the error's line, if any.
+
+    An unclosed quote usually "closes" at the next quote in the file, and YAML then reports a
+    confusing error there; the real mistake is where that quoted value began.
+    """
+    scanner = yaml.SafeLoader(text)
+    try:
+        while (token := scanner.get_token()) is not None:  # type: ignore[no-untyped-call]
+            if token.start_mark.line + 1 > error_line:
+                break
+            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+                    and token.start_mark.line != token.end_mark.line
+                    and token.end_mark.line + 1 == error_line):
+                return token.start_mark
+    except yaml.YAMLError:
+        pass
+    finally:
+        scanner.dispose()
+    return None
+
+
+def _syntax_problem(rel: str, text: str, err: yaml.YAMLError) -> Problem:
+    if isinstance(err, yaml.reader.ReaderError):
+        line = text.count("\n", 0, err.position) + 1
+        col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        msg = (f"control character U+{err.character:04X} is not allowed in YAML; delete it "
+               "(it often comes from copy and paste)")
+        return Problem(rel, line, col, "", msg)
+    what = str(getattr(err, "problem", None) or err)
+    context = str(getattr(err, "context", None) or "")
+    if "quoted scalar" in context and "end of stream" in what:
+        line, col = _mark_pos(getattr(err, "context_mark", None))
+        return Problem(rel, line, col, "", "YAML syntax error: the quote opened here is never "
+                       "closed; close it at the end of the value")
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-    what = getattr(err, "problem", None) or str(err)
-    context = getattr(err, "context", None)
-    hint = "check indentation and quotes on this line"
-    if "'\\t'" in str(err) or "tab" in str(what):
-        hint = "indent with spaces, not tabs"
-    elif "quoted scalar" in str(context or "") or ("end of stream" in str(what) and context):
-        hint = "a quote is not closed; close it on the same value"
-    elif "mapping values are not allowed" in str(what):
-        hint = "a value containing ': ' must be quoted"
-    detail = f"{context}, {what}" if context else str(what)
+    line, col = _mark_pos(mark)
+    runaway = _runaway_quote(text, line)
+    if runaway is not None:
+        msg = (f"YAML syntax error: the quote opened here is not closed on its line, so the value "
+               f"runs on to line {line} and breaks there; close the quote at the end of the value")
+        return Problem(rel, *_mark_pos(runaway), "", msg)
+    detail = f"{context}, {what}" if context else what
+    hint = _syntax_hint(what, context)
     return Problem(rel, line, col, "", f"YAML syntax error: {detail}; {hint}")
+
+
+def read_text(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
+    """The file's text, or the problems that keep it from being read: size, encoding, emptiness."""
+    try:
+        # Read at most one byte past the limit: a file that grows, or a link to a device, can
+        # never make us read without bound.
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, [Problem(rel, 1, 1, "", f"cannot read file: {exc.strerror}")]
+    if len(raw) > MAX_FILE_BYTES:
+        msg = f"file is over the {MAX_FILE_BYTES} byte limit (1 MiB); split it into smaller files"
+        return None, [Problem(rel, 1, 1, "", msg)]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(rel, 1, 1, "", "file is saved as UTF-16; save it as UTF-8")]
+    try:
+        text = raw.decode("utf-8-sig")  # a BOM from Windows editors is harmless: accept it
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        before = raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start]
+        col = len(before.decode("utf-8", "replace")) + 1
+        msg = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        return None, [Problem(rel, line, col, "", msg)]
+    if not text.strip():
+        return None, [Problem(rel, 1, 1, "", "file is empty; add content or delete the file")]
+    return text, []
 
 
 def load_yaml(path: Path, root: Path) -> tuple[Doc | None, list[Problem]]:
     """Load one file. Returns the document (None if unusable) and every problem found in it."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    real = path.resolve()
+    # Inside the project, or inside its content folder wherever that lives (it may be a link).
+    if not any(real.is_relative_to(home.resolve()) for home in (root, root / "content")):
+        msg = f"is a link to {real}, outside the project; copy the file into the project instead"
+        return None, [Problem(rel, 1, 1, "", msg)]
+    text, problems = read_text(path, rel)
+    if text is None:
+        return None, problems
+    loader = None
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            msg = f"file is {size} bytes, over the {MAX_FILE_BYTES} byte limit; split it into smaller files"
-            return None, [Problem(rel, message=msg)]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(rel, message=f"cannot read file: {exc.strerror}")]
-    try:
-        text = raw.decode("utf-8-sig")  # a BOM from Windows editors is harmless: accept it
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        msg = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-        return None, [Problem(rel, line, col, "", msg)]
-    if not text.strip():
-        return None, [Problem(rel, message="file is empty; add content or delete the file")]
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        loader = _Composer(text)
+        node = loader.get_single_node()
     except yaml.YAMLError as exc:
-        return None, [_syntax_problem(rel, exc)]
-    except RecursionError:
-        return None, [Problem(rel, message=f"nesting is far deeper than {MAX_DEPTH} levels; flatten it")]
+        return None, [_syntax_problem(rel, text, exc)]
+    except _TooDeep as exc:
+        line, col = _mark_pos(exc.mark)
+        msg = f"nesting is deeper than {MAX_DEPTH} levels; flatten the structure"
+        return None, [Problem(rel, line, col, "", msg)]
+    finally:
+        if loader is not None:
+            loader.dispose()
     if node is None:
-        return None, [Problem(rel, message="file has no content; add content or delete the file")]
-    builder = _Builder(rel)
-    data = builder.build(node, "", 0)
-    return Doc(path, rel, data), builder.problems
+        return None, [Problem(rel, 1, 1, "", "file has no content; add content or delete the file")]
+    problems = [
+        Problem(rel, *_mark_pos(mark), "", f"alias *{name} is not supported (no anchors & or "
+                "aliases *); write the value out")
+        for name, mark in loader.aliases
+    ]
+    builder = _Builder(rel, loader.explicit_str)
+    data = builder.build(node, "")
+    return Doc(path, rel, data), problems + builder.problems
 
 
 def position(data: Any, loc: tuple[str | int, ...], at_key: bool = False) -> tuple[int, int]:

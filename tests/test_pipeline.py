@@ -59,14 +59,15 @@ BAD_INPUT = {
     "image outside the project": (
         STAFF, "    contacts: [internal_line, outside_body]\n",
         "    contacts: [internal_line, outside_body]\n    image: {src: ../../etc/passwd, alt: x}\n",
-        ["error: content/en/audiences/staff.yaml:17:18: sections[1].image.src: expected a relative path inside "
-         "the project, found '../../etc/passwd'; no leading / and no .."],
+        ["error: content/en/audiences/staff.yaml:17:18: sections[1].image.src: expected a path inside "
+         "content/assets/, found '../../etc/passwd'; give the path from content/assets/ (no leading /, no ..)"],
     ),
     "image URL": (
         STAFF, "    contacts: [internal_line, outside_body]\n",
         "    contacts: [internal_line, outside_body]\n    image: {src: 'file:///etc/passwd', alt: x}\n",
-        ["error: content/en/audiences/staff.yaml:17:18: sections[1].image.src: expected a path inside the "
-         "project, found a URL 'file:///etc/passwd'; copy the file into content/assets/ and give its relative path"],
+        ["error: content/en/audiences/staff.yaml:17:18: sections[1].image.src: expected a path inside "
+         "content/assets/, found the URL 'file:///etc/passwd'; copy the file into content/assets/ and give its "
+         "path from there"],
     ),
     "several problems at once": (
         STAFF, "name: Staff\ntitle: Boundaries\n", "name: [Staff]\ntitle: no\n",

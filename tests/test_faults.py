@@ -1,0 +1,365 @@
+"""Faults during a build lose nothing: kill -9, Ctrl-C, a full disk, a read-only output folder,
+two builds at once.
+
+Every test drives the command line (in a subprocess where a process must die), so it holds for
+any build engine behind `main(argv)`. The subprocesses get a sitecustomize hook (support.py)
+that can kill the build at the worst moment or log every PDF move; it reaches worker processes
+too.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from booklets.cli import main
+from booklets.errors import BookletError
+from booklets.lock import build_lock
+from booklets.output import is_temp_file
+
+
+def _support():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    path = Path(__file__).parent / "bad_input/support.py"
+    spec = importlib.util.spec_from_file_location("bad_input_support", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+support = _support()
+snapshot, restore, cli, cli_env = support.snapshot, support.restore, support.cli, support.cli_env
+
+FACILITIES = ("north", "south", "east")
+PDF = "north/en/staff-screen.pdf"
+
+
+@dataclass
+class Builds:
+    """The same three-booklet project before and after an edit, each built once, in-process."""
+
+    old: Path
+    old_files: dict[str, bytes]
+    new: Path
+    new_files: dict[str, bytes]
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    tmp = tmp_path_factory.mktemp("faults")
+    old, new = tmp / "old", tmp / "new"
+    support.write_project(old, FACILITIES)
+    shutil.copytree(old, new)
+    staff = new / "content/en/audiences/staff.yaml"
+    staff.write_text(staff.read_text().replace("title: Boundaries", "title: Boundaries, revised"))
+    assert main(["--project", str(old), "--out", str(tmp / "old-dist")]) == 0
+    assert main(["--project", str(new), "--out", str(tmp / "new-dist")]) == 0
+    old_files, new_files = snapshot(tmp / "old-dist"), snapshot(tmp / "new-dist")
+    assert len(old_files) == 3 and old_files.keys() == new_files.keys()
+    assert all(old_files[k] != new_files[k] for k in old_files)
+    return Builds(old, old_files, new, new_files)
+
+
+def _without_temps(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in files.items() if not is_temp_file(Path(k).name)}
+
+
+def _wait_for_first_new_pdf(proc: subprocess.Popen[str], out: Path, builds: Builds) -> None:
+    """Block until the build has put one new PDF in place (so it is busy with the next)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        current = snapshot(out)
+        if any(current.get(k) == v for k, v in builds.new_files.items()):
+            return
+        assert proc.poll() is None, f"the build ended before the fault: {proc.communicate()}"
+        time.sleep(0.01)
+    raise AssertionError("the build wrote no PDF in 180 s")
+
+
+def _each_pdf_old_or_new(files: dict[str, bytes], builds: Builds) -> tuple[int, int]:
+    """Every PDF is complete: the earlier build's bytes or the new build's, nothing else."""
+    assert files.keys() == builds.old_files.keys()
+    old = sum(files[k] == builds.old_files[k] for k in files)
+    new = sum(files[k] == builds.new_files[k] for k in files)
+    assert old + new == len(files), "a PDF is neither the old one nor the new one"
+    return old, new
+
+
+def test_sigkill_mid_render_leaves_complete_pdfs_and_next_build_completes(
+        builds: Builds, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    restore(out, builds.old_files)
+    env = cli_env(tmp_path)
+    proc = subprocess.Popen(cli(builds.new, out), env=env, start_new_session=True, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_for_first_new_pdf(proc, out, builds)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    old, new = _each_pdf_old_or_new(_without_temps(snapshot(out)), builds)
+    assert new >= 1 and old >= 1, "the kill did not land in the middle of the build"
+
+    rerun = subprocess.run(cli(builds.new, out), env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert snapshot(out) == builds.new_files  # complete, consistent, and no temp file left
+
+
+def test_sigkill_between_write_and_rename_keeps_old_pdf_and_next_build_cleans_up(
+        builds: Builds, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    restore(out, builds.old_files)
+    env = cli_env(tmp_path, FAULT_KILL_BEFORE_REPLACE="1")
+    killed = subprocess.run(cli(builds.new, out), env=env, start_new_session=True,
+                            capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    after = snapshot(out)
+    temps = {k: v for k, v in after.items() if is_temp_file(Path(k).name)}
+    # The kill came with a complete new PDF in its temp file, one rename away from being in place:
+    assert len(temps) == 1 and next(iter(temps.values())) in builds.new_files.values()
+    assert _without_temps(after) == builds.old_files  # every earlier PDF untouched
+
+    rerun = subprocess.run(cli(builds.new, out), env=cli_env(tmp_path), capture_output=True,
+                           text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert snapshot(out) == builds.new_files  # the leftover temp file is gone
+
+
+def test_ctrl_c_mid_build_says_so_in_one_line_and_loses_nothing(builds: Builds,
+                                                                tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    restore(out, builds.old_files)
+    proc = subprocess.Popen(cli(builds.new, out), env=cli_env(tmp_path), start_new_session=True,
+                            text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_for_first_new_pdf(proc, out, builds)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.splitlines() == [
+        "error: interrupted; each PDF in the output folder is either complete or as it was"]
+    old, new = _each_pdf_old_or_new(snapshot(out), builds)  # no temp file either
+    assert old >= 1 and new >= 1
+
+
+def test_full_disk_gives_one_clear_line_per_booklet_and_loses_nothing(
+        builds: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """ENOSPC simulated in-process: the disk fills up while a PDF is being written."""
+    out = tmp_path / "dist"
+    restore(out, builds.old_files)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    status = main(["--project", str(builds.new), "--out", str(out), "--facility", "north"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.splitlines() == [
+        f"error: north/en/staff-screen: cannot write {out}/{PDF}: No space left on device"]
+    assert snapshot(out) == builds.old_files
+
+
+needs_namespace = pytest.mark.skipif(not support.namespace_available(),
+                                     reason="needs user and mount namespaces (unshare -rm)")
+
+
+@needs_namespace
+def test_real_full_disk_loses_nothing(builds: Builds, tmp_path: Path) -> None:
+    """A real, full tmpfs as the output folder: the write itself fails with ENOSPC."""
+    out, saved, err = tmp_path / "dist", tmp_path / "saved", tmp_path / "stderr.txt"
+    out.mkdir()
+    saved.mkdir()
+    restore(tmp_path / "old", builds.old_files)
+    script = f"""
+        mount -t tmpfs -o size=2m tmpfs '{out}'
+        cp -a '{tmp_path / "old"}/.' '{out}/'
+        dd if=/dev/zero of='{out}/filler' bs=4096 2>/dev/null || true
+        set +e
+        {shlex.join(cli(builds.new, out, "--facility", "north"))} >/dev/null 2>'{err}'
+        echo "status=$?"
+        set -e
+        rm '{out}/filler'
+        cp -a '{out}/.' '{saved}/'
+    """
+    done = support.run_in_namespace(script, support.cli_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "status=2" in done.stdout
+    assert err.read_text().splitlines() == [
+        f"error: north/en/staff-screen: cannot write {out}/{PDF}: No space left on device"]
+    assert snapshot(saved) == builds.old_files  # nothing lost, no temp file left
+
+
+def _read_only_expectation(out: Path) -> list[str]:
+    return [f"error: {out}: cannot write to the output folder (Read-only file system); make it "
+            "writable or build into another folder with --out"]
+
+
+@needs_namespace
+def test_read_only_output_folder_gives_one_clear_line_and_loses_nothing(
+        builds: Builds, tmp_path: Path) -> None:
+    out, saved, err = tmp_path / "dist", tmp_path / "saved", tmp_path / "stderr.txt"
+    restore(out, builds.old_files)
+    saved.mkdir()
+    script = f"""
+        mount --bind '{out}' '{out}'
+        mount -o remount,bind,ro '{out}'
+        set +e
+        {shlex.join(cli(builds.new, out))} >/dev/null 2>'{err}'
+        echo "status=$?"
+        set -e
+        cp -a '{out}/.' '{saved}/'
+    """
+    done = support.run_in_namespace(script, support.cli_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "status=2" in done.stdout
+    assert err.read_text().splitlines() == _read_only_expectation(out)
+    assert snapshot(saved) == builds.old_files
+
+
+@pytest.mark.skipif(os.geteuid() == 0,
+                    reason="root ignores file permissions (see the namespace test)")
+def test_read_only_output_folder_by_permissions(builds: Builds, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "dist"
+    restore(out, builds.old_files)
+    folders = [out, *(p for p in out.rglob("*") if p.is_dir())]
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        status = main(["--project", str(builds.new), "--out", str(out)])
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines() == [
+        f"error: {out}: cannot write to the output folder (Permission denied); make it "
+        "writable or build into another folder with --out"]
+    assert snapshot(out) == builds.old_files
+
+
+def test_two_builds_at_once_do_not_interleave(builds: Builds, tmp_path: Path) -> None:
+    out, log = tmp_path / "dist", tmp_path / "replaces.log"
+    restore(out, builds.old_files)
+    # Every PDF move is logged and followed by a pause, so interleaving would show.
+    env = cli_env(tmp_path, FAULT_LOG_REPLACES=str(log), FAULT_SLEEP_AFTER_REPLACE="0.3")
+    procs = [subprocess.Popen(cli(builds.new, out), env=env, start_new_session=True, text=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for _ in range(2)]
+    errs = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errs
+    builders = [line.split()[0] for line in log.read_text().splitlines()]
+    assert len(builders) == 2 * len(FACILITIES)
+    first = builders[0]
+    switches = sum(a != b for a, b in itertools.pairwise(builders))
+    assert switches == 1, f"the builds interleaved: {builders}"
+    assert builders.count(first) == len(FACILITIES)
+    waited = [e for e in errs if "waiting: another build" in e]
+    assert len(waited) == 1, errs  # the second build said it was waiting, once
+    assert snapshot(out) == builds.new_files
+
+
+def test_second_build_waits_while_the_lock_is_held(builds: Builds, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    restore(out, builds.old_files)
+    with build_lock(out):
+        proc = subprocess.Popen(cli(builds.new, out), env=cli_env(tmp_path), text=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert line.startswith(f"waiting: another build (pid {os.getpid()} on ")
+        assert line.rstrip().endswith(f"is writing to {out}; this build starts when it finishes "
+                                      "(at most 600 s)")
+        time.sleep(1.0)
+        assert proc.poll() is None
+        assert snapshot(out) == builds.old_files  # nothing written while we hold the lock
+    proc.wait(timeout=300)
+    assert proc.returncode == 0
+    assert snapshot(out) == builds.new_files
+
+
+def test_lock_wait_has_a_limit_and_a_clear_message(tmp_path: Path) -> None:
+    told: list[str] = []
+    with build_lock(tmp_path), pytest.raises(BookletError) as raised, \
+            build_lock(tmp_path, timeout=0.3, tell=told.append):
+        pass
+    holder = f"pid {os.getpid()} on "
+    assert len(told) == 1 and told[0].startswith(f"waiting: another build ({holder}")
+    [problem] = raised.value.problems
+    assert str(problem).startswith(f"{tmp_path}: another build ({holder}")
+    assert str(problem).endswith("is still writing to this folder after 0 s; wait for it to "
+                                 "finish or build into another folder with --out")
+
+
+def test_a_killed_build_never_leaves_a_stale_lock(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from booklets.lock import build_lock\n"
+         "with build_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(120)",
+         str(tmp_path)],
+        env=cli_env(tmp_path), stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    with pytest.raises(BookletError), build_lock(tmp_path, timeout=0, tell=lambda _: None):
+        pass
+    holder.kill()
+    holder.wait()
+    with build_lock(tmp_path, timeout=5):  # acquired at once: the kernel dropped the dead lock
+        pass
+
+
+def test_stale_temp_files_are_removed_under_the_lock_only(tmp_path: Path) -> None:
+    stale = tmp_path / "north/en/.staff-screen.pdf.a1b2c3d4.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"%PDF-1.7 half a file")
+    keep = [tmp_path / "north/en/staff-screen.pdf", tmp_path / "notes.tmp", tmp_path / ".hidden"]
+    for path in keep:
+        path.write_bytes(b"keep")
+    with build_lock(tmp_path):
+        pass
+    assert not stale.exists()
+    assert all(path.read_bytes() == b"keep" for path in keep)
+
+
+def test_bad_input_leaves_no_new_output_folder(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    project, out = tmp_path / "project", tmp_path / "fresh-dist"
+    support.write_project(project)
+    (project / "content/en/sources.yaml").write_text("")
+    assert main(["--project", str(project), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("error: content/en/sources.yaml:1:1: file is empty")
+    assert not out.exists()
+
+
+def test_a_build_waiting_on_a_removed_lock_locks_the_new_one(builds: Builds, tmp_path: Path) -> None:
+    """The first build made the folder and leaves it empty, so it removes folder and lock file;
+    the build that waited on that file must lock the new one, or a third build could overlap."""
+    out = tmp_path / "fresh-dist"
+    with build_lock(out):
+        proc = subprocess.Popen(cli(builds.new, out), env=cli_env(tmp_path), text=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("waiting: another build")
+    assert not (out / "north").exists()
+    deadline = time.monotonic() + 60
+    while not (out / ".lock").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the waiting build has started again on the new lock file by now
+    assert proc.poll() is None, "the build finished too soon to test the lock"
+    with pytest.raises(BookletError), build_lock(out, timeout=0, tell=lambda _: None):
+        pass
+    proc.wait(timeout=300)
+    assert proc.returncode == 0
+    assert snapshot(out) == builds.new_files
