@@ -141,8 +141,9 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             if problems:  # bad input that only rendering could see: one line each, exit 2
                 raise BookletError(problems)
     except BookletError as exc:
-        # Tell a preview server, if a build has written here before; bad input never creates dist/.
-        if (options.out_dir / ".booklets-cache").is_dir():
+        # Tell a preview server, which only watches a folder an earlier build wrote: bad input
+        # never creates or fills an output folder.
+        if (options.out_dir / cache.CACHE_DIR).is_dir():
             cache.write_stamp(options.out_dir, [], [], [str(p) for p in exc.problems])
         raise
     finally:
