@@ -374,15 +374,6 @@ def _guarded(run: Callable[[], int], debug: bool) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        # The machine, not the content: a full disk or a read-only folder. Nothing is lost, as
-        # every PDF is written to a temporary file first.
-        if debug:
-            raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: cannot write: {where}{exc.strerror or exc}; free space or fix permissions, then build again",
-              file=sys.stderr)
-        return 2
     except Exception as exc:
         if debug:
             raise

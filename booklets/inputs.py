@@ -21,7 +21,6 @@ with nothing to do is this module, a few stat calls and a table.
 from __future__ import annotations
 
 import hashlib
-import os
 import importlib.util
 import json
 import re
@@ -59,7 +58,7 @@ def read_matrix(root: Path) -> RawMatrix | None:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         data = yaml.load((root / "content/booklet.yaml").read_bytes(), Loader=loader)
-    except Exception:  # any oddity (a bad date, a syntax error...): the full check explains it
+    except (OSError, yaml.YAMLError):
         return None
     if not isinstance(data, dict):
         return None
@@ -78,10 +77,7 @@ def read_matrix(root: Path) -> RawMatrix | None:
     return RawMatrix(languages, audiences, editions, facilities, source_language=source)
 
 
-def _digest(path: Path, root: Path | None = None) -> str:
-    """The file's SHA-256; a file that resolves outside `root` (a symlink) is never read."""
-    if root is not None and not path.resolve().is_relative_to(root.resolve()):
-        return f"outside the project: {path.resolve()}"
+def _digest(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
@@ -95,16 +91,12 @@ def _tree(root: Path, folder: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     if not folder.is_dir():
         return out
-    real_root = root.resolve()
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_file() and not any(
             part.startswith(".") or part == "__pycache__" for part in path.parts[len(root.parts) :]
         ):
-            # A link that leads out of the project is never read, not even to hash it: the render
-            # refuses it with a clear message, and its target's bytes stay unread.
-            inside = path.resolve().is_relative_to(real_root)
-            out[rel] = _digest(path) if inside else f"outside the project: {os.readlink(path) if path.is_symlink() else ''}"
+            out[rel] = _digest(path)
     return out
 
 
@@ -118,7 +110,7 @@ def _package_dir(name: str) -> Path | None:
 
 def _shared_inputs(root: Path) -> dict[str, str]:
     """What every target reads: booklet.yaml, templates, assets, fonts, code, library versions."""
-    files = {"content/booklet.yaml": _digest(root / "content/booklet.yaml", root)}
+    files = {"content/booklet.yaml": _digest(root / "content/booklet.yaml")}
     files.update(_tree(root, root / "templates"))
     files.update(_tree(root, root / "content/assets"))
     fonts = _package_dir("font_source_sans_pro")
@@ -168,7 +160,7 @@ def input_hashes(
     def files(*rels: str) -> dict[str, str]:
         key = "|".join(rels)
         if key not in cache:
-            cache[key] = {rel: _digest(root / rel, root) for rel in rels}
+            cache[key] = {rel: _digest(root / rel) for rel in rels}
         return cache[key]
 
     def language(code: str, audience: str) -> list[dict[str, str]]:

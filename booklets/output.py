@@ -57,13 +57,11 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
                 os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException:
         # Any failure (full disk, read-only folder, Ctrl-C) removes our temp file and leaves the
         # previous PDF exactly as it was.
         with suppress(FileNotFoundError):
             os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.filename is None:  # name the file the user lost
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 

@@ -133,13 +133,9 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     # 3. Render what is stale: content and HTML here (all HTML first), PDFs in worker processes.
     try:
         if stale:
-            problems: list[Problem] = []
             for done in _render(options, project, stale, inputs, records, result, progress):
                 outcomes[done.target] = _outcome(options.out_dir, done)
                 records[done.target] = done.record or records[done.target]
-                problems += done.problems
-            if problems:  # bad input that only rendering could see: one line each, exit 2
-                raise BookletError(problems)
     except BookletError as exc:
         # Tell a preview server, which only watches a folder an earlier build wrote: bad input
         # never creates or fills an output folder.
@@ -151,16 +147,13 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
 
     # 4. Report: the gallery and manifest of the whole output folder; the stamp tells `serve`.
     result.results = [outcomes[t] for t in targets]
-    try:
-        write_report(options.out_dir, records)
-        cache.write_stamp(
-            options.out_dir,
-            [r.target.name for r in result.with_status("built")],
-            [r.target.name for r in result.with_status("failed")],
-            [],
-        )
-    except OSError as exc:  # a full disk: the failed targets already say so; keep the old report
-        result.warnings.append(f"warning: could not update the build report in {options.out_dir}: {exc.strerror}")
+    write_report(options.out_dir, records)
+    cache.write_stamp(
+        options.out_dir,
+        [r.target.name for r in result.with_status("built")],
+        [r.target.name for r in result.with_status("failed")],
+        [],
+    )
     if released is not None and result.ok:  # a revision is recorded once all of it is built
         from booklets import release
 

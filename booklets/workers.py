@@ -25,7 +25,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from booklets import cache
-from booklets.errors import BookletError, Problem
 from booklets.gallery import cover_path, cover_png, describe
 from booklets.plan import Target
 
@@ -71,9 +70,6 @@ class Done:
     error: str
     seconds: float
     peak_rss_kb: int
-    # Bad input found only while rendering (a template or stylesheet reaching outside the
-    # project): the build stops with these as its error lines, exit status 2.
-    problems: tuple[Problem, ...] = ()
 
 
 def _peak_rss_kb() -> int:
@@ -107,9 +103,6 @@ def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> D
         )
         cache.save(out_dir, record, t)
         return Done(t, record, "", seconds, _peak_rss_kb())
-    except BookletError as exc:
-        return Done(t, None, "; ".join(map(str, exc.problems)), time.perf_counter() - start, _peak_rss_kb(),
-                    tuple(exc.problems))
     except RenderError as exc:
         error = str(exc)
     except OSError as exc:

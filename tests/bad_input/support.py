@@ -70,16 +70,10 @@ def apply(root: Path, files: dict[str, object], links: dict[str, str], outside: 
         os.symlink(target.replace("{outside}", str(outside)), path)
 
 
-def is_output(rel: str) -> bool:
-    """What readers get: not the lock file (its text is a pid) nor the build records under
-    .booklets-cache/ (they hold timings, and the last-build stamp a preview server reads)."""
-    return rel != ".lock" and not rel.startswith(".booklets-cache/")
-
-
 def snapshot(out: Path) -> dict[str, bytes]:
-    """Every output file a build left in the output folder."""
-    return {rel: p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and is_output(rel := p.relative_to(out).as_posix())}
+    """Every file a build left in the output folder, the lock file excepted (its text is a pid)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*")) if p.is_file() and p.name != ".lock"}
 
 
 def restore(out: Path, files: dict[str, bytes]) -> None:
