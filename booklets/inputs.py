@@ -24,6 +24,7 @@ import hashlib
 import importlib.util
 import json
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,13 +54,18 @@ def read_matrix(root: Path) -> RawMatrix | None:
     None covers every oddity (missing file, YAML error, a list that is not a list of plain ids):
     the caller then loads the project, which reports the problem with file, line and key.
     """
-    import yaml  # PyYAML is light; the C loader when present
+    from booklets.yamlload import load_yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load((root / "content/booklet.yaml").read_bytes(), Loader=loader)
-    except (OSError, yaml.YAMLError):
+    # The project's own loader, even on this fast path: it never expands aliases (a "billion
+    # laughs" file), reads at most 1 MiB, stops at 40 levels and constructs no dates (PyYAML's
+    # loader raises ValueError on 2026-13-45). Any problem: the full check explains it.
+    path = root / "content/booklet.yaml"
+    if not path.is_file():
         return None
+    doc, problems = load_yaml(path, root.resolve())
+    if doc is None or problems:
+        return None
+    data = doc.data
     if not isinstance(data, dict):
         return None
     lists: list[tuple[str, ...]] = []
@@ -67,7 +73,9 @@ def read_matrix(root: Path) -> RawMatrix | None:
         value = data.get(key)
         if not isinstance(value, list) or not value:
             return None
-        if not all(isinstance(v, str) and _SAFE_ID.match(v) for v in value):
+        # A value YAML tools would read as a number or boolean (`no`) is for the schema to refuse.
+        if not all(isinstance(v, str) and not getattr(v, "coerced_to", "") and _SAFE_ID.match(v)
+                   for v in value):
             return None
         lists.append(tuple(value))
     source = data.get("source_language", "en")
@@ -77,8 +85,18 @@ def read_matrix(root: Path) -> RawMatrix | None:
     return RawMatrix(languages, audiences, editions, facilities, source_language=source)
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path, root: Path | None = None) -> str:
+    """The file's SHA-256. A project file (`root` given) that is a link to somewhere outside the
+    project is never read (the content check refuses it anyway), nor is a device or FIFO: a link
+    to /dev/zero must not hang the build, nor a secret file's bytes be read for a hash."""
     try:
+        if root is not None:
+            real = path.resolve()
+            homes = (root, root / "content", root / "templates")
+            if not any(real.is_relative_to(home.resolve()) for home in homes):
+                return f"outside:{real}"
+        if not stat.S_ISREG(path.stat().st_mode):
+            return "special"
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return "missing"
@@ -86,8 +104,9 @@ def _digest(path: Path) -> str:
         return f"unreadable ({exc.strerror})"
 
 
-def _tree(root: Path, folder: Path) -> dict[str, str]:
-    """Every file under `folder`, by path relative to `root` (hidden files and caches skipped)."""
+def _tree(root: Path, folder: Path, project: Path | None = None) -> dict[str, str]:
+    """Every file under `folder`, by path relative to `root` (hidden files and caches skipped).
+    `project`: the project root, when the folder is the project's (see _digest)."""
     out: dict[str, str] = {}
     if not folder.is_dir():
         return out
@@ -96,7 +115,7 @@ def _tree(root: Path, folder: Path) -> dict[str, str]:
         if path.is_file() and not any(
             part.startswith(".") or part == "__pycache__" for part in path.parts[len(root.parts) :]
         ):
-            out[rel] = _digest(path)
+            out[rel] = _digest(path, project)
     return out
 
 
@@ -110,9 +129,9 @@ def _package_dir(name: str) -> Path | None:
 
 def _shared_inputs(root: Path) -> dict[str, str]:
     """What every target reads: booklet.yaml, templates, assets, fonts, code, library versions."""
-    files = {"content/booklet.yaml": _digest(root / "content/booklet.yaml")}
-    files.update(_tree(root, root / "templates"))
-    files.update(_tree(root, root / "content/assets"))
+    files = {"content/booklet.yaml": _digest(root / "content/booklet.yaml", root)}
+    files.update(_tree(root, root / "templates", root))
+    files.update(_tree(root, root / "content/assets", root))
     fonts = _package_dir("font_source_sans_pro")
     if fonts is not None:
         files.update({f"fonts/{k}": v for k, v in _tree(fonts, fonts / "files").items()})
@@ -160,7 +179,7 @@ def input_hashes(
     def files(*rels: str) -> dict[str, str]:
         key = "|".join(rels)
         if key not in cache:
-            cache[key] = {rel: _digest(root / rel) for rel in rels}
+            cache[key] = {rel: _digest(root / rel, root) for rel in rels}
         return cache[key]
 
     def language(code: str, audience: str) -> list[dict[str, str]]:

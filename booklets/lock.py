@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from booklets.errors import BookletError, Problem
@@ -44,10 +45,18 @@ def _tell(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+@dataclass(frozen=True)
+class Held:
+    """A held lock; `created`: this build made the output folder (it is removed again if the
+    build leaves nothing in it, so bad input never creates dist/)."""
+
+    created: bool
+
+
 @contextmanager
 def build_lock(
     out_dir: Path, timeout: float = DEFAULT_TIMEOUT, tell: Callable[[str], None] = _tell
-) -> Iterator[None]:
+) -> Iterator[Held]:
     """Hold the output folder's lock for the body of a build (creating the folder if needed).
 
     A folder this build created and left empty (bad input stops before any PDF) is removed again.
@@ -70,7 +79,7 @@ def build_lock(
         if locked:
             _record_holder(fd)
         remove_stale_temp_files(out_dir)
-        yield
+        yield Held(created)
     finally:
         if created and _only_the_lock_in(out_dir):
             with contextlib.suppress(OSError):

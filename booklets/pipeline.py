@@ -104,11 +104,11 @@ def render_target(project: Project, target: Target, html: str) -> list[RenderedF
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build every selected target that is out of date. Raises BookletError for bad input."""
     # One build at a time per output folder: a second build waits for the lock (lock.py).
-    with build_lock(options.out_dir):
-        return _build(options, progress)
+    with build_lock(options.out_dir) as lock:
+        return _build(options, progress, fresh_out=lock.created)
 
 
-def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
+def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = False) -> BuildResult:
     progress = progress or NoProgress()
     result = BuildResult()
 
@@ -147,13 +147,18 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
 
     # 4. Report: the gallery and manifest of the whole output folder; the stamp tells `serve`.
     result.results = [outcomes[t] for t in targets]
-    write_report(options.out_dir, records)
-    cache.write_stamp(
-        options.out_dir,
-        [r.target.name for r in result.with_status("built")],
-        [r.target.name for r in result.with_status("failed")],
-        [],
-    )
+    try:
+        write_report(options.out_dir, records)
+        cache.write_stamp(
+            options.out_dir,
+            [r.target.name for r in result.with_status("built")],
+            [r.target.name for r in result.with_status("failed")],
+            [],
+        )
+    except OSError as exc:  # a full disk or read-only folder: the PDFs are as the table says
+        result.warnings.append(
+            f"warning: cannot write {exc.filename or options.out_dir}: {exc.strerror}; the gallery "
+            "and manifest are not up to date")
     if released is not None and result.ok:  # a revision is recorded once all of it is built
         from booklets import release
 

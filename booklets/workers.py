@@ -84,6 +84,7 @@ def _peak_rss_kb() -> int:
 def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> Done:
     """Render one target and write its PDF, cover thumbnail and record (in that order)."""
     import booklets.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
+    from booklets.errors import BookletError
     from booklets.render import RenderError
 
     start = time.perf_counter()
@@ -105,6 +106,8 @@ def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> D
         return Done(t, record, "", seconds, _peak_rss_kb())
     except RenderError as exc:
         error = str(exc)
+    except BookletError as exc:  # bad input found while rendering: a resource a template names,
+        error = "; ".join(str(p) for p in exc.problems)  # a character no font has (file:line)
     except OSError as exc:
         error = f"cannot write {exc.filename or out_dir}: {exc.strerror}"
     except Exception as exc:  # a renderer bug on one target must not cost the others their PDFs

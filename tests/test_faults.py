@@ -68,9 +68,33 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     assert main(["--project", str(old), "--out", str(tmp / "old-dist")]) == 0
     assert main(["--project", str(new), "--out", str(tmp / "new-dist")]) == 0
     old_files, new_files = snapshot(tmp / "old-dist"), snapshot(tmp / "new-dist")
-    assert len(old_files) == 3 and old_files.keys() == new_files.keys()
-    assert all(old_files[k] != new_files[k] for k in old_files)
+    assert len(pdfs(old_files)) == 3 and pdfs(old_files).keys() == pdfs(new_files).keys()
+    assert all(old_files[k] != new_files[k] for k in pdfs(old_files))
     return Builds(old, old_files, new, new_files)
+
+
+def pdfs(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in files.items() if k.endswith(".pdf")}
+
+
+def _temps(files: dict[str, bytes]) -> list[str]:
+    return [k for k in files if is_temp_file(Path(k).name)]
+
+
+def _assert_kept(out: Path, expected: dict[str, bytes]) -> None:
+    """Every earlier PDF byte-identical, and no temporary file left."""
+    after = snapshot(out)
+    assert pdfs(after) == pdfs(expected)
+    assert _temps(after) == []
+
+
+def _assert_complete(out: Path, expected: dict[str, bytes]) -> None:
+    """PDFs and cover thumbnails as a clean build makes them, records consistent, no temp file."""
+    after = snapshot(out)
+    assert {k: v for k, v in after.items() if k.endswith((".pdf", ".png"))} == {
+        k: v for k, v in expected.items() if k.endswith((".pdf", ".png"))}
+    assert _temps(after) == []
+    assert support.records_problems(out) == []
 
 
 def _without_temps(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -82,7 +106,7 @@ def _wait_for_first_new_pdf(proc: subprocess.Popen[str], out: Path, builds: Buil
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         current = snapshot(out)
-        if any(current.get(k) == v for k, v in builds.new_files.items()):
+        if any(current.get(k) == v for k, v in pdfs(builds.new_files).items()):
             return
         assert proc.poll() is None, f"the build ended before the fault: {proc.communicate()}"
         time.sleep(0.01)
@@ -91,7 +115,8 @@ def _wait_for_first_new_pdf(proc: subprocess.Popen[str], out: Path, builds: Buil
 
 def _each_pdf_old_or_new(files: dict[str, bytes], builds: Builds) -> tuple[int, int]:
     """Every PDF is complete: the earlier build's bytes or the new build's, nothing else."""
-    assert files.keys() == builds.old_files.keys()
+    files = pdfs(files)
+    assert files.keys() == pdfs(builds.old_files).keys()
     old = sum(files[k] == builds.old_files[k] for k in files)
     new = sum(files[k] == builds.new_files[k] for k in files)
     assert old + new == len(files), "a PDF is neither the old one nor the new one"
@@ -111,10 +136,11 @@ def test_sigkill_mid_render_leaves_complete_pdfs_and_next_build_completes(
     assert proc.returncode == -signal.SIGKILL
     old, new = _each_pdf_old_or_new(_without_temps(snapshot(out)), builds)
     assert new >= 1 and old >= 1, "the kill did not land in the middle of the build"
+    assert support.records_problems(out) == []  # no record claims a file that is not in place
 
     rerun = subprocess.run(cli(builds.new, out), env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
-    assert snapshot(out) == builds.new_files  # complete, consistent, and no temp file left
+    _assert_complete(out, builds.new_files)  # complete, consistent, and no temp file left
 
 
 def test_sigkill_between_write_and_rename_keeps_old_pdf_and_next_build_cleans_up(
@@ -129,12 +155,13 @@ def test_sigkill_between_write_and_rename_keeps_old_pdf_and_next_build_cleans_up
     temps = {k: v for k, v in after.items() if is_temp_file(Path(k).name)}
     # The kill came with a complete new PDF in its temp file, one rename away from being in place:
     assert len(temps) == 1 and next(iter(temps.values())) in builds.new_files.values()
-    assert _without_temps(after) == builds.old_files  # every earlier PDF untouched
+    assert pdfs(_without_temps(after)) == pdfs(builds.old_files)  # every earlier PDF untouched
+    assert support.records_problems(out) == []  # no record claims a file that is not in place
 
     rerun = subprocess.run(cli(builds.new, out), env=cli_env(tmp_path), capture_output=True,
                            text=True)
     assert rerun.returncode == 0, rerun.stderr
-    assert snapshot(out) == builds.new_files  # the leftover temp file is gone
+    _assert_complete(out, builds.new_files)  # the leftover temp file is gone
 
 
 def test_ctrl_c_mid_build_says_so_in_one_line_and_loses_nothing(builds: Builds,
@@ -149,8 +176,9 @@ def test_ctrl_c_mid_build_says_so_in_one_line_and_loses_nothing(builds: Builds,
     assert proc.returncode == 130
     assert err.splitlines() == [
         "error: interrupted; each PDF in the output folder is either complete or as it was"]
-    old, new = _each_pdf_old_or_new(snapshot(out), builds)  # no temp file either
-    assert old >= 1 and new >= 1
+    _each_pdf_old_or_new(snapshot(out), builds)  # each complete (renders in flight may finish)
+    assert _temps(snapshot(out)) == []
+    assert support.records_problems(out) == []
 
 
 def test_full_disk_gives_one_clear_line_per_booklet_and_loses_nothing(
@@ -166,10 +194,12 @@ def test_full_disk_gives_one_clear_line_per_booklet_and_loses_nothing(
     monkeypatch.setattr(os, "fsync", full)
     status = main(["--project", str(builds.new), "--out", str(out), "--facility", "north"])
     err = capsys.readouterr().err
-    assert status == 2
+    assert status == 2, err
     assert err.splitlines() == [
-        f"error: north/en/staff-screen: cannot write {out}/{PDF}: No space left on device"]
-    assert snapshot(out) == builds.old_files
+        f"warning: cannot write {out}: No space left on device; the gallery and manifest are not "
+        "up to date",
+        f"error: north/en/staff-screen: cannot write {out}: No space left on device"]
+    _assert_kept(out, builds.old_files)
 
 
 needs_namespace = pytest.mark.skipif(not support.namespace_available(),
@@ -198,8 +228,10 @@ def test_real_full_disk_loses_nothing(builds: Builds, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "status=2" in done.stdout
     assert err.read_text().splitlines() == [
-        f"error: north/en/staff-screen: cannot write {out}/{PDF}: No space left on device"]
-    assert snapshot(saved) == builds.old_files  # nothing lost, no temp file left
+        f"warning: cannot write {out}: No space left on device; the gallery and manifest are not "
+        "up to date",
+        f"error: north/en/staff-screen: cannot write {out}: No space left on device"]
+    _assert_kept(saved, builds.old_files)  # nothing lost, no temp file left
 
 
 def _read_only_expectation(out: Path) -> list[str]:
@@ -226,7 +258,7 @@ def test_read_only_output_folder_gives_one_clear_line_and_loses_nothing(
     assert done.returncode == 0, done.stderr
     assert "status=2" in done.stdout
     assert err.read_text().splitlines() == _read_only_expectation(out)
-    assert snapshot(saved) == builds.old_files
+    _assert_kept(saved, builds.old_files)
 
 
 @pytest.mark.skipif(os.geteuid() == 0,
@@ -248,7 +280,7 @@ def test_read_only_output_folder_by_permissions(builds: Builds, tmp_path: Path,
     assert err.splitlines() == [
         f"error: {out}: cannot write to the output folder (Permission denied); make it "
         "writable or build into another folder with --out"]
-    assert snapshot(out) == builds.old_files
+    _assert_kept(out, builds.old_files)
 
 
 def test_two_builds_at_once_do_not_interleave(builds: Builds, tmp_path: Path) -> None:
@@ -256,7 +288,8 @@ def test_two_builds_at_once_do_not_interleave(builds: Builds, tmp_path: Path) ->
     restore(out, builds.old_files)
     # Every PDF move is logged and followed by a pause, so interleaving would show.
     env = cli_env(tmp_path, FAULT_LOG_REPLACES=str(log), FAULT_SLEEP_AFTER_REPLACE="0.3")
-    procs = [subprocess.Popen(cli(builds.new, out), env=env, start_new_session=True, text=True,
+    # --force: the second build renders everything again rather than finding it up to date.
+    procs = [subprocess.Popen(cli(builds.new, out, "--force"), env=env, start_new_session=True, text=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
              for _ in range(2)]
     errs = [p.communicate(timeout=300)[1] for p in procs]
@@ -269,7 +302,7 @@ def test_two_builds_at_once_do_not_interleave(builds: Builds, tmp_path: Path) ->
     assert builders.count(first) == len(FACILITIES)
     waited = [e for e in errs if "waiting: another build" in e]
     assert len(waited) == 1, errs  # the second build said it was waiting, once
-    assert snapshot(out) == builds.new_files
+    _assert_complete(out, builds.new_files)
 
 
 def test_second_build_waits_while_the_lock_is_held(builds: Builds, tmp_path: Path) -> None:
@@ -285,10 +318,10 @@ def test_second_build_waits_while_the_lock_is_held(builds: Builds, tmp_path: Pat
                                       "(at most 600 s)")
         time.sleep(1.0)
         assert proc.poll() is None
-        assert snapshot(out) == builds.old_files  # nothing written while we hold the lock
+        _assert_kept(out, builds.old_files)  # nothing written while we hold the lock
     proc.wait(timeout=300)
     assert proc.returncode == 0
-    assert snapshot(out) == builds.new_files
+    _assert_complete(out, builds.new_files)
 
 
 def test_lock_wait_has_a_limit_and_a_clear_message(tmp_path: Path) -> None:
@@ -362,4 +395,4 @@ def test_a_build_waiting_on_a_removed_lock_locks_the_new_one(builds: Builds, tmp
         pass
     proc.wait(timeout=300)
     assert proc.returncode == 0
-    assert snapshot(out) == builds.new_files
+    _assert_complete(out, builds.new_files)

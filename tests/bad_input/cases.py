@@ -137,6 +137,8 @@ class Case:
 
 
 A = "error: " + STAFF
+# A problem found while a booklet renders is reported for that booklet (its target name first).
+RENDERING = "error: north/en/staff-screen: "
 B = "error: " + BOOKLET
 
 CASES: list[Case] = [
@@ -187,7 +189,7 @@ CASES: list[Case] = [
         f"{A}:2:8: title: contains the character U+001B (a control character), which cannot be "
         "printed; delete it (it often comes from copy and paste or a \\ escape)"]),
     Case("character-in-no-font", {STAFF: edit("title: Boundaries", "title: Boundaries \u0808")}, [
-        f"{A}:2:19: the character '\u0808' (U+0808) is in none of the booklet's fonts, so the PDF "
+        f"{RENDERING}{STAFF}:2:19: the character '\u0808' (U+0808) is in none of the booklet's fonts, so the PDF "
         "would show an empty box; remove it or write it another way"]),
     # --- encoding and empty files --------------------------------------------------------------
     Case("not-utf8-latin1",
@@ -411,21 +413,21 @@ CASES: list[Case] = [
         "instead"], links={"templates/editions/evil.css": "{outside}/secret.txt"}),
     Case("template-image-file-url",
          with_extra('<p>Extra</p>\n<img src="file:///etc/passwd" alt="">\n'), [
-        "error: templates/partials/extra.html.j2:2:6: refused to load file:///etc/passwd: "
+        f"{RENDERING}templates/partials/extra.html.j2:2:6: refused to load file:///etc/passwd: "
         "/etc/passwd is outside the project's templates/ and content/"]),
     Case("template-attachment",
          with_extra('<p>Extra</p>\n<a rel="attachment" href="/etc/passwd">x</a>\n'), [
-        "error: templates/partials/extra.html.j2:2:21: refused to load file:///etc/passwd: "
+        f"{RENDERING}templates/partials/extra.html.j2:2:21: refused to load file:///etc/passwd: "
         "/etc/passwd is outside the project's templates/ and content/"]),
     Case("template-https-image",
          with_extra('<p>Extra</p>\n<img src="https://example.com/x.png" alt="">\n'), [
-        "error: templates/partials/extra.html.j2:2:6: refused to load https://example.com/x.png: "
+        f"{RENDERING}templates/partials/extra.html.j2:2:6: refused to load https://example.com/x.png: "
         "only files inside the project are used, never the network"]),
     Case("stylesheet-import-outside", {
         **stylesheet("editions/hostile.css"),
         "templates/editions/hostile.css": "/* imports a file from outside */\n"
                                           '@import url("../../../../../../../../etc/passwd");\n'}, [
-        "error: templates/editions/hostile.css:2:9: refused to load file:///etc/passwd: "
+        f"{RENDERING}templates/editions/hostile.css:2:9: refused to load file:///etc/passwd: "
         "/etc/passwd is outside the project's templates/ and content/"]),
     # --- identifiers that would make output paths escape dist/ ----------------------------------
     Case("id-path-traversal", {BOOKLET: edit("audiences: [staff]", "audiences: [../../etc]")}, [

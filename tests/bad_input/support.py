@@ -70,10 +70,33 @@ def apply(root: Path, files: dict[str, object], links: dict[str, str], outside: 
         os.symlink(target.replace("{outside}", str(outside)), path)
 
 
+CACHE_DIR = ".booklets-cache"
+
+
 def snapshot(out: Path) -> dict[str, bytes]:
-    """Every file a build left in the output folder, the lock file excepted (its text is a pid)."""
+    """Every file a build left in the output folder (PDFs, covers, gallery, manifest), except the
+    lock file (its text is a pid) and the build records (they hold times); see records_problems."""
     return {p.relative_to(out).as_posix(): p.read_bytes()
-            for p in sorted(out.rglob("*")) if p.is_file() and p.name != ".lock"}
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != ".lock" and CACHE_DIR not in p.relative_to(out).parts}
+
+
+def records_problems(out: Path) -> list[str]:
+    """Build records that claim a file which is missing or differs: a record must only ever be
+    written after its files are in place (booklets/cache.py)."""
+    import hashlib
+    import json
+
+    problems = []
+    for record in sorted((out / CACHE_DIR).rglob("*.json")):
+        data = json.loads(record.read_text())
+        for entry in data.get("files", []) if isinstance(data, dict) else []:
+            path = out / entry["path"]
+            if not path.is_file():
+                problems.append(f"{record.name}: {entry['path']} is missing")
+            elif hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+                problems.append(f"{record.name}: {entry['path']} differs from its record")
+    return problems
 
 
 def restore(out: Path, files: dict[str, bytes]) -> None:
