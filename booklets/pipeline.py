@@ -139,7 +139,7 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
     except BookletError as exc:
         # Tell a preview server, which only watches a folder an earlier build wrote: bad input
         # never creates or fills an output folder.
-        if (options.out_dir / cache.CACHE_DIR).is_dir():
+        if not fresh_out and (options.out_dir / cache.CACHE_DIR).is_dir():
             cache.write_stamp(options.out_dir, [], [], [str(p) for p in exc.problems])
         raise
     finally:
