@@ -25,8 +25,12 @@ from booklets.yamlload import Doc, YMap, YStr, load_yaml, position
 M = TypeVar("M", bound=BaseModel)
 
 _ALL_FIELDS = sorted(
-    {name for cls in vars(models).values()
-     if isinstance(cls, type) and issubclass(cls, BaseModel) for name in cls.model_fields}
+    {
+        name
+        for cls in vars(models).values()
+        if isinstance(cls, type) and issubclass(cls, BaseModel)
+        for name in cls.model_fields
+    }
 )
 
 
@@ -133,9 +137,15 @@ def _unwrap(tp: Any) -> Any:
             continue
         args = typing.get_args(tp)
         if typing.get_origin(tp) in (typing.Union, types.UnionType):
-            useful = [a for a in args if a is not type(None) and (
-                typing.get_origin(a) in (list, dict, typing.Annotated)
-                or (isinstance(a, type) and issubclass(a, BaseModel)))]
+            useful = [
+                a
+                for a in args
+                if a is not type(None)
+                and (
+                    typing.get_origin(a) in (list, dict, typing.Annotated)
+                    or (isinstance(a, type) and issubclass(a, BaseModel))
+                )
+            ]
             if len(useful) == 1:
                 tp = useful[0]
                 continue
@@ -301,20 +311,24 @@ class _Loader:
         if doc is None:
             return None
         if not isinstance(doc.data, YMap):
-            self.problems.append(Problem(doc.rel, 1, 1, "", f"expected a mapping of ids to entries, found {_describe(doc.data)}"))
+            self.problems.append(
+                Problem(doc.rel, 1, 1, "", f"expected a mapping of ids to entries, found {_describe(doc.data)}")
+            )
             return None
         out: dict[str, M] = {}
         for key, value in doc.data.items():
             line, col = doc.data.key_pos[key]
             if not models.IDENT_RE.match(key):
-                msg = ("expected an id of lowercase letters, digits and hyphens (at most 40), "
-                       f"found {key!r}")
+                msg = f"expected an id of lowercase letters, digits and hyphens (at most 40), found {key!r}"
                 self.problems.append(Problem(doc.rel, line, col, key, msg))
                 continue
             sub = Doc(doc.path, doc.rel, value)
             item, problems = validate(sub, model)
             # positions inside the entry are relative to the entry; re-key them under its id
-            self.problems.extend(Problem(p.file, p.line or line, p.column or col, f"{key}.{p.key}" if p.key else key, p.message) for p in problems)
+            self.problems.extend(
+                Problem(p.file, p.line or line, p.column or col, f"{key}.{p.key}" if p.key else key, p.message)
+                for p in problems
+            )
             if item is not None:
                 out[key] = item
         return out
@@ -345,7 +359,15 @@ def placeholders(project: Project) -> list[Problem]:
             continue
         for loc, value in _walk_text(project.docs[rel].data):
             if value.placeholder:
-                found.append(Problem(rel, value.line, value.column, _key(loc), f"placeholder {str(value)!r} must be replaced with the real value"))
+                found.append(
+                    Problem(
+                        rel,
+                        value.line,
+                        value.column,
+                        _key(loc),
+                        f"placeholder {str(value)!r} must be replaced with the real value",
+                    )
+                )
     return found
 
 
@@ -371,7 +393,9 @@ def load_project(root: Path, draft: bool = False) -> Project:
     content = root / "content"
     booklet_path = content / "booklet.yaml"
     if not booklet_path.is_file():
-        raise BookletError([Problem("content/booklet.yaml", message="not found; run from the project folder or pass --project")])
+        raise BookletError(
+            [Problem("content/booklet.yaml", message="not found; run from the project folder or pass --project")]
+        )
     booklet = ld.load(booklet_path, models.Booklet)
     if booklet is None:
         raise BookletError(ld.problems)
@@ -381,14 +405,19 @@ def load_project(root: Path, draft: bool = False) -> Project:
     for i, eid in enumerate(booklet.editions):
         path = content / "editions" / f"{eid}.yaml"
         if not path.is_file():
-            ld.missing(b_rel, ("editions", i), f"edition {eid!r} has no file content/editions/{eid}.yaml; create it or remove the entry")
+            ld.missing(
+                b_rel,
+                ("editions", i),
+                f"edition {eid!r} has no file content/editions/{eid}.yaml; create it or remove the entry",
+            )
         elif (ed := ld.load(path, models.Edition)) is not None:
             editions[eid] = ed
             for j, sheet in enumerate(ed.stylesheets):
                 sheet_path = root / "templates" / sheet
                 if not sheet_path.resolve().is_relative_to((root / "templates").resolve()):
-                    msg = (f"stylesheet templates/{sheet} is a link to a file outside "
-                           "templates/; copy the file in instead")
+                    msg = (
+                        f"stylesheet templates/{sheet} is a link to a file outside templates/; copy the file in instead"
+                    )
                 elif not sheet_path.is_file():
                     msg = f"stylesheet templates/{sheet} does not exist"
                 else:
@@ -399,11 +428,14 @@ def load_project(root: Path, draft: bool = False) -> Project:
     for i, fid in enumerate(booklet.facilities):
         path = content / "facilities" / f"{fid}.yaml"
         if not path.is_file():
-            ld.missing(b_rel, ("facilities", i), f"facility {fid!r} has no file content/facilities/{fid}.yaml; create it or remove the entry")
+            ld.missing(
+                b_rel,
+                ("facilities", i),
+                f"facility {fid!r} has no file content/facilities/{fid}.yaml; create it or remove the entry",
+            )
         elif (fac := ld.load(path, models.Facility)) is not None:
             facilities[fid] = fac
-            _check_localized(ld, f"content/facilities/{fid}.yaml", fac, booklet.languages,
-                             booklet.source_language)
+            _check_localized(ld, f"content/facilities/{fid}.yaml", fac, booklet.languages, booklet.source_language)
 
     # The source language loads first: every other language is checked against it (i18n).
     ld.source_lang = booklet.source_language
@@ -430,16 +462,19 @@ def _load_language(ld: _Loader, booklet: models.Booklet, lang: str) -> Language 
     else:
         where = ("source_language",)
     if not ldir.is_dir():
-        ld.missing(b_rel, where, f"language {lang!r} has no folder content/{lang}/; "
-                   "create it or remove the entry")
+        ld.missing(b_rel, where, f"language {lang!r} has no folder content/{lang}/; create it or remove the entry")
         return None
     strings = None
     if not ld.available(ldir / "strings.yaml", lang):
-        ld.missing(b_rel, where, f"content/{lang}/strings.yaml is missing; copy it from "
-                   f"content/{ld.source_lang}/ and translate it")
-    elif (strings := ld.load(ldir / "strings.yaml", models.Strings, lang)) is not None:
-        if bad := i18n.locale_problem(strings.locale, lang):
-            ld.missing(f"content/{lang}/strings.yaml", ("locale",), bad)
+        ld.missing(
+            b_rel,
+            where,
+            f"content/{lang}/strings.yaml is missing; copy it from content/{ld.source_lang}/ and translate it",
+        )
+    elif (strings := ld.load(ldir / "strings.yaml", models.Strings, lang)) is not None and (
+        bad := i18n.locale_problem(strings.locale, lang)
+    ):
+        ld.missing(f"content/{lang}/strings.yaml", ("locale",), bad)
     sources: dict[str, models.Source] | None = {}
     if ld.available(ldir / "sources.yaml", lang):
         sources = ld.load_map(ldir / "sources.yaml", models.Source, lang)
@@ -450,8 +485,11 @@ def _load_language(ld: _Loader, booklet: models.Booklet, lang: str) -> Language 
     for j, aid in enumerate(booklet.audiences):
         path = ldir / "audiences" / f"{aid}.yaml"
         if not ld.available(path, lang):
-            ld.missing(b_rel, ("audiences", j), f"audience {aid!r} has no file "
-                       f"content/{lang}/audiences/{aid}.yaml; create it or remove the entry")
+            ld.missing(
+                b_rel,
+                ("audiences", j),
+                f"audience {aid!r} has no file content/{lang}/audiences/{aid}.yaml; create it or remove the entry",
+            )
         elif (aud := ld.load(path, models.Audience, lang)) is not None:
             audiences[aid] = aud
     if strings is None or sources is None or shared is None:
@@ -459,9 +497,7 @@ def _load_language(ld: _Loader, booklet: models.Booklet, lang: str) -> Language 
     return Language(lang, strings, sources, shared, audiences)
 
 
-def _check_localized(
-    ld: _Loader, rel: str, facility: models.Facility, langs: list[str], source_lang: str
-) -> None:
+def _check_localized(ld: _Loader, rel: str, facility: models.Facility, langs: list[str], source_lang: str) -> None:
     data = ld.docs[rel].data
 
     def check(loc: tuple[Any, ...], value: Any) -> None:
@@ -471,13 +507,20 @@ def _check_localized(
             if lang in value:
                 continue
             if lang == source_lang or source_lang not in value:
-                ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` "
-                           "(one entry per language built)")
+                ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` (one entry per language built)")
                 continue
             # A translation missing beside the source text: an error, or a marked draft fallback.
             line, col = position(data, loc)
-            gap = i18n.Gap(rel, line, col, _key(loc), rel, position(data, (*loc, source_lang))[0],
-                           source_lang, f"no {lang!r} text: ")
+            gap = i18n.Gap(
+                rel,
+                line,
+                col,
+                _key(loc),
+                rel,
+                position(data, (*loc, source_lang))[0],
+                source_lang,
+                f"no {lang!r} text: ",
+            )
             if ld.draft:
                 ld.warnings.append(gap.warning())
             else:
@@ -495,12 +538,17 @@ def _check_references(ld: _Loader, project: Project) -> None:
         # A variant may name any audience that has a file, built now or not: narrowing the matrix
         # in booklet.yaml must not break shared sections.
         audiences = set(project.booklet.audiences) | {
-            p.stem for p in (project.content_dir / lang / "audiences").glob("*.yaml")}
+            p.stem for p in (project.content_dir / lang / "audiences").glob("*.yaml")
+        }
         shared_rel = f"content/{lang}/shared.yaml"
         for sid, shared in language.shared.items():
             for aid in shared.variants:
                 if aid not in audiences:
-                    ld.missing(shared_rel, (sid, "variants", aid), f"variant for unknown audience {aid!r}; known: {', '.join(sorted(audiences))}")
+                    ld.missing(
+                        shared_rel,
+                        (sid, "variants", aid),
+                        f"variant for unknown audience {aid!r}; known: {', '.join(sorted(audiences))}",
+                    )
             _check_section(ld, project, language, shared_rel, (sid,), shared)
             for aid, variant in shared.variants.items():
                 _check_section(ld, project, language, shared_rel, (sid, "variants", aid), variant)
@@ -519,15 +567,25 @@ def _check_references(ld: _Loader, project: Project) -> None:
                     sid = str(entry.id)
                     _check_section(ld, project, language, rel, ("sections", i), entry)
                 if sid in seen:
-                    ld.missing(rel, ("sections", i), f"section {sid!r} appears twice (first at sections[{seen[sid]}]); keep one")
+                    ld.missing(
+                        rel,
+                        ("sections", i),
+                        f"section {sid!r} appears twice (first at sections[{seen[sid]}]); keep one",
+                    )
                 seen[sid] = i
             if audience.form is not None:
                 for cited in citations_in(audience.form.intro):
                     if cited not in language.sources:
-                        ld.missing(rel, ("form", "intro"), f"cites unknown source [^{cited}]; add it to content/{lang}/sources.yaml")
+                        ld.missing(
+                            rel,
+                            ("form", "intro"),
+                            f"cites unknown source [^{cited}]; add it to content/{lang}/sources.yaml",
+                        )
 
 
-def _check_section(ld: _Loader, project: Project, language: Language, rel: str, loc: tuple[Any, ...], section: Any) -> None:
+def _check_section(
+    ld: _Loader, project: Project, language: Language, rel: str, loc: tuple[Any, ...], section: Any
+) -> None:
     texts: list[tuple[tuple[str, ...], str | None]] = [(("title",), section.title), (("body",), section.body)]
     if section.callout is not None:
         texts.append((("callout", "body"), section.callout.body))
@@ -540,14 +598,20 @@ def _check_section(ld: _Loader, project: Project, language: Language, rel: str, 
     for j, role in enumerate(section.contacts or []):
         for fid, facility in project.facilities.items():
             if role not in facility.contacts:
-                ld.missing(rel, (*loc, "contacts", j), f"facility {fid!r} has no contact {role!r}; add it to content/facilities/{fid}.yaml")
+                ld.missing(
+                    rel,
+                    (*loc, "contacts", j),
+                    f"facility {fid!r} has no contact {role!r}; add it to content/facilities/{fid}.yaml",
+                )
     if section.image is not None:
         # content/assets itself must not be a link elsewhere either: resolve only content/.
         assets = project.content_dir.resolve() / "assets"
         target = (assets / section.image.src).resolve()
         if not target.is_relative_to(assets):
-            msg = (f"image content/assets/{section.image.src} is a link to a file outside "
-                   "content/assets/; copy the file in instead")
+            msg = (
+                f"image content/assets/{section.image.src} is a link to a file outside "
+                "content/assets/; copy the file in instead"
+            )
             ld.missing(rel, (*loc, "image", "src"), msg)
         elif not target.is_file():
             ld.missing(rel, (*loc, "image", "src"), f"image content/assets/{section.image.src} does not exist")

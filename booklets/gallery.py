@@ -138,10 +138,11 @@ def _card(r: Record) -> str:
         f' · <a href="{e(f.path)}">{e(PurePosixPath(f.path).name)}</a>'
         for f in r.of_kind("pdf")[1:]
     )
+    lang = e(r.target.split("/")[1])  # the booklet's language, for its title and audience name
     return f"""<li class="booklet">
 <a class="cover" href="{e(pdf.path)}">{img}</a>
-<h3><a href="{e(pdf.path)}">{e(m.get("title", r.target))}</a></h3>
-<p class="for">{e(m.get("audience", ""))} · {e(m.get("edition", ""))}</p>
+<h3 lang="{lang}"><a href="{e(pdf.path)}">{e(m.get("title", r.target))}</a></h3>
+<p class="for"><span lang="{lang}">{e(m.get("audience", ""))}</span> · {e(m.get("edition", ""))}</p>
 <dl>
 <dt>Pages</dt><dd>{pdf.pages}</dd>
 <dt>Size</dt><dd>{e(human_size(pdf.bytes))}</dd>

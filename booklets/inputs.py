@@ -100,8 +100,8 @@ def _digest(path: Path, root: Path | None = None) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return "missing"
-    except IsADirectoryError:
-        return "folder"
+    except OSError as exc:  # a folder, or unreadable: the full content check says what is wrong
+        return f"unreadable ({exc.strerror})"
 
 
 def _tree(root: Path, folder: Path, project: Path | None = None) -> dict[str, str]:

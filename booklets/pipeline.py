@@ -137,7 +137,9 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
                 outcomes[done.target] = _outcome(options.out_dir, done)
                 records[done.target] = done.record or records[done.target]
     except BookletError as exc:
-        if not fresh_out:  # tell a preview server; but bad input never creates dist/ (lock.py)
+        # Tell a preview server, which only watches a folder an earlier build wrote: bad input
+        # never creates or fills an output folder.
+        if not fresh_out and (options.out_dir / cache.CACHE_DIR).is_dir():
             cache.write_stamp(options.out_dir, [], [], [str(p) for p in exc.problems])
         raise
     finally:

@@ -118,7 +118,7 @@ def _facility(ctx: _Ctx, roles: list[str]) -> dict[str, Any]:
         # the source text stands in, marked.
         return _marked(ctx, rel, (*base, src), i18n.fallback_text(value[src], src))
 
-    def contact(role: str) -> dict[str, Any]:
+    def contact(role: models.Role) -> dict[str, Any]:
         c = fac.contacts[role]
         base = ("contacts", role)
         return {
@@ -178,7 +178,7 @@ def build_context(project: Project, target: Target, person: dict[str, str] | Non
     def markdown(text: str) -> Markup:
         return i18n.render_block(text, lambda inner: Markup(md.render(inner, env)))
 
-    sections = []
+    sections: list[dict[str, Any]] = []
     roles: list[str] = []
     help_callout = None
     for sid, sec in resolve_sections(language, target.audience):
@@ -187,7 +187,7 @@ def build_context(project: Project, target: Target, person: dict[str, str] | Non
         if sec.image is not None:
             path = (project.content_dir / "assets" / sec.image.src).resolve()
             image = {"url": path.as_uri(), "alt": sec.image.alt}
-        section = {
+        section: dict[str, Any] = {
             "id": sid,
             "number": len(sections) + 1,
             "anchor": f"s-{sid}",
@@ -206,8 +206,8 @@ def build_context(project: Project, target: Target, person: dict[str, str] | Non
         form = {"title": audience.form.title, "intro": markdown(audience.form.intro),
                 "statements": audience.form.statements}
     facility = _facility(ctx, roles or list(project.facilities[target.facility].contacts))
-    for section in sections:
-        section["contacts"] = [facility["contact"](r) for r in section["contacts"]]
+    for entry in sections:
+        entry["contacts"] = [facility["contact"](r) for r in entry["contacts"]]
     cited = env.get("citations", [])
     sources = [{"id": sid, "text": language.sources[sid].text, "url": language.sources[sid].url} for sid in cited]
     templates = project.templates_dir

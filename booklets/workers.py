@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import multiprocessing
-import resource
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -73,7 +73,12 @@ class Done:
 
 
 def _peak_rss_kb() -> int:
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # kilobytes on Linux
+    try:
+        import resource  # POSIX only
+    except ImportError:  # pragma: no cover - Windows: not measured
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak // 1024 if sys.platform == "darwin" else peak)  # bytes on macOS, kilobytes elsewhere
 
 
 def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> Done:

@@ -72,9 +72,16 @@ def test_contents_page_numbers_are_where_sections_start(default_build: Path, aud
 
 
 HARMS = {
-    "staff": ["psychological trauma", "loss of trust", "re-traumatisation", "rehabilitation",
-              "power imbalance", "other people in custody", "legal and professional consequences",
-              "re-entry"],
+    "staff": [
+        "psychological trauma",
+        "loss of trust",
+        "re-traumatisation",
+        "rehabilitation",
+        "power imbalance",
+        "other people in custody",
+        "legal and professional consequences",
+        "re-entry",
+    ],
 }
 
 
@@ -85,7 +92,11 @@ def test_the_eight_harms_appear(default_build: Path, audience: str) -> None:
     variant = shared.variants.get(audience)
     body = variant.body if variant is not None and variant.body else shared.body
     # Each harm is a numbered item whose name is in bold: all eight names must reach the reader.
-    names = [line.split("**")[1].rstrip(".").lower() for line in body.splitlines() if line.strip()[:2].rstrip(".").isdigit() and "**" in line]
+    names = [
+        line.split("**")[1].rstrip(".").lower()
+        for line in body.splitlines()
+        if line.strip()[:2].rstrip(".").isdigit() and "**" in line
+    ]
     assert len(names) == 8, names
     for name in names:
         assert " ".join(name.split()) in text

@@ -148,7 +148,8 @@ def test_sigkill_between_write_and_rename_keeps_old_pdf_and_next_build_cleans_up
     out = tmp_path / "dist"
     restore(out, builds.old_files)
     env = cli_env(tmp_path, FAULT_KILL_BEFORE_REPLACE="1")
-    killed = subprocess.run(cli(builds.new, out), env=env, start_new_session=True,
+    # One worker: with two, the other may be writing its own temp file at the moment of the kill.
+    killed = subprocess.run(cli(builds.new, out, "--jobs", "1"), env=env, start_new_session=True,
                             capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     after = snapshot(out)
