@@ -154,9 +154,8 @@ def test_sigkill_between_write_and_rename_keeps_old_pdf_and_next_build_cleans_up
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     after = snapshot(out)
     temps = {k: v for k, v in after.items() if is_temp_file(Path(k).name)}
-    # The kill came with a complete new PDF in its temp file, one rename away from being in place
-    # (a parallel engine may have had another temp file open at that moment):
-    assert any(data in builds.new_files.values() for data in temps.values())
+    # The kill came with a complete new PDF in its temp file, one rename away from being in place:
+    assert len(temps) == 1 and next(iter(temps.values())) in builds.new_files.values()
     assert pdfs(_without_temps(after)) == pdfs(builds.old_files)  # every earlier PDF untouched
     assert support.records_problems(out) == []  # no record claims a file that is not in place
 
