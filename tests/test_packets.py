@@ -33,6 +33,7 @@ from booklets.plan import Target
 from booklets.roster import read_roster
 from booklets.stamp import unprintable
 from tests.conftest import MINIMAL, REPO
+from tests.i18n_project import ES_SHARED
 
 # --- the scratch project -------------------------------------------------------------------------
 
@@ -107,14 +108,7 @@ FILES = {
     "content/es/sources.yaml": """\
         fact-one: {text: "Fuente uno, 2020."}
         """,
-    "content/es/shared.yaml": """\
-        zero-tolerance:
-          title: Tolerancia cero
-          body: |
-            Nunca es aceptable. Un dato[^fact-one].
-          variants:
-            staff: {title: "Tolerancia cero para el personal"}
-        """,
+    "content/es/shared.yaml": ES_SHARED,  # the same shared section as the i18n tests' project
     "content/es/audiences/staff.yaml": """\
         name: Personal
         title: Límites
