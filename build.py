@@ -2,7 +2,7 @@
 
 import sys
 
-from booklets.cli import main
+from booklets.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

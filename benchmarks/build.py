@@ -37,11 +37,11 @@ REPO = Path(__file__).resolve().parent.parent
 _IDEAL = """
 import json, sys, time
 from pathlib import Path
-from booklets.content import load_project
-from booklets.pipeline import render_target
+from booklets.content.load import load_project
+from booklets.engine.pipeline import render_target
 from booklets.plan import plan
-from booklets.templating import render_html
-import booklets.render  # WeasyPrint: imported before timing, as each worker does
+from booklets.render.html import render_html
+import booklets.render.pdf  # WeasyPrint: imported before timing, as each worker does
 project = load_project(Path(sys.argv[1]))
 targets = plan(project.booklet)
 html = {t: render_html(project, t) for t in targets}

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import pikepdf  # noqa: E402
 
-from booklets.impose import impose  # noqa: E402
+from booklets.render.impose import impose  # noqa: E402
 
 RUNS = 20
 
@@ -31,7 +31,7 @@ def sample_booklet(pages: int = 32) -> bytes:
     """A realistic print PDF: one cover with a bleeding band, then numbered pages of text."""
     import weasyprint
 
-    from booklets.templating import font_dir
+    from booklets.render.html import font_dir
 
     font = (font_dir() / "SourceSansPro-Regular.ttf").as_uri()
     text = " ".join(["Boundaries keep everyone safe; report what you see."] * 40)

@@ -32,10 +32,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from booklets.content import load_project  # noqa: E402
-from booklets.pipeline import render_target  # noqa: E402
+from booklets.content.load import load_project  # noqa: E402
+from booklets.engine.pipeline import render_target  # noqa: E402
 from booklets.plan import Target  # noqa: E402
-from booklets.templating import render_html  # noqa: E402
+from booklets.render.html import render_html  # noqa: E402
 
 EDITION = "print"
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from booklets.cli import main
+from booklets.cli.main import main
 
 sys.exit(main())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from booklets.cli import main
+from booklets.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from booklets.cli import main
+from booklets.cli.main import main
 
 
 def _support():  # type: ignore[no-untyped-def]

@@ -16,10 +16,10 @@ from typing import Any
 import pikepdf
 import pytest
 
-from booklets.check import check_content
-from booklets.cli import main
-from booklets.content import load_project
-from booklets.readability import FORMULAS, grade, sentences, split_sentences
+from booklets.check.content import check_content
+from booklets.check.readability import FORMULAS, grade, sentences, split_sentences
+from booklets.cli.main import main
+from booklets.content.load import load_project
 from tests.conftest import MINIMAL, REPO
 
 Make = Callable[..., Path]

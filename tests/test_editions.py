@@ -31,8 +31,8 @@ import pikepdf
 import pytest
 import yaml
 
-from booklets.cli import main
-from booklets.impose import ImposeError, impose, saddle_stitch_order
+from booklets.cli.main import main
+from booklets.render.impose import ImposeError, impose, saddle_stitch_order
 from tests.conftest import MINIMAL, REPO
 
 MM = 72 / 25.4
@@ -375,7 +375,7 @@ def test_impose_refuses_what_cannot_be_folded() -> None:
 
 
 def test_padding_keeps_the_back_cover_last() -> None:
-    from booklets.render import _pad
+    from booklets.render.pdf import _pad
 
     class Page:
         def __init__(self, name: str) -> None:
@@ -477,7 +477,7 @@ def test_screen_pdf_is_tagged_titled_and_navigable(scratch: Path) -> None:
 # --- every audience of the shipped content ------------------------------------------------------
 
 def test_every_audience_prints_and_imposes(default_build: Path) -> None:
-    from booklets.content import load_project
+    from booklets.content.load import load_project
 
     project = load_project(REPO)
     assert "print" in project.booklet.editions

@@ -20,14 +20,14 @@ import pypdf
 import pytest
 from PIL import Image
 
-from booklets.cli import main
-from booklets.content import Project, load_project
-from booklets.inputs import input_hashes
-from booklets.pipeline import BuildOptions, RenderedFile, build, render_target
+from booklets.cli.main import main
+from booklets.content.load import Project, load_project
+from booklets.engine.inputs import input_hashes
+from booklets.engine.pipeline import BuildOptions, RenderedFile, build, render_target
+from booklets.engine.results import BuildResult
+from booklets.engine.workers import Job, render_all
 from booklets.plan import Selection, Shard, Target, plan, shard
-from booklets.results import BuildResult
-from booklets.templating import render_html
-from booklets.workers import Job, render_all
+from booklets.render.html import render_html
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -125,7 +125,7 @@ def test_noop_build_does_not_import_weasyprint(make_project: Callable[..., Path]
     assert main(["--project", str(root), "--jobs", "1"]) == 0
     probe = (
         "import json, sys\n"
-        "from booklets.cli import main\n"
+        "from booklets.cli.main import main\n"
         f"code = main(['--project', {str(root)!r}])\n"
         "print(json.dumps({'code': code, 'weasyprint': 'weasyprint' in sys.modules}))\n"
     )
@@ -158,7 +158,7 @@ def test_each_input_reaches_only_its_targets(make_project: Callable[..., Path]) 
             "content/assets/logo.svg": "<svg/>",
         }
     )
-    from booklets.inputs import read_matrix
+    from booklets.engine.inputs import read_matrix
 
     matrix = read_matrix(root)
     assert matrix is not None
@@ -391,7 +391,7 @@ def test_manifest_and_gallery_describe_every_pdf(make_project: Callable[..., Pat
 
 
 def test_watch_rebuilds_what_a_save_affects(make_project: Callable[..., Path]) -> None:
-    from booklets.watch import watch
+    from booklets.cli.watch import watch
 
     root = make_project(MATRIX)
     assert built(run(root)) == ALL

@@ -25,7 +25,7 @@ from typing import Any
 import pikepdf
 import pytest
 
-from booklets.cli import main
+from booklets.cli.main import main
 
 
 def _support():  # type: ignore[no-untyped-def]

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from booklets.cli import main
+from booklets.cli.main import main
+from booklets.engine.lock import build_lock
+from booklets.engine.output import is_temp_file
 from booklets.errors import BookletError
-from booklets.lock import build_lock
-from booklets.output import is_temp_file
 
 
 def _support():  # type: ignore[no-untyped-def]
@@ -341,7 +341,7 @@ def test_lock_wait_has_a_limit_and_a_clear_message(tmp_path: Path) -> None:
 def test_a_killed_build_never_leaves_a_stale_lock(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; "
-         "from booklets.lock import build_lock\n"
+         "from booklets.engine.lock import build_lock\n"
          "with build_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(120)",
          str(tmp_path)],
         env=cli_env(tmp_path), stdout=subprocess.PIPE, text=True)

@@ -31,11 +31,11 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from booklets.content import Project, load_project
+from booklets.content.load import Project, load_project
+from booklets.content.markup import CITE_RE, citations_in, make_markdown, plain_text
 from booklets.errors import BookletError, Problem
-from booklets.markup import CITE_RE, citations_in, make_markdown, plain_text
 from booklets.plan import plan
-from booklets.templating import render_html
+from booklets.render.html import render_html
 
 
 def _support():  # type: ignore[no-untyped-def]
@@ -320,7 +320,7 @@ YAML_PLACES = [
 def test_text_anywhere_gives_a_pdf_or_a_clear_error(scratch: Path, text: str,
                                                     place: tuple[str, tuple[Any, ...]]) -> None:
     """Through the whole command line: YAML, schema, templates, WeasyPrint."""
-    from booklets.cli import main
+    from booklets.cli.main import main
 
     rel, path = place
     with tempfile.TemporaryDirectory() as tmp:

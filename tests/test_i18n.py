@@ -13,13 +13,13 @@ import pypdf
 import pytest
 import yaml
 
-from booklets import i18n
-from booklets.cli import main
-from booklets.content import load_project
+from booklets.cli.main import main
+from booklets.content import i18n
+from booklets.content.load import load_project
+from booklets.content.yamlload import Doc, load_yaml
 from booklets.errors import Problem
 from booklets.plan import Target
-from booklets.templating import render_html
-from booklets.yamlload import Doc, load_yaml
+from booklets.render.html import render_html
 from tests.i18n_project import ES_STAFF, ES_STRINGS, REPO, bilingual, line_of, pages_text, pdf_lang
 
 EN_STRINGS = (REPO / "content/en/strings.yaml").read_text(encoding="utf-8")

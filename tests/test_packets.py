@@ -25,13 +25,13 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from booklets.cli import main
-from booklets.content import load_project
+from booklets.cli.main import main
+from booklets.content.load import load_project
 from booklets.errors import BookletError
-from booklets.formlayout import PX, _Frame, _qr_spot
+from booklets.packets.formlayout import PX, _Frame, _qr_spot
+from booklets.packets.roster import read_roster
+from booklets.packets.stamp import unprintable
 from booklets.plan import Target
-from booklets.roster import read_roster
-from booklets.stamp import unprintable
 from tests.conftest import MINIMAL, REPO
 from tests.i18n_project import ES_SHARED
 

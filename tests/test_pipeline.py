@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from booklets.cli import main
+from booklets.cli.main import main
 from tests.pdfread import all_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def test_undefined_template_variable_names_template_file_and_line(
     assert main(["--project", str(built)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == ["error: templates/partials/sources.html.j2:3:1: template uses an undefined value: "
-                   "'booklets.models.Strings object' has no attribute 'no_such_string'; define it or guard it "
+                   "'booklets.content.schema.Strings object' has no attribute 'no_such_string'; define it or guard it "
                    "with `is defined`"]
     assert digest(built / PDF) == before
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from booklets import release
-from booklets.cli import main
+from booklets.cli.main import main
+from booklets.engine import release
+from booklets.engine.pipeline import BuildOptions, build
 from booklets.errors import BookletError
-from booklets.pipeline import BuildOptions, build
 from tests.i18n_project import RIVERSIDE, bilingual, line_of, pages_text
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pypdf
 
-from booklets.cli import main
+from booklets.cli.main import main
 
 
 def test_scratch_project_builds(make_project, tmp_path: Path) -> None:

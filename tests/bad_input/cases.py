@@ -357,7 +357,7 @@ CASES: list[Case] = [
         "The innermost block that needs to be closed is 'if'."]),
     Case("template-undefined-variable", with_extra("<p>Extra</p>\n<p>{{ audience.titel }}</p>\n"), [
         "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: "
-        "'booklets.models.Audience object' has no attribute 'titel'; define it or guard it with "
+        "'booklets.content.schema.Audience object' has no attribute 'titel'; define it or guard it with "
         "`is defined`"]),
     Case("template-missing-include",
          with_extra('<p>Extra</p>\n{% include "partials/nope.html.j2" %}\n'), [

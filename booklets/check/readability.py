@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from booklets.markup import CITE_RE, plain_text
+from booklets.content.markup import CITE_RE, plain_text
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 # A sentence ends at . ! ? or … (closing quotes, brackets and citations stay with it), before

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from booklets.output import safe_join, write_atomic
+from booklets.engine.output import safe_join, write_atomic
 from booklets.plan import Target
 
 CACHE_DIR = ".booklets-cache"

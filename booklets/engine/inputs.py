@@ -54,7 +54,7 @@ def read_matrix(root: Path) -> RawMatrix | None:
     None covers every oddity (missing file, YAML error, a list that is not a list of plain ids):
     the caller then loads the project, which reports the problem with file, line and key.
     """
-    from booklets.yamlload import load_yaml
+    from booklets.content.yamlload import load_yaml
 
     # The project's own loader, even on this fast path: it never expands aliases (a "billion
     # laughs" file), reads at most 1 MiB, stops at 40 levels and constructs no dates (PyYAML's
@@ -135,11 +135,21 @@ def _shared_inputs(root: Path) -> dict[str, str]:
     fonts = _package_dir("font_source_sans_pro")
     if fonts is not None:
         files.update({f"fonts/{k}": v for k, v in _tree(fonts, fonts / "files").items()})
-    code = Path(__file__).resolve().parent
-    files.update({f"booklets/{p.name}": _digest(p) for p in sorted(code.glob("*.py"))})
+    files.update(code_files())
     for lib in _RENDER_LIBRARIES:
         files[f"lib/{lib}"] = _installed_version(lib)
     return files
+
+
+def code_files() -> dict[str, str]:
+    """Every module of the booklets package, subpackages included, by its path in the package: an
+    edit anywhere in the code makes every target stale (a flat glob would miss the subpackages)."""
+    package = Path(__file__).resolve().parents[1]
+    return {
+        f"booklets/{p.relative_to(package).as_posix()}": _digest(p)
+        for p in sorted(package.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
 
 
 def _installed_version(package: str) -> str:

@@ -30,14 +30,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from booklets import cache
+from booklets.engine import cache
+from booklets.engine.inputs import input_hashes, read_matrix
+from booklets.engine.pipeline import BuildOptions
 from booklets.errors import BookletError, Problem
-from booklets.inputs import input_hashes, read_matrix
-from booklets.pipeline import BuildOptions
 from booklets.plan import Target, plan
 
 if TYPE_CHECKING:
-    from booklets.content import Project
+    from booklets.content.load import Project
 
 LIVE = "/_livereload"
 POLL_MS = 500
@@ -99,7 +99,7 @@ class Preview:
         self.pages: dict[Target, tuple[str, str]] = {}
 
     def roots(self) -> dict[str, Path]:
-        from booklets.templating import font_dir
+        from booklets.render.html import font_dir
 
         return {
             "templates": self.options.root / "templates",
@@ -114,8 +114,8 @@ class Preview:
 
     def html(self, target: Target) -> str:
         """The target's HTML with project links rewritten to /_files/; raises BookletError."""
-        from booklets.content import load_project
-        from booklets.templating import render_html
+        from booklets.content.load import load_project
+        from booklets.render.html import render_html
 
         with self.lock:
             matrix = read_matrix(self.options.root)
@@ -244,7 +244,7 @@ def serve(options: BuildOptions, port: int, builder_args: list[str]) -> int:
         raise BookletError([Problem("command line", message=f"--port {port}: cannot listen on 127.0.0.1:{port} "
                                     f"({exc.strerror}); pick another port, or --port 0 for any free one")]) from None
     env = dict(os.environ)
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
     builder = subprocess.Popen(
         [sys.executable, "-m", "booklets", *builder_args], env=env, start_new_session=True

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 import pikepdf
 
-from booklets.stamp import Fonts
+from booklets.packets.stamp import Fonts
 
 SHEET = 4  # pages per folded sheet: each person's part is a whole number of sheets
 _DROP = ("/Annots", "/StructParents")  # links name destinations the batch does not have

@@ -23,14 +23,14 @@ from typing import Any
 
 import pikepdf
 
-from booklets import models
-from booklets.content import Project
+from booklets.check.findings import Finding, PdfResult, Report, Severity
+from booklets.check.readability import blocks
+from booklets.content import schema as models
+from booklets.content.load import Project
+from booklets.content.markup import plain_text
 from booklets.errors import BookletError, Problem
-from booklets.findings import Finding, PdfResult, Report, Severity
-from booklets.markup import plain_text
 from booklets.plan import Selection, Target, plan
-from booklets.readability import blocks
-from booklets.templating import resolve_sections
+from booklets.render.html import resolve_sections
 
 MM = 72 / 25.4
 BOX_TOLERANCE = 0.5  # points: WeasyPrint writes boxes with six decimals

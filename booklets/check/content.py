@@ -16,12 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from booklets import models
-from booklets.content import Language, Project, placeholders
-from booklets.findings import AudienceGrade, Finding, Report, SectionGrade, Severity
-from booklets.markup import CITE_RE, citations_in
-from booklets.plan import Selection
-from booklets.readability import (
+from booklets.check.findings import AudienceGrade, Finding, Report, SectionGrade, Severity
+from booklets.check.readability import (
     FORMULAS,
     ReadabilityUnavailable,
     Sentence,
@@ -30,8 +26,12 @@ from booklets.readability import (
     sentences,
     split_sentences,
 )
-from booklets.templating import resolve_sections
-from booklets.yamlload import YList, YMap, YStr, position
+from booklets.content import schema as models
+from booklets.content.load import Language, Project, placeholders
+from booklets.content.markup import CITE_RE, citations_in
+from booklets.content.yamlload import YList, YMap, YStr, position
+from booklets.plan import Selection
+from booklets.render.html import resolve_sections
 
 LONG_SENTENCE_WORDS = 25
 """A sentence longer than this is hard for readers of a low-grade audience."""

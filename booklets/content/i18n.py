@@ -27,8 +27,8 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from markupsafe import Markup
 
+from booklets.content.yamlload import Doc, YList, YMap, YStr
 from booklets.errors import Problem
-from booklets.yamlload import Doc, YList, YMap, YStr
 
 OPEN, MID, CLOSE = "\ue000", "\ue001", "\ue002"
 _MARK = re.compile(f"{OPEN}([a-z0-9-]{{1,40}}){MID}([^{OPEN}{MID}{CLOSE}]*){CLOSE}")

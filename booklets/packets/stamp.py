@@ -23,9 +23,9 @@ from pathlib import Path
 import pikepdf
 import segno
 
-from booklets.formlayout import MM, FormLayout, QrSpot, Spot
-from booklets.output import write_atomic
-from booklets.templating import FONT_FILES, font_dir
+from booklets.engine.output import write_atomic
+from booklets.packets.formlayout import MM, FormLayout, QrSpot, Spot
+from booklets.render.html import FONT_FILES, font_dir
 
 QR_MODULE_MAX = 0.40 * MM  # a 300 dpi office scanner reads 0.3 mm modules; larger is kinder to photocopies
 QR_MODULE_MIN = 0.25 * MM

@@ -28,12 +28,12 @@ from collections.abc import Callable
 # What a worker uses: the renderer, imposition, the schema (to unpickle the project), templates
 # (font paths) and the thumbnailer.
 MODULES = (
-    "booklets.render",
-    "booklets.impose",
-    "booklets.content",
-    "booklets.templating",
-    "booklets.pipeline",
-    "booklets.workers",
+    "booklets.render.pdf",
+    "booklets.render.impose",
+    "booklets.content.load",
+    "booklets.render.html",
+    "booklets.engine.pipeline",
+    "booklets.engine.workers",
     "pypdfium2",
 )
 

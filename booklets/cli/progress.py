@@ -6,8 +6,8 @@ import sys
 import time
 from typing import IO, TYPE_CHECKING, Any
 
+from booklets.engine.results import Progress, TargetResult
 from booklets.plan import Target
-from booklets.results import Progress, TargetResult
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichBar

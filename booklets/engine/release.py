@@ -22,11 +22,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from booklets import models
-from booklets.content import Project, validate
+from booklets.content import schema as models
+from booklets.content.load import Project, validate
+from booklets.content.yamlload import Doc, YMap, load_yaml, position
+from booklets.engine.output import write_atomic
 from booklets.errors import BookletError, Problem
-from booklets.output import write_atomic
-from booklets.yamlload import Doc, YMap, load_yaml, position
 
 RECORD = "content/releases.yaml"
 _BOOKLET = "content/booklet.yaml"

@@ -24,12 +24,12 @@ from multiprocessing.context import BaseContext
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
-from booklets import cache
-from booklets.gallery import cover_path, cover_png, describe
+from booklets.engine import cache
+from booklets.engine.gallery import cover_path, cover_png, describe
 from booklets.plan import Target
 
 if TYPE_CHECKING:
-    from booklets.content import Project
+    from booklets.content.load import Project
 
 
 class RenderedFile(Protocol):
@@ -48,7 +48,7 @@ RenderFn = Callable[["Project", Target, str], Sequence[RenderedFile]]
 # Imported by the fork server before any worker is forked from it (see preload.py): WeasyPrint,
 # and the schema modules that unpickling the project needs. Without them each worker would import
 # them itself, one after another, as the pool hands each its copy of the project.
-PRELOAD = ["booklets.preload"]
+PRELOAD = ["booklets.render.preload"]
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,9 @@ def _peak_rss_kb() -> int:
 
 def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> Done:
     """Render one target and write its PDF, cover thumbnail and record (in that order)."""
-    import booklets.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
+    import booklets.render.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
     from booklets.errors import BookletError
-    from booklets.render import RenderError
+    from booklets.render.pdf import RenderError
 
     start = time.perf_counter()
     t = job.target
@@ -120,7 +120,7 @@ _worker: dict[str, Any] = {}
 
 
 def _init(project: Project, render: RenderFn, out_dir: Path, started: Any) -> None:
-    import booklets.preload  # noqa: F401  (already there when forked from the fork server)
+    import booklets.render.preload  # noqa: F401  (already there when forked from the fork server)
 
     _worker.update(project=project, render=render, out_dir=out_dir, started=started)
 

@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from booklets import i18n, models
+from booklets.content import i18n
+from booklets.content import schema as models
+from booklets.content.markup import citations_in
+from booklets.content.yamlload import Doc, YMap, YStr, load_yaml, position
 from booklets.errors import BookletError, Problem
-from booklets.markup import citations_in
-from booklets.yamlload import Doc, YMap, YStr, load_yaml, position
 
 M = TypeVar("M", bound=BaseModel)
 

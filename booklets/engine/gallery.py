@@ -22,12 +22,12 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from booklets import __version__
-from booklets.cache import Record, file_unchanged
-from booklets.output import write_atomic
+from booklets.engine.cache import Record, file_unchanged
+from booklets.engine.output import write_atomic
 from booklets.plan import Target
 
 if TYPE_CHECKING:
-    from booklets.content import Project
+    from booklets.content.load import Project
 
 THUMB_WIDTH = 240  # pixels; shown at 160 CSS px so it stays sharp on high-density screens
 

@@ -29,12 +29,12 @@ from typing import Any
 import pikepdf
 from markupsafe import Markup
 
-from booklets.content import Project
+from booklets.content.load import Project
+from booklets.content.yamlload import position
+from booklets.engine.output import write_atomic
 from booklets.errors import BookletError, Problem
-from booklets.output import write_atomic
 from booklets.plan import Target
-from booklets.templating import FONT_FILES, render_html
-from booklets.yamlload import position
+from booklets.render.html import FONT_FILES, render_html
 
 PROBE_VERSION = "4"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
@@ -257,7 +257,7 @@ def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dic
     the trim box's top left)."""
     import weasyprint
 
-    from booklets.render import ProjectFetcher
+    from booklets.render.pdf import ProjectFetcher
 
     with _quiet_weasyprint():
         document = weasyprint.HTML(string=html, base_url=project.templates_dir.as_uri() + "/",

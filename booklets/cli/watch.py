@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from booklets.pipeline import BuildOptions
+from booklets.engine.pipeline import BuildOptions
 
 
 def watched_paths(options: BuildOptions) -> list[Path]:

@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from booklets.engine.output import remove_stale_temp_files
 from booklets.errors import BookletError, Problem
-from booklets.output import remove_stale_temp_files
 
 LOCK_NAME = ".lock"
 DEFAULT_TIMEOUT = 600.0

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from booklets.yamlload import YStr
+from booklets.content.yamlload import YStr
 
 IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")

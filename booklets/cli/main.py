@@ -20,7 +20,7 @@ from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Shard, split_values
 
 if TYPE_CHECKING:
-    from booklets.pipeline import BuildOptions
+    from booklets.engine.pipeline import BuildOptions
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _selection(args: argparse.Namespace) -> Selection:
 
 
 def _options(args: argparse.Namespace) -> BuildOptions:
-    from booklets.pipeline import BuildOptions
+    from booklets.engine.pipeline import BuildOptions
 
     root = args.project.resolve()
     return BuildOptions(
@@ -158,9 +158,9 @@ def _add_build(p: argparse.ArgumentParser) -> None:
 
 def build_once(options: BuildOptions) -> int:
     """One build with progress and the summary table; 0 when every target succeeded, else 2."""
-    from booklets.pipeline import build
-    from booklets.progress import for_stream
-    from booklets.report import print_summary
+    from booklets.cli.progress import for_stream
+    from booklets.cli.summary import print_summary
+    from booklets.engine.pipeline import build
 
     result = build(options, for_stream(sys.stdout))
     for warning in result.warnings:
@@ -174,13 +174,13 @@ def build_once(options: BuildOptions) -> int:
 def _run_build(args: argparse.Namespace) -> int:
     options = _options(args)
     if args.list:
-        from booklets.pipeline import list_targets
+        from booklets.engine.pipeline import list_targets
 
         for target in list_targets(options):
             print(target.name)
         return 0
     if args.watch:
-        from booklets.watch import watch
+        from booklets.cli.watch import watch
 
         return watch(options, lambda: _guarded(lambda: build_once(options), args.debug))
     return build_once(options)
@@ -206,7 +206,7 @@ def _add_serve(p: argparse.ArgumentParser) -> None:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from booklets.serve import serve
+    from booklets.cli.serve import serve
 
     options = _options(args)
     # The builder is this same command line in watch mode, in its own process.
@@ -256,9 +256,9 @@ def _add_check(check: argparse.ArgumentParser) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from booklets.check import check_content
-    from booklets.content import load_project
-    from booklets.findings import print_report
+    from booklets.check.content import check_content
+    from booklets.check.findings import print_report
+    from booklets.content.load import load_project
     from booklets.plan import unknown_selectors
 
     root = args.project.resolve()
@@ -269,7 +269,7 @@ def _run_check(args: argparse.Namespace) -> int:
         raise BookletError([Problem("command line", message=m) for m in bad])
     report = check_content(project, selection, release=args.release)
     if args.pdf:
-        from booklets.preflight import check_pdfs
+        from booklets.check.pdf import check_pdfs
 
         check_pdfs(project, (args.out or root / "dist").resolve(), selection, report)
     report.finish(strict=args.strict)
@@ -308,7 +308,7 @@ def _add_packets(p: argparse.ArgumentParser) -> None:
 
 
 def _run_packets(args: argparse.Namespace) -> int:
-    from booklets.packets import PacketOptions, make_packets
+    from booklets.packets.run import PacketOptions, make_packets
 
     root = args.project.resolve()
     out = (args.out or root / "dist").resolve()

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from booklets.content import Project
+from booklets.content.load import Project
 from booklets.errors import BookletError, Problem
 
 COLUMNS = ("name", "id", "audience", "language", "facility", "date")

@@ -26,16 +26,16 @@ import pikepdf
 
 import booklets
 from booklets import __version__
-from booklets.batchpdf import SHEET, BatchWriter
-from booklets.content import Project, load_project
+from booklets.content.load import Project, load_project
+from booklets.engine.output import open_atomic, safe_join
+from booklets.engine.pipeline import BuildOptions, allowed_roots, build
 from booklets.errors import BookletError, Problem
-from booklets.formlayout import FormLayout, StaleBooklet, form_layout
-from booklets.output import open_atomic, safe_join
-from booklets.pipeline import BuildOptions, allowed_roots, build
+from booklets.packets.batchpdf import SHEET, BatchWriter
+from booklets.packets.formlayout import FormLayout, StaleBooklet, form_layout
+from booklets.packets.roster import Person, Roster, read_roster
+from booklets.packets.stamp import Fonts, StampError, apply, qr_payload, stamp_ops, unprintable
 from booklets.plan import Selection, Target
-from booklets.roster import Person, Roster, read_roster
-from booklets.stamp import Fonts, StampError, apply, qr_payload, stamp_ops, unprintable
-from booklets.templating import effective_date_text
+from booklets.render.html import effective_date_text
 
 PERSONAL = "personal"  # every personal output lives under dist/personal/ and nowhere else
 
@@ -128,7 +128,7 @@ def _cache(project: Project) -> Path:
 def _newest_source(root: Path) -> float:
     """The newest content, template or code file: a booklet older than this may be out of date."""
     files = [p for d in (root / "content", root / "templates") for p in d.rglob("*") if p.is_file()]
-    files += list(Path(booklets.__file__).parent.glob("*.py"))
+    files += list(Path(booklets.__file__).parent.rglob("*.py"))
     return max((p.stat().st_mtime for p in files), default=0.0)
 
 

@@ -17,19 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from booklets import cache
+from booklets.engine import cache
+from booklets.engine.gallery import write_report
+from booklets.engine.inputs import input_hashes, read_matrix
+from booklets.engine.lock import build_lock
+from booklets.engine.output import safe_join
+from booklets.engine.results import BuildResult, NoProgress, Progress, Status, TargetResult
 from booklets.errors import BookletError, Problem
-from booklets.gallery import write_report
-from booklets.inputs import input_hashes, read_matrix
-from booklets.lock import build_lock
-from booklets.output import safe_join
 from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
-from booklets.results import BuildResult, NoProgress, Progress, Status, TargetResult
 
 if TYPE_CHECKING:
-    from booklets.content import Project
-    from booklets.release import Release
-    from booklets.workers import Done
+    from booklets.content.load import Project
+    from booklets.engine.release import Release
+    from booklets.engine.workers import Done
 
 __all__ = ["BuildOptions", "BuildResult", "RenderedFile", "TargetResult", "build", "list_targets", "render_target"]
 
@@ -59,7 +59,7 @@ class BuildOptions:
 
 def allowed_roots(project: Project) -> list[Path]:
     """Folders WeasyPrint may read: the project's templates and content, and the font package."""
-    from booklets.templating import font_dir
+    from booklets.render.html import font_dir
 
     return [project.templates_dir, project.content_dir, font_dir()]
 
@@ -77,8 +77,8 @@ def render_target(project: Project, target: Target, html: str) -> list[RenderedF
     """HTML -> the target's files: its PDF and, for an edition with `impose`, the 2-up sheets
     made from that same PDF (one layout pass). Raises RenderError; nothing is written here."""
     # Imported late: WeasyPrint is slow to import.
-    from booklets.impose import ImposeError, impose
-    from booklets.render import PdfOptions, RenderError, render_pdf
+    from booklets.render.impose import ImposeError, impose
+    from booklets.render.pdf import PdfOptions, RenderError, render_pdf
 
     edition = project.editions[target.edition]
     effective = project.booklet.effective_date
@@ -160,7 +160,7 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
             f"warning: cannot write {exc.filename or options.out_dir}: {exc.strerror}; the gallery "
             "and manifest are not up to date")
     if released is not None and result.ok:  # a revision is recorded once all of it is built
-        from booklets import release
+        from booklets.engine import release
 
         result.warnings += release.record(options.root, released)
     return result
@@ -188,7 +188,7 @@ def _plan(options: BuildOptions, result: BuildResult) -> tuple[Project | None, M
 
 def _load(options: BuildOptions, result: BuildResult) -> Project:
     """Load and check the whole project; placeholders and draft fallbacks are warnings."""
-    from booklets.content import load_project, placeholders
+    from booklets.content.load import load_project, placeholders
 
     project = load_project(options.root, draft=options.draft)
     result.warnings += [f"warning: {p}" for p in (*placeholders(project), *project.warnings)]
@@ -199,8 +199,8 @@ def _check_release(options: BuildOptions, project: Project | None) -> Release | 
     """A release refuses placeholders, --draft, and a released revision made from other files."""
     if not options.release:
         return None
-    from booklets import release
-    from booklets.content import placeholders
+    from booklets.content.load import placeholders
+    from booklets.engine import release
 
     assert project is not None  # _plan loads the whole project for a release
     return release.check(project, placeholders(project), options.draft)
@@ -221,8 +221,8 @@ def _render(
     result: BuildResult,
     progress: Progress,
 ) -> list[Done]:
-    from booklets.templating import render_html
-    from booklets.workers import Job, render_all, warm_up
+    from booklets.engine.workers import Job, render_all, warm_up
+    from booklets.render.html import render_html
 
     parallel = options.jobs > 1 and len(stale) > 1
     if parallel:

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from booklets.gallery import human_size
-from booklets.results import BuildResult
+from booklets.engine.gallery import human_size
+from booklets.engine.results import BuildResult
 
 if TYPE_CHECKING:
     from rich.console import Console

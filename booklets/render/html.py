@@ -19,10 +19,12 @@ from babel.dates import format_date
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from booklets import __version__, i18n, models
-from booklets.content import Language, Project, is_placeholder
+from booklets import __version__
+from booklets.content import i18n
+from booklets.content import schema as models
+from booklets.content.load import Language, Project, is_placeholder
+from booklets.content.markup import make_markdown
 from booklets.errors import BookletError, Problem
-from booklets.markup import make_markdown
 from booklets.plan import Target
 
 FONT_FILES = (("Regular", 400), ("Semibold", 600), ("Bold", 700))
