@@ -38,7 +38,7 @@ _IDEAL = """
 import json, sys, time
 from pathlib import Path
 from booklets.content.load import load_project
-from booklets.engine.pipeline import render_target
+from booklets.render.target import render_target
 from booklets.plan import plan
 from booklets.render.html import render_html
 import booklets.render.pdf  # WeasyPrint: imported before timing, as each worker does

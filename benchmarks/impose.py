@@ -31,7 +31,7 @@ def sample_booklet(pages: int = 32) -> bytes:
     """A realistic print PDF: one cover with a bleeding band, then numbered pages of text."""
     import weasyprint
 
-    from booklets.render.html import font_dir
+    from booklets.render.fonts import font_dir
 
     font = (font_dir() / "SourceSansPro-Regular.ttf").as_uri()
     text = " ".join(["Boundaries keep everyone safe; report what you see."] * 40)

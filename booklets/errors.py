@@ -16,6 +16,20 @@ class Problem:
     key: str = ""
     message: str = ""
 
+    @classmethod
+    def at(cls, value: object, message: str, key: str | None = None, file: str = "") -> Problem:
+        """A problem located by the value itself (a YStr knows its file, line, column and key).
+
+        `key` overrides the value's own key path; `file` is used for a value that does not know
+        where it is written (a default, or a value computed by the program)."""
+        return cls(
+            getattr(value, "file", "") or file,
+            getattr(value, "line", 0),
+            getattr(value, "column", 0),
+            getattr(value, "key", "") if key is None else key,
+            message,
+        )
+
     def __str__(self) -> str:
         where = self.file
         if self.line:
@@ -42,25 +56,3 @@ class BookletError(Exception):
     def __reduce__(self) -> tuple[type[BookletError], tuple[list[Problem]]]:
         # Pickle the problems, not the joined message, so the error survives a worker process.
         return (BookletError, (self.problems,))
-
-
-class ProblemList:
-    """Collects problems across a whole stage so the user sees all of them at once."""
-
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(
-        self, file: str, line: int = 0, column: int = 0, key: str = "", message: str = ""
-    ) -> None:
-        self.items.append(Problem(file, line, column, key, message))
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        self.items.extend(problems)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise BookletError(self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Protocol
 
 
@@ -27,7 +26,8 @@ class Matrix(Protocol):
 
 @dataclass(frozen=True, order=True)
 class Target:
-    """One PDF to build. Every part is a checked id, so the output path stays inside dist/."""
+    """One booklet to build. Every part is a checked id, so its output paths (paths.py) stay inside
+    the output folder."""
 
     facility: str
     language: str
@@ -37,10 +37,6 @@ class Target:
     @property
     def name(self) -> str:
         return f"{self.facility}/{self.language}/{self.audience}-{self.edition}"
-
-    @property
-    def relpath(self) -> PurePosixPath:
-        return PurePosixPath(self.facility, self.language, f"{self.audience}-{self.edition}.pdf")
 
 
 @dataclass(frozen=True)
@@ -76,20 +72,19 @@ def plan(booklet: Matrix, selection: Selection = Selection()) -> list[Target]:
     ]
 
 
-def unknown_selectors(booklet: Matrix, selection: Selection) -> list[str]:
-    """Selector values that name nothing in the matrix (reported instead of building nothing)."""
+def unknown_selectors(booklet: Matrix, selection: Selection, listed_in: str) -> list[str]:
+    """Selector values that name nothing in the matrix (reported instead of building nothing),
+    each named by its command-line option; `listed_in` is the file that lists the matrix."""
     problems = []
-    for kind, chosen, known in (
-        ("audience", selection.audiences, booklet.audiences),
-        ("language", selection.languages, booklet.languages),
-        ("edition", selection.editions, booklet.editions),
-        ("facility", selection.facilities, booklet.facilities),
+    for option, chosen, known in (
+        ("--audience", selection.audiences, booklet.audiences),
+        ("--lang", selection.languages, booklet.languages),
+        ("--edition", selection.editions, booklet.editions),
+        ("--facility", selection.facilities, booklet.facilities),
     ):
         for value in chosen:
             if value not in known:
-                problems.append(
-                    f"--{kind} {value!r} is not in content/booklet.yaml; known: {', '.join(known)}"
-                )
+                problems.append(f"{option} {value!r} is not in {listed_in}; known: {', '.join(known)}")
     return problems
 
 

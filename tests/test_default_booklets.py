@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from booklets.content.load import load_project
-from booklets.render.html import resolve_sections
+from booklets.content.sections import resolve_sections
 from tests.pdfread import all_text, catalog, fonts, outline, page_texts, reader, toc_entries
 
 REPO = Path(__file__).resolve().parent.parent

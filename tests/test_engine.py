@@ -21,9 +21,11 @@ import pytest
 from PIL import Image
 
 from booklets.cli.main import main
-from booklets.content.load import Project, load_project
+from booklets.content.load import load_project
+from booklets.content.project import Project
 from booklets.engine.inputs import input_hashes
-from booklets.engine.pipeline import BuildOptions, RenderedFile, build, render_target
+from booklets.engine.pipeline import BuildOptions, build
+from booklets.render.target import RenderedFile, render_target
 from booklets.engine.results import BuildResult
 from booklets.engine.workers import Job, render_all
 from booklets.plan import Selection, Shard, Target, plan, shard

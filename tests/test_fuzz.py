@@ -31,8 +31,9 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from booklets.content.load import Project, load_project
+from booklets.content.load import load_project
 from booklets.content.markup import CITE_RE, citations_in, make_markdown, plain_text
+from booklets.content.project import Project
 from booklets.errors import BookletError, Problem
 from booklets.plan import plan
 from booklets.render.html import render_html

@@ -102,8 +102,7 @@ def test_undefined_template_variable_names_template_file_and_line(
     assert main(["--project", str(built)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == ["error: templates/partials/sources.html.j2:3:1: template uses an undefined value: "
-                   "'booklets.content.schema.Strings object' has no attribute 'no_such_string'; define it or guard it "
-                   "with `is defined`"]
+                   "strings has no field 'no_such_string'; define it or guard it with `is defined`"]
     assert digest(built / PDF) == before
 
 

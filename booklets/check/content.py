@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from booklets import paths
 from booklets.check.findings import AudienceGrade, Finding, Report, SectionGrade, Severity
 from booklets.check.readability import (
     FORMULAS,
@@ -27,11 +28,11 @@ from booklets.check.readability import (
     split_sentences,
 )
 from booklets.content import schema as models
-from booklets.content.load import Language, Project, placeholders
 from booklets.content.markup import CITE_RE, citations_in
-from booklets.content.yamlload import YList, YMap, YStr, position
+from booklets.content.project import Language, Project, placeholders
+from booklets.content.sections import resolve_sections
+from booklets.content.yamlload import YStr
 from booklets.plan import Selection
-from booklets.render.html import resolve_sections
 
 LONG_SENTENCE_WORDS = 25
 """A sentence longer than this is hard for readers of a low-grade audience."""
@@ -65,30 +66,24 @@ Loc = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class TextField:
-    """One piece of text a booklet prints, and where it is written."""
+    """One piece of text a booklet prints; as a YStr it knows where it is written."""
 
-    rel: str
-    loc: tuple[Any, ...]
     text: str
     section: str
     prose: bool  # read as running text (bodies, intros, statements), not a heading
 
+    @property
+    def rel(self) -> str:
+        return getattr(self.text, "file", "")
 
-def _node(data: Any, loc: tuple[Any, ...]) -> Any:
-    for step in loc:
-        in_map = isinstance(data, YMap) and isinstance(step, str) and step in data
-        in_list = isinstance(data, YList) and isinstance(step, int) and 0 <= step < len(data)
-        if not (in_map or in_list):
-            return None
-        data = data[step]
-    return data
+    @property
+    def key(self) -> str:
+        return getattr(self.text, "key", "")
 
 
-def _key(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
+def where(value: Any) -> tuple[int, int]:
+    """The line and column where a value is written (0, 0 when it does not know)."""
+    return getattr(value, "line", 0), getattr(value, "column", 0)
 
 
 class Locator:
@@ -98,18 +93,14 @@ class Locator:
         self.project = project
         self._lines: dict[str, list[str]] = {}
 
-    def key(self, rel: str, loc: tuple[Any, ...]) -> tuple[int, int]:
-        return position(self.project.docs[rel].data, loc) if rel in self.project.docs else (0, 0)
-
-    def text(self, rel: str, loc: tuple[Any, ...], offset: int, snippet: str) -> tuple[int, int]:
-        """Where `snippet`, found at `offset` of the value at `loc`, is written in the file."""
-        doc = self.project.docs.get(rel)
-        node = _node(doc.data, loc) if doc else None
-        if doc is None or not isinstance(node, YStr) or not node.line:
-            return self.key(rel, loc)
-        if rel not in self._lines:
-            self._lines[rel] = doc.path.read_text(encoding="utf-8-sig").splitlines()
-        lines = self._lines[rel]
+    def text(self, node: str, offset: int, snippet: str) -> tuple[int, int]:
+        """Where `snippet`, found at `offset` of the text value `node`, is written in its file."""
+        if not isinstance(node, YStr) or not node.line or not node.file:
+            return where(node)
+        if node.file not in self._lines:
+            path = self.project.root / node.file
+            self._lines[node.file] = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = self._lines[node.file]
         # A literal block (| after the key) starts on the next line and keeps one value line per
         # file line; folded and plain scalars join lines, so the count is a lower bound and we
         # search forward from there.
@@ -127,45 +118,21 @@ class Locator:
         return node.line, node.column
 
 
-def _origin(language: Language, aid: str, index: int, part: str) -> tuple[str, tuple[Any, ...]]:
-    """The file and key where a part (title, body, callout, image) of a section is written."""
-    entry = language.audiences[aid].sections[index]
-    if entry.include is None:
-        return f"content/{language.code}/audiences/{aid}.yaml", ("sections", index, part)
-    variant = language.shared[entry.include].variants.get(aid)
-    rel = f"content/{language.code}/shared.yaml"
-    if variant is not None and getattr(variant, part) is not None:
-        return rel, (entry.include, "variants", aid, part)
-    return rel, (entry.include, part)
-
-
 def booklet_fields(project: Project, lang: str, aid: str) -> Iterator[TextField]:
-    """Every text field of one booklet, resolved as it prints, located where it is written."""
+    """Every text field of one booklet, resolved as it prints (each knows where it is written)."""
     language = project.languages[lang]
     audience = language.audiences[aid]
-    for i, (sid, section) in enumerate(resolve_sections(language, aid)):
-        rel, loc = _origin(language, aid, i, "title")
-        yield TextField(rel, loc, section.title, sid, False)
-        rel, loc = _origin(language, aid, i, "body")
-        yield TextField(rel, loc, section.body, sid, True)
+    for sid, section in resolve_sections(language, aid):
+        yield TextField(section.title, sid, False)
+        yield TextField(section.body, sid, True)
         if section.callout is not None:
-            rel, loc = _origin(language, aid, i, "callout")
-            yield TextField(rel, (*loc, "title"), section.callout.title, sid, False)
-            yield TextField(rel, (*loc, "body"), section.callout.body, sid, True)
+            yield TextField(section.callout.title, sid, False)
+            yield TextField(section.callout.body, sid, True)
     if audience.form is not None:
-        rel = f"content/{lang}/audiences/{aid}.yaml"
-        yield TextField(rel, ("form", "title"), audience.form.title, "form", False)
-        yield TextField(rel, ("form", "intro"), audience.form.intro, "form", True)
-        for j, statement in enumerate(audience.form.statements):
-            yield TextField(rel, ("form", "statements", j), statement, "form", True)
-
-
-def _images(project: Project, lang: str, aid: str) -> Iterator[tuple[str, Loc, models.Image]]:
-    language = project.languages[lang]
-    for i, (_, section) in enumerate(resolve_sections(language, aid)):
-        if section.image is not None:
-            rel, loc = _origin(language, aid, i, "image")
-            yield rel, loc, section.image
+        yield TextField(audience.form.title, "form", False)
+        yield TextField(audience.form.intro, "form", True)
+        for statement in audience.form.statements:
+            yield TextField(statement, "form", True)
 
 
 class _Checker:
@@ -180,12 +147,11 @@ class _Checker:
         self.release = release
 
     def add(self, severity: Severity, check: str, rel: str, at: tuple[int, int],
-            loc: Loc | str, message: str) -> None:
-        key = loc if isinstance(loc, str) else _key(loc)
+            key: str, message: str) -> None:
         self.report.findings.append(Finding(severity, check, rel, at[0], at[1], key, message))
 
     def at_text(self, f: TextField, offset: int, snippet: str) -> tuple[int, int]:
-        return self.where.text(f.rel, f.loc, offset, snippet)
+        return self.where.text(f.text, offset, snippet)
 
     # -- per booklet -------------------------------------------------------------------------
     def booklet(self, lang: str, aid: str) -> None:
@@ -204,8 +170,9 @@ class _Checker:
             anchors.add("form")
         for f in fields:
             self.links(f, anchors, audience.name)
-        for rel, loc, image in _images(self.project, lang, aid):
-            self.alt_text(rel, loc, image)
+        for _, section in resolve_sections(language, aid):
+            if section.image is not None:
+                self.alt_text(section.image)
 
     def reading_level(self, language: Language, aid: str, audience: models.Audience,
                       fields: list[TextField]) -> None:
@@ -219,8 +186,8 @@ class _Checker:
                 if f.prose:
                     parts.setdefault(f.section, []).append((f, sentences(f.text, locale)))
         except ReadabilityUnavailable as exc:
-            rel = f"content/{language.code}/strings.yaml"
-            self.add("error", "reading-level", rel, self.where.key(rel, ("locale",)), "locale",
+            locale_value = language.strings.locale
+            self.add("error", "reading-level", getattr(locale_value, "file", ""), where(locale_value), "locale",
                      f"{exc}; set `readability: none` to skip measuring this language")
             return
         label, target = FORMULAS[formula].label, audience.reading_grade
@@ -234,7 +201,7 @@ class _Checker:
                 first = measured_parts[0][0]
                 hardest = max(found, key=lambda s: grade(formula, [s]))
                 self.add("error", "reading-level", first.rel,
-                         self.where.key(first.rel, first.loc), first.loc,
+                         where(first.text), first.key,
                          f"section {sid!r} reads at grade {measured:g} ({label}), above the "
                          f"{audience.name!r} target of {target:g}; hardest sentence: "
                          f"{_quote(hardest.plain)} ({hardest.words} words); "
@@ -249,7 +216,7 @@ class _Checker:
                        audience: models.Audience) -> None:
         for s in found:
             if s.words > LONG_SENTENCE_WORDS:
-                self.add("warning", "long-sentence", f.rel, self.at_text(f, s.offset, s.raw), f.loc,
+                self.add("warning", "long-sentence", f.rel, self.at_text(f, s.offset, s.raw), f.key,
                          f"sentence of {s.words} words (more than {LONG_SENTENCE_WORDS} for the "
                          f"{audience.name!r} booklet, target grade {audience.reading_grade:g}): "
                          f"{_quote(s.plain)}; split it, one idea per sentence")
@@ -272,7 +239,7 @@ class _Checker:
         for match in _FIGURE.finditer(text):
             figure = match.group()
             at = self.at_text(f, offset + match.start(), sentence[match.start():])
-            self.add("error", "uncited-figure", f.rel, at, f.loc,
+            self.add("error", "uncited-figure", f.rel, at, f.key,
                      f"figure {figure!r} has no source: cite it in this sentence or the "
                      f"next, e.g. \"{figure} ...[^source-id]\", with the source in sources.yaml")
 
@@ -282,17 +249,17 @@ class _Checker:
             if source not in language.sources:
                 close = difflib.get_close_matches(source, list(language.sources), n=1)
                 hint = (f"did you mean [^{close[0]}]?" if close
-                        else f"declare it in content/{language.code}/sources.yaml")
+                        else f"declare it in {paths.sources_file(language.code)}")
                 marker = f"[^{source}]"
                 self.add("error", "unknown-source", f.rel,
-                         self.at_text(f, f.text.find(marker), marker), f.loc,
+                         self.at_text(f, f.text.find(marker), marker), f.key,
                          f"cites {marker}, which is not a declared source; {hint}")
         return cited
 
     def leftovers(self, f: TextField) -> None:
         for match in _LEFTOVER.finditer(f.text):
             at = self.at_text(f, match.start(), f.text[match.start():])
-            self.add(self.placeholder, "placeholder", f.rel, at, f.loc,
+            self.add(self.placeholder, "placeholder", f.rel, at, f.key,
                      f"{match.group()!r} left in the text; write the real text")
 
     def links(self, f: TextField, anchors: set[str], audience: str) -> None:
@@ -301,31 +268,31 @@ class _Checker:
             at = self.at_text(f, match.start(), match.group())
             use_image = "use the section's `image:` with `src` and `alt`"
             if bang and not label.strip():
-                self.add("error", "alt-text", f.rel, at, f.loc,
+                self.add("error", "alt-text", f.rel, at, f.key,
                          f"image {href!r} has no alt text (and images in text are not shown); "
                          + use_image)
             elif bang:
-                self.add("warning", "image", f.rel, at, f.loc,
+                self.add("warning", "image", f.rel, at, f.key,
                          f"image {href!r} in text is not shown; {use_image}")
             elif href.startswith("#") and href[1:] not in anchors:
                 close = difflib.get_close_matches(href[1:], sorted(anchors), n=1)
                 hint = (f"did you mean #{close[0]}?" if close
                         else "link to #s-<section id>, #sources or #form")
-                self.add("error", "broken-link", f.rel, at, f.loc,
+                self.add("error", "broken-link", f.rel, at, f.key,
                          f"link {href!r} leads nowhere in the {audience!r} booklet; {hint}")
             elif not href.startswith("#") and not _SAFE_LINK.match(href):
-                self.add("warning", "link", f.rel, at, f.loc,
+                self.add("warning", "link", f.rel, at, f.key,
                          f"link {href!r} is printed as plain text "
                          "(only https:, mailto:, tel: and #anchors are kept)")
 
-    def alt_text(self, rel: str, loc: Loc, image: models.Image) -> None:
+    def alt_text(self, image: models.Image) -> None:
         alt = image.alt.strip()
-        at = self.where.key(rel, (*loc, "alt"))
+        rel, at, key = getattr(image.alt, "file", ""), where(image.alt), getattr(image.alt, "key", "")
         if not alt:
-            self.add("error", "alt-text", rel, at, (*loc, "alt"),
+            self.add("error", "alt-text", rel, at, key,
                      f"image {image.src!r} has no alt text; say what it shows")
         elif _VAGUE_ALT.match(alt) or alt.lower() == Path(image.src).name.lower():
-            self.add("warning", "alt-text", rel, at, (*loc, "alt"),
+            self.add("warning", "alt-text", rel, at, key,
                      f"alt text {alt!r} does not say what image {image.src!r} shows; describe it")
 
     # -- per language and project ------------------------------------------------------------
@@ -333,10 +300,10 @@ class _Checker:
         language = self.project.languages[lang]
         used = {c for aid in language.audiences
                 for f in booklet_fields(self.project, lang, aid) for c in citations_in(f.text)}
-        rel = f"content/{lang}/sources.yaml"
+        rel = paths.sources_file(lang)
         for sid in language.sources:
             if sid not in used:
-                self.add("warning", "unused-source", rel, self.where.key(rel, (sid,)), (sid,),
+                self.add("warning", "unused-source", rel, where(sid), sid,
                          f"source {sid!r} is declared but no booklet cites it; "
                          f"cite it with [^{sid}] or remove it")
 
@@ -344,7 +311,7 @@ class _Checker:
         strings = self.project.languages[lang].strings
         english = strings.locale.lower().startswith("en")
         if "readability" not in strings.model_fields_set and not english:
-            rel = f"content/{lang}/strings.yaml"
+            rel = paths.strings_file(lang)
             self.add("warning", "reading-level", rel, (1, 1), "readability",
                      f"no `readability:` formula for {lang!r}, so it is measured with "
                      "flesch_kincaid, an English formula; set `readability: fernandez_huerta` "
@@ -352,18 +319,8 @@ class _Checker:
 
     def placeholders(self, facilities: set[str]) -> None:
         later = "" if self.release else " before release (--release refuses it)"
-        for p in placeholders(self.project):
-            if Path(p.file).stem in facilities:
-                self.add(self.placeholder, "placeholder", p.file, (p.line, p.column), p.key,
-                         p.message + later)
-        for rel, doc in self.project.docs.items():
-            if rel.startswith("content/facilities/"):
-                continue
-            for loc, value in _walk(doc.data):
-                if value.placeholder:
-                    self.add(self.placeholder, "placeholder", rel, (value.line, value.column),
-                             loc, f"placeholder {str(value)!r} must be replaced with the real "
-                             f"text{later}")
+        for p in placeholders(self.project, facilities):
+            self.add(self.placeholder, "placeholder", p.file, (p.line, p.column), p.key, p.message + later)
 
     def templates(self) -> None:
         root = self.project.templates_dir
@@ -377,17 +334,6 @@ class _Checker:
                     self.add("error", "alt-text", rel, (line, col), "",
                              '<img> without an alt attribute; add alt="..." '
                              '(alt="" if purely decorative)')
-
-
-def _walk(data: Any, loc: Loc = ()) -> Iterator[tuple[Loc, YStr]]:
-    if isinstance(data, YStr):
-        yield loc, data
-    elif isinstance(data, dict):
-        for k, v in data.items():
-            yield from _walk(v, (*loc, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _walk(v, (*loc, i))
 
 
 def _quote(text: str, limit: int = 90) -> str:

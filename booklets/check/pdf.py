@@ -16,26 +16,22 @@ its YAML declares:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pikepdf
 
+from booklets import paths
 from booklets.check.findings import Finding, PdfResult, Report, Severity
+from booklets.check.pdfscan import box_problem, descriptor, destinations, fonts, page_texts, small_lines, squash
 from booklets.check.readability import blocks
 from booklets.content import schema as models
-from booklets.content.load import Project
 from booklets.content.markup import plain_text
+from booklets.content.project import Project
+from booklets.content.sections import resolve_sections
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Target, plan
-from booklets.render.html import resolve_sections
-
-MM = 72 / 25.4
-BOX_TOLERANCE = 0.5  # points: WeasyPrint writes boxes with six decimals
-RUNNING_BAND = 0.15  # running headers and footers live in the top and bottom 15% of a page
-Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -62,7 +58,7 @@ def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
     found = {p.resolve() for p in out_dir.rglob("*.pdf")}
     result = Found([], [], 0)
     for target in plan(project.booklet, selection):
-        path = out_dir / target.relpath
+        path = out_dir / paths.booklet_pdf(target)
         if path.resolve() in found:
             result.booklets.append(Booklet(path, target, True))
             found.discard(path.resolve())
@@ -87,14 +83,7 @@ def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
 
 
 def _parse(project: Project, out_dir: Path, path: Path) -> Target | None:
-    parts = path.relative_to(out_dir).parts
-    if len(parts) != 3:
-        return None
-    for edition in sorted(project.editions, key=len, reverse=True):
-        suffix = f"-{edition}.pdf"
-        if parts[2].endswith(suffix) and len(parts[2]) > len(suffix):
-            return Target(parts[0], parts[1], parts[2][: -len(suffix)], edition)
-    return None
+    return paths.parse_booklet(PurePosixPath(path.relative_to(out_dir).as_posix()), project.editions)
 
 
 def _selected(target: Target, s: Selection) -> bool:
@@ -138,7 +127,7 @@ class _Pdf:
                          f"(pad_to_multiple of edition {target.edition!r}); rebuild it")
             if edition.pdf_variant:
                 self.tagged(pdf, target)
-            dests = _destinations(pdf)
+            dests = destinations(pdf)
         if target.language in self.project.languages:
             self.reading_order(target, dests)
         if edition.min_body_pt:
@@ -147,7 +136,7 @@ class _Pdf:
 
     def fonts(self, pdf: pikepdf.Pdf) -> None:
         seen: set[Any] = set()
-        for page_no, name, font in _fonts(pdf):
+        for page_no, name, font in fonts(pdf):
             base = str(font.get("/BaseFont", name)).lstrip("/")
             # Pages often share one font object: report each font once, at its first page.
             identity = font.objgen if font.objgen != (0, 0) else (name, base)
@@ -159,7 +148,7 @@ class _Pdf:
                 self.add("error", "fonts", where, f"Type 3 font {base!r}: print workflows "
                          "rasterise or reject it; use an OpenType/TrueType font via @font-face")
                 continue
-            fd = _descriptor(font)
+            fd = descriptor(font)
             if fd is None or not any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                 self.add("error", "fonts", where, f"font {base!r} is not embedded, so printers and "
                          "readers substitute another; give it an @font-face src the renderer reads")
@@ -168,7 +157,7 @@ class _Pdf:
         bleed_mm = edition.bleed_mm if edition else 0
         bad: list[tuple[int, str]] = []
         for page_no, page in enumerate(pdf.pages, 1):
-            problem = _box_problem(page.obj, bleed_mm)
+            problem = box_problem(page.obj, bleed_mm)
             if problem:
                 bad.append((page_no, problem))
         if bad:
@@ -206,15 +195,15 @@ class _Pdf:
             return
         sid, section = resolve_sections(language, target.audience)[0]
         first_block = next(blocks(section.body), (0, ""))[1]
-        heading, paragraph = _squash(section.title), _squash(plain_text(first_block))[:40]
+        heading, paragraph = squash(section.title), squash(plain_text(first_block))[:40]
         anchor = f"s-{sid}"
-        texts = _page_texts(self.path, [dests[anchor]] if anchor in dests else None)
+        texts = page_texts(self.path, [dests[anchor]] if anchor in dests else None)
         if not any(t.strip() for t in texts.values()):
             self.add("error", "text", f"page {min(texts, default=0) + 1}", "no extractable text: "
                      "readers cannot search, copy or listen to it")
             return
         for index, text in texts.items():
-            flat = _squash(text)
+            flat = squash(text)
             at_paragraph = flat.find(paragraph)
             if at_paragraph < 0:
                 continue
@@ -230,7 +219,7 @@ class _Pdf:
                  "extracted text; check the fonts' ToUnicode maps and that the section rendered")
 
     def text_size(self, minimum: float) -> None:
-        small = sorted(_small_lines(self.path, minimum))
+        small = sorted(small_lines(self.path, minimum))
         if small:
             size, page_no, text, around = small[0]
             pages = sorted({p for _, p, _, _ in small})
@@ -240,158 +229,6 @@ class _Pdf:
                      f"text at {size:g} pt is below the edition's min_body_pt {minimum:g}: "
                      f"{text[:40]!r}{context}; {len(small)} piece(s) of text too small, on "
                      f"page(s) {listed}")
-
-
-def _fonts(pdf: pikepdf.Pdf) -> Iterator[tuple[int, str, pikepdf.Dictionary]]:
-    """Every font a page uses: its resources, its form XObjects, its annotations' appearances."""
-    for page_no, page in enumerate(pdf.pages, 1):
-        seen: set[tuple[int, int]] = set()
-        stack: list[Any] = [page.obj.get("/Resources")]
-        for annot in page.obj.get("/Annots", []):
-            ap = annot.get("/AP")
-            if isinstance(ap, pikepdf.Dictionary):
-                stack += [v.get("/Resources") for v in ap.values() if isinstance(v, pikepdf.Stream)]
-        while stack:
-            res = stack.pop()
-            if not isinstance(res, pikepdf.Dictionary):
-                continue
-            if res.objgen != (0, 0):
-                if res.objgen in seen:
-                    continue
-                seen.add(res.objgen)
-            for name, font in (res.get("/Font") or {}).items():
-                if isinstance(font, pikepdf.Dictionary):
-                    yield page_no, str(name), font
-                    stack.append(font.get("/Resources"))  # Type 3 glyphs may use fonts too
-            for xobj in (res.get("/XObject") or {}).values():
-                if isinstance(xobj, pikepdf.Stream) and xobj.get("/Subtype") == "/Form":
-                    stack.append(xobj.get("/Resources"))
-
-
-def _descriptor(font: pikepdf.Dictionary) -> pikepdf.Dictionary | None:
-    simple: Any = font
-    if font.get("/Subtype") == "/Type0":
-        descendants = font.get("/DescendantFonts")
-        if not isinstance(descendants, pikepdf.Array) or not len(descendants):
-            return None
-        simple = descendants[0]
-    fd = simple.get("/FontDescriptor")
-    return fd if isinstance(fd, pikepdf.Dictionary) else None
-
-
-def _box_problem(page: pikepdf.Dictionary, bleed_mm: float) -> str:
-    """What is wrong with one page's boxes ("" if nothing); missing boxes default as in the spec."""
-    media = _box(page, "/MediaBox")
-    if media is None:
-        return "has no MediaBox"
-    crop = _box(page, "/CropBox") or media
-    bleed = _box(page, "/BleedBox") or crop
-    trim = _box(page, "/TrimBox") or crop
-    if not _inside(trim, bleed):
-        return f"TrimBox {_fmt(trim)} is not inside BleedBox {_fmt(bleed)}"
-    if not _inside(bleed, media):
-        return f"BleedBox {_fmt(bleed)} is not inside MediaBox {_fmt(media)}"
-    if not bleed_mm:
-        return ""
-    if "/TrimBox" not in page or "/BleedBox" not in page:
-        return f"the edition declares {bleed_mm:g} mm bleed but the page has no TrimBox/BleedBox"
-    margins = (trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3])
-    if any(abs(m - bleed_mm * MM) > BOX_TOLERANCE for m in margins):
-        got = ", ".join(f"{m / MM:.1f}" for m in margins)
-        return f"bleed is {got} mm (left, bottom, right, top), expected {bleed_mm:g} mm each side"
-    return ""
-
-
-def _box(page: pikepdf.Dictionary, name: str) -> Box | None:
-    box = page.get(name)
-    if not isinstance(box, pikepdf.Array) or len(box) != 4:
-        return None
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-
-
-def _inside(inner: Box, outer: Box) -> bool:
-    t = BOX_TOLERANCE
-    return (inner[0] >= outer[0] - t and inner[1] >= outer[1] - t
-            and inner[2] <= outer[2] + t and inner[3] <= outer[3] + t)
-
-
-def _fmt(box: Box) -> str:
-    return "[" + " ".join(f"{v:.1f}" for v in box) + "]"
-
-
-def _destinations(pdf: pikepdf.Pdf) -> dict[str, int]:
-    """Named destinations (the HTML ids) -> 0-based page index."""
-    names = pdf.Root.get("/Names")
-    if not isinstance(names, pikepdf.Dictionary) or "/Dests" not in names:
-        return {}
-    index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
-    out: dict[str, int] = {}
-    for name, value in pikepdf.NameTree(names.Dests).items():
-        dest: Any = value.get("/D") if isinstance(value, pikepdf.Dictionary) else value
-        if isinstance(dest, pikepdf.Array) and len(dest) and dest[0].objgen in index:
-            out[str(name)] = index[dest[0].objgen]
-    return out
-
-
-def _squash(text: str) -> str:
-    """Letters and digits only, lower case: extraction drops spaces at line ends, quotes change."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-def _page_texts(path: Path, only: list[int] | None) -> dict[int, str]:
-    """Text of pages in content-stream order (the order copy-paste and untagged readers use)."""
-    import pdfplumber
-
-    with pdfplumber.open(path) as pdf:
-        numbers = only if only is not None else range(len(pdf.pages))
-        return {n: "".join(c["text"] for c in pdf.pages[n].chars)
-                for n in numbers if 0 <= n < len(pdf.pages)}
-
-
-def _small_lines(path: Path, minimum: float) -> Iterator[tuple[float, int, str, str]]:
-    """(size, page, text, its line) of text smaller than `minimum`, running header/footer aside."""
-    import pdfplumber
-
-    lines: list[tuple[int, float, float, float, str, str]] = []  # page, top, bottom, size, text, line
-    edge: set[tuple[int, float, float]] = set()  # page, top, size of the outermost lines
-    with pdfplumber.open(path) as pdf:
-        for page_no, page in enumerate(pdf.pages, 1):
-            mine = []
-            for (top, size), chars in _group_lines(page.chars).items():
-                bottom = max(float(c["bottom"]) for c in chars)
-                mine.append((page_no, top, bottom, size, "".join(c["text"] for c in chars),
-                             _line_around(page.chars, top, bottom) if size < minimum else ""))
-            # A running header or footer is the outermost text of its page, near the edge.
-            first = min((t for _, t, _, _, _, _ in mine), default=0.0)
-            last = max((b for _, _, b, _, _, _ in mine), default=0.0)
-            height = float(page.height)
-            edge.update({(page_no, t, z) for _, t, b, z, _, _ in mine
-                         if (t <= first + 1.5 and t < height * RUNNING_BAND)
-                         or (b >= last - 1.5 and b > height * (1 - RUNNING_BAND))})
-            lines += mine
-    for page_no, top, _, size, text, around in lines:
-        if size >= minimum - 0.05:
-            continue
-        # ... and it repeats: the same size at the same height on another page.
-        running = (page_no, top, size) in edge and any(
-            p != page_no and abs(t - top) < 1.5 and abs(z - size) < 0.05 for p, t, z in edge)
-        if not running:
-            yield round(size, 1), page_no, text.strip(), around
-
-
-def _line_around(chars: list[dict[str, Any]], top: float, bottom: float) -> str:
-    """The visual line a piece of small text sits in (a superscript shows with its sentence)."""
-    near = [c for c in chars if float(c["top"]) < bottom and float(c["bottom"]) > top]
-    return " ".join("".join(c["text"] for c in sorted(near, key=lambda c: float(c["x0"]))).split())
-
-
-def _group_lines(chars: list[dict[str, Any]]) -> dict[tuple[float, float], list[dict[str, Any]]]:
-    out: dict[tuple[float, float], list[dict[str, Any]]] = {}
-    for c in chars:
-        key = (float(round(float(c["top"]))), round(float(c["size"]), 1))
-        out.setdefault(key, []).append(c)
-    return {key: group for key, group in out.items() if any(c["text"].strip() for c in group)}
 
 
 def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Report) -> None:
@@ -408,7 +245,7 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Re
     found = find_pdfs(project, out_dir, selection)
     for target in found.missing:
         report.findings.append(Finding(
-            "error", "missing", rel(out_dir / target.relpath), 0, 0, "",
+            "error", "missing", rel(out_dir / paths.booklet_pdf(target)), 0, 0, "",
             f"{target.name} is not built; run python build.py before check --pdf"))
     if found.others:
         report.findings.append(Finding(

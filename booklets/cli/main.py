@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from booklets import __version__
+from booklets import __version__, paths
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Shard, split_values
 
@@ -264,7 +264,7 @@ def _run_check(args: argparse.Namespace) -> int:
     root = args.project.resolve()
     project = load_project(root)
     selection = _selection(args)
-    bad = unknown_selectors(project.booklet, selection)
+    bad = unknown_selectors(project.booklet, selection, paths.BOOKLET)
     if bad:
         raise BookletError([Problem("command line", message=m) for m in bad])
     report = check_content(project, selection, release=args.release)

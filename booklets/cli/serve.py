@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from booklets import paths
 from booklets.engine import cache
 from booklets.engine.inputs import input_hashes, read_matrix
 from booklets.engine.pipeline import BuildOptions
@@ -37,7 +38,7 @@ from booklets.errors import BookletError, Problem
 from booklets.plan import Target, plan
 
 if TYPE_CHECKING:
-    from booklets.content.load import Project
+    from booklets.content.project import Project
 
 LIVE = "/_livereload"
 POLL_MS = 500
@@ -99,11 +100,11 @@ class Preview:
         self.pages: dict[Target, tuple[str, str]] = {}
 
     def roots(self) -> dict[str, Path]:
-        from booklets.render.html import font_dir
+        from booklets.render.fonts import font_dir
 
         return {
-            "templates": self.options.root / "templates",
-            "content": self.options.root / "content",
+            "templates": self.options.root / paths.TEMPLATES,
+            "content": self.options.root / paths.CONTENT,
             "fonts": font_dir(),
         }
 

@@ -13,12 +13,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from booklets import paths
 from booklets.engine.pipeline import BuildOptions
 
 
 def watched_paths(options: BuildOptions) -> list[Path]:
     """The folders whose files a target can read (the output folder is never among them)."""
-    return [p for p in (options.root / "content", options.root / "templates") if p.is_dir()]
+    return [p for p in (options.root / paths.CONTENT, options.root / paths.TEMPLATES) if p.is_dir()]
 
 
 def watch(

@@ -145,16 +145,10 @@ class _Merger:
             if key == "locale":
                 # Dates follow the locale; the language's own code is a better stand-in than the
                 # source's locale, and Babel knows every language code.
-                return YStr(self.lang.replace("-", "_"), node.line, node.column)
+                return node.like(self.lang.replace("-", "_"))
             if key in _NOT_TEXT:
                 return node
-            return YStr(
-                fallback_text(node, self.source_lang),
-                node.line,
-                node.column,
-                node.coerced_to,
-                node.placeholder,
-            )
+            return node.like(fallback_text(node, self.source_lang))
         if isinstance(node, YMap):
             # A setting is the language's own choice: left out, it takes its default.
             out = YMap({k: self.fill(v, k) for k, v in node.items() if k not in _SETTINGS})

@@ -17,6 +17,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -25,7 +27,16 @@ from pydantic_core import PydanticCustomError
 from booklets.content.yamlload import YStr
 
 IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+
+def _keep_position(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Validate as usual, but give back the YAML value itself (a YStr knows its file, line, column
+    and key), so every later stage can say where a value is written without going back to the YAML."""
+    out = handler(value)
+    return value if isinstance(value, YStr) and out == value else out
+
+
+Positioned = WrapValidator(_keep_position)
 
 
 def _text(value: Any) -> Any:
@@ -82,14 +93,14 @@ def _relpath(folder: str) -> Any:
     return check
 
 
-Text = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
-Ident = Annotated[str, BeforeValidator(_ident)]
-AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/"))]
-TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/"))]
+Text = Annotated[str, BeforeValidator(_text), Field(min_length=1), Positioned]
+Ident = Annotated[str, BeforeValidator(_ident), Positioned]
+AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
+TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
 LocalText = Text | dict[str, Text]
-Role = Literal[
+Role = Annotated[Literal[
     "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
-]
+], Positioned]
 
 
 class Model(BaseModel):
@@ -105,7 +116,7 @@ class Size(Model):
     us: Annotated[str, Field(pattern=r"^[A-Za-z0-9. ]{1,40}$")]
 
 
-class Booklet(Model):
+class BookletConfig(Model):
     """content/booklet.yaml: document control and the matrix to build."""
 
     organisation: Text

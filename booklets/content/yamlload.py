@@ -24,9 +24,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from booklets.content.yamltext import mark_pos, read_text, syntax_problem
 from booklets.errors import Problem
 
-MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 40
 PLACEHOLDER_TAG = "!placeholder"
 _IMPLICIT_NAMES = {
@@ -39,21 +39,32 @@ _IMPLICIT_NAMES = {
 
 
 class YStr(str):
-    """A scalar as written, with its position and what YAML tools would have made of it."""
+    """A scalar as written, with where it is written and what YAML tools would have made of it.
 
+    The schema keeps these through validation (content/schema.py), so any later stage can name the
+    file, line, column and key of a value from the value itself (`Problem.at`).
+    """
+
+    file: str  # the file relative to the project, e.g. content/en/shared.yaml
     line: int
     column: int
+    key: str  # the key path inside the file, e.g. zero-tolerance.variants.staff.body
     coerced_to: str  # "" when YAML would read it as text too
     placeholder: bool
 
     def __new__(
         cls, value: str, line: int = 0, column: int = 0, coerced_to: str = "",
-        placeholder: bool = False,
+        placeholder: bool = False, file: str = "", key: str = "",
     ) -> YStr:
         self = super().__new__(cls, value)
         self.line, self.column = line, column
         self.coerced_to, self.placeholder = coerced_to, placeholder
+        self.file, self.key = file, key
         return self
+
+    def like(self, value: str) -> YStr:
+        """Other text standing where this value is written (same file, position and flags)."""
+        return YStr(value, self.line, self.column, self.coerced_to, self.placeholder, self.file, self.key)
 
 
 class YMap(dict[str, Any]):
@@ -85,8 +96,6 @@ def _pos(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _mark_pos(mark: Any) -> tuple[int, int]:
-    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 # YAML 1.2 tools (ruamel, yq, js-yaml, Go) read these plain scalars as numbers although PyYAML's
@@ -221,8 +230,10 @@ class _Builder:
             if not isinstance(knode, ScalarNode):
                 self.problem(knode, key, "a key must be plain text, not a list or mapping")
                 continue
-            name = str(knode.value)
-            path = f"{key}.{name}" if key else name
+            text = str(knode.value)
+            path = f"{key}.{text}" if key else text
+            # Keys know where they are written too (ids of shared sections, sources, variants).
+            name = YStr(text, *_pos(knode), file=self.rel, key=path)
             if name in out.key_pos:
                 first = out.key_pos[name][0]
                 msg = f"duplicate key (first defined on line {first}); keep only one"
@@ -240,9 +251,9 @@ class _Builder:
             self.problem(node, key, f"contains {bad}, which cannot be printed; delete it (it often "
                          "comes from copy and paste or a \\ escape)")
         if node.tag == PLACEHOLDER_TAG:
-            return YStr(value, line, col, placeholder=True)
+            return YStr(value, line, col, placeholder=True, file=self.rel, key=key)
         if id(node) in self.explicit_str:
-            return YStr(value, line, col)
+            return YStr(value, line, col, file=self.rel, key=key)
         if node.tag not in _RESOLVABLE:
             self.unknown_tag(node, key)
             return None
@@ -250,109 +261,13 @@ class _Builder:
             coerced = coerced_type(value)
             if coerced == "null":
                 return None
-            return YStr(value, line, col, coerced_to=coerced)
-        return YStr(value, line, col)
+            return YStr(value, line, col, coerced_to=coerced, file=self.rel, key=key)
+        return YStr(value, line, col, file=self.rel, key=key)
 
 
 # The tags PyYAML's resolver gives untagged scalars; any other tag was written explicitly.
 _RESOLVABLE = {
     _STR_TAG, "!", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value", *_IMPLICIT_NAMES}
-
-
-def _syntax_hint(what: str, context: str) -> str:
-    """What to do about a PyYAML syntax error, in the words of someone editing text."""
-    if "'\\t'" in what:
-        return "indent with spaces, not tabs"
-    if "mapping values are not allowed" in what:
-        return ("line this key up with the keys above it, or put the value in quotes if it "
-                "contains ': '")
-    if "<block end>" in what or "could not find expected ':'" in what:
-        return "line this up with the keys above it (spaces only), and write `key: value`"
-    if "sequence entries are not allowed" in what:
-        return "start a list item `- ` on its own line, indented under its key"
-    if "unknown escape" in what:
-        return "in double quotes a backslash starts an escape: write \\\\ or use single quotes"
-    if "cannot start any token" in what:
-        return "a value that starts with this character must be in quotes"
-    if "flow" in context:
-        return "close the [ ] or { } on this value, and quote any item containing ':' or ','"
-    if "another document" in what:
-        return "a file holds one document: remove the `---` line"
-    return "check indentation and quotes on this line"
-
-
-def _runaway_quote(text: str, error_line: int) -> Any:
-    """The start of a quoted value that spans lines and ends on the error's line, if any.
-
-    An unclosed quote usually "closes" at the next quote in the file, and YAML then reports a
-    confusing error there; the real mistake is where that quoted value began.
-    """
-    scanner = yaml.SafeLoader(text)
-    try:
-        while (token := scanner.get_token()) is not None:  # type: ignore[no-untyped-call]
-            if token.start_mark.line + 1 > error_line:
-                break
-            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
-                    and token.start_mark.line != token.end_mark.line
-                    and token.end_mark.line + 1 == error_line):
-                return token.start_mark
-    except yaml.YAMLError:
-        pass
-    finally:
-        scanner.dispose()
-    return None
-
-
-def _syntax_problem(rel: str, text: str, err: yaml.YAMLError) -> Problem:
-    if isinstance(err, yaml.reader.ReaderError):
-        line = text.count("\n", 0, err.position) + 1
-        col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
-        msg = (f"control character U+{err.character:04X} is not allowed in YAML; delete it "
-               "(it often comes from copy and paste)")
-        return Problem(rel, line, col, "", msg)
-    what = str(getattr(err, "problem", None) or err)
-    context = str(getattr(err, "context", None) or "")
-    if "quoted scalar" in context and "end of stream" in what:
-        line, col = _mark_pos(getattr(err, "context_mark", None))
-        return Problem(rel, line, col, "", "YAML syntax error: the quote opened here is never "
-                       "closed; close it at the end of the value")
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    line, col = _mark_pos(mark)
-    runaway = _runaway_quote(text, line)
-    if runaway is not None:
-        msg = (f"YAML syntax error: the quote opened here is not closed on its line, so the value "
-               f"runs on to line {line} and breaks there; close the quote at the end of the value")
-        return Problem(rel, *_mark_pos(runaway), "", msg)
-    detail = f"{context}, {what}" if context else what
-    hint = _syntax_hint(what, context)
-    return Problem(rel, line, col, "", f"YAML syntax error: {detail}; {hint}")
-
-
-def read_text(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
-    """The file's text, or the problems that keep it from being read: size, encoding, emptiness."""
-    try:
-        # Read at most one byte past the limit: a file that grows, or a link to a device, can
-        # never make us read without bound.
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return None, [Problem(rel, 1, 1, "", f"cannot read file: {exc.strerror}")]
-    if len(raw) > MAX_FILE_BYTES:
-        msg = f"file is over the {MAX_FILE_BYTES} byte limit (1 MiB); split it into smaller files"
-        return None, [Problem(rel, 1, 1, "", msg)]
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [Problem(rel, 1, 1, "", "file is saved as UTF-16; save it as UTF-8")]
-    try:
-        text = raw.decode("utf-8-sig")  # a BOM from Windows editors is harmless: accept it
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        before = raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start]
-        col = len(before.decode("utf-8", "replace")) + 1
-        msg = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-        return None, [Problem(rel, line, col, "", msg)]
-    if not text.strip():
-        return None, [Problem(rel, 1, 1, "", "file is empty; add content or delete the file")]
-    return text, []
 
 
 def load_yaml(path: Path, root: Path) -> tuple[Doc | None, list[Problem]]:
@@ -371,9 +286,9 @@ def load_yaml(path: Path, root: Path) -> tuple[Doc | None, list[Problem]]:
         loader = _Composer(text)
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
-        return None, [_syntax_problem(rel, text, exc)]
+        return None, [syntax_problem(rel, text, exc)]
     except _TooDeep as exc:
-        line, col = _mark_pos(exc.mark)
+        line, col = mark_pos(exc.mark)
         msg = f"nesting is deeper than {MAX_DEPTH} levels; flatten the structure"
         return None, [Problem(rel, line, col, "", msg)]
     finally:
@@ -382,13 +297,21 @@ def load_yaml(path: Path, root: Path) -> tuple[Doc | None, list[Problem]]:
     if node is None:
         return None, [Problem(rel, 1, 1, "", "file has no content; add content or delete the file")]
     problems = [
-        Problem(rel, *_mark_pos(mark), "", f"alias *{name} is not supported (no anchors & or "
+        Problem(rel, *mark_pos(mark), "", f"alias *{name} is not supported (no anchors & or "
                 "aliases *); write the value out")
         for name, mark in loader.aliases
     ]
     builder = _Builder(rel, loader.explicit_str)
     data = builder.build(node, "")
     return Doc(path, rel, data), problems + builder.problems
+
+
+def key_path(loc: tuple[Any, ...]) -> str:
+    """A location as messages show it and as YStr.key holds it: `sections[2].callout.body`."""
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
 
 
 def position(data: Any, loc: tuple[str | int, ...], at_key: bool = False) -> tuple[int, int]:

@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from booklets import paths
 from booklets.engine.output import safe_join, write_atomic
 from booklets.plan import Target
 
-CACHE_DIR = ".booklets-cache"
-STAMP = "last-build.json"
+CACHE_DIR = paths.CACHE_DIR
 FORMAT = 1  # bump when the record layout changes: old records then simply do not match
 
 
@@ -61,10 +61,7 @@ class Record:
 
 
 def record_path(out_dir: Path, target: Target) -> Path:
-    rel = PurePosixPath(
-        CACHE_DIR, target.facility, target.language, f"{target.audience}-{target.edition}.json"
-    )
-    return safe_join(out_dir, rel)
+    return safe_join(out_dir, paths.record_file(target))
 
 
 def write_file(
@@ -135,8 +132,8 @@ def write_stamp(out_dir: Path, rendered: list[str], failed: list[str], problems:
         "problems": problems,
     }
     data = json.dumps(stamp, indent=1).encode()
-    write_atomic(safe_join(out_dir, PurePosixPath(CACHE_DIR, STAMP)), data, durable=False)
+    write_atomic(safe_join(out_dir, paths.STAMP), data, durable=False)
 
 
 def stamp_path(out_dir: Path) -> Path:
-    return out_dir / CACHE_DIR / STAMP
+    return out_dir / paths.STAMP

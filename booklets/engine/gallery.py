@@ -15,21 +15,19 @@ The gallery is one self-contained HTML file with relative links, readable straig
 from __future__ import annotations
 
 import html
-import io
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from booklets import __version__
+from booklets import __version__, paths
 from booklets.engine.cache import Record, file_unchanged
 from booklets.engine.output import write_atomic
 from booklets.plan import Target
 
 if TYPE_CHECKING:
-    from booklets.content.load import Project
+    from booklets.content.project import Project
 
-THUMB_WIDTH = 240  # pixels; shown at 160 CSS px so it stays sharp on high-density screens
 
 
 def human_size(size: int) -> str:
@@ -40,35 +38,6 @@ def human_size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{size} B"  # pragma: no cover
-
-
-def cover_path(target: Target) -> PurePosixPath:
-    """The thumbnail sits beside its PDF: `staff-print.pdf` -> `staff-print.cover.png`."""
-    return target.relpath.with_suffix(".cover.png")
-
-
-def cover_png(pdf: bytes, width: int = THUMB_WIDTH) -> bytes:
-    """Page 1 of a PDF, cut to its TrimBox (no bleed or crop marks), as a small PNG.
-
-    Deterministic: no metadata, fixed size.
-    """
-    import pypdfium2  # imported here: only workers that just rendered a PDF need it
-
-    doc = pypdfium2.PdfDocument(pdf)
-    try:
-        page = doc[0]
-        left, bottom, right, top = page.get_cropbox()
-        t_left, t_bottom, t_right, t_top = page.get_trimbox()
-        crop = tuple(max(0.0, d) for d in (t_left - left, t_bottom - bottom, right - t_right, top - t_top))
-        image = page.render(scale=width / (t_right - t_left), crop=crop).to_pil()
-        page.close()
-        if image.width != width:  # PDFium rounds the page and the crop apart: a pixel either way
-            image = image.resize((width, round(image.height * width / image.width)))
-    finally:
-        doc.close()
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
 
 
 def describe(project: Project, target: Target) -> dict[str, str]:
@@ -229,7 +198,7 @@ def write_report(out_dir: Path, records: Mapping[Target, Record | None]) -> list
         if r is not None and all(file_unchanged(out_dir, f) for f in r.files)
     ]
     _write_if_changed(
-        out_dir / "manifest.json", (json.dumps(manifest(present), indent=2) + "\n").encode()
+        out_dir / paths.MANIFEST, (json.dumps(manifest(present), indent=2) + "\n").encode()
     )
-    _write_if_changed(out_dir / "index.html", index_html(present).encode())
+    _write_if_changed(out_dir / paths.GALLERY, index_html(present).encode())
     return present

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from booklets import paths
 from booklets.plan import Target
 
 # A value that could end up in a path; anything else sends the caller to the full schema check.
@@ -59,7 +60,7 @@ def read_matrix(root: Path) -> RawMatrix | None:
     # The project's own loader, even on this fast path: it never expands aliases (a "billion
     # laughs" file), reads at most 1 MiB, stops at 40 levels and constructs no dates (PyYAML's
     # loader raises ValueError on 2026-13-45). Any problem: the full check explains it.
-    path = root / "content/booklet.yaml"
+    path = root / paths.BOOKLET
     if not path.is_file():
         return None
     doc, problems = load_yaml(path, root.resolve())
@@ -92,7 +93,7 @@ def _digest(path: Path, root: Path | None = None) -> str:
     try:
         if root is not None:
             real = path.resolve()
-            homes = (root, root / "content", root / "templates")
+            homes = (root, root / paths.CONTENT, root / paths.TEMPLATES)
             if not any(real.is_relative_to(home.resolve()) for home in homes):
                 return f"outside:{real}"
         if not stat.S_ISREG(path.stat().st_mode):
@@ -129,9 +130,9 @@ def _package_dir(name: str) -> Path | None:
 
 def _shared_inputs(root: Path) -> dict[str, str]:
     """What every target reads: booklet.yaml, templates, assets, fonts, code, library versions."""
-    files = {"content/booklet.yaml": _digest(root / "content/booklet.yaml", root)}
-    files.update(_tree(root, root / "templates", root))
-    files.update(_tree(root, root / "content/assets", root))
+    files = {paths.BOOKLET: _digest(root / paths.BOOKLET, root)}
+    files.update(_tree(root, root / paths.TEMPLATES, root))
+    files.update(_tree(root, root / paths.ASSETS, root))
     fonts = _package_dir("font_source_sans_pro")
     if fonts is not None:
         files.update({f"fonts/{k}": v for k, v in _tree(fonts, fonts / "files").items()})
@@ -193,18 +194,17 @@ def input_hashes(
         return cache[key]
 
     def language(code: str, audience: str) -> list[dict[str, str]]:
-        lang = f"content/{code}"
         return [
-            files(f"{lang}/strings.yaml", f"{lang}/sources.yaml", f"{lang}/shared.yaml"),
-            files(f"{lang}/audiences/{audience}.yaml"),
+            files(paths.strings_file(code), paths.sources_file(code), paths.shared_file(code)),
+            files(paths.audience_file(code, audience)),
         ]
 
     out: dict[Target, str] = {}
     for t in targets:
         parts = [
             shared,
-            files(f"content/editions/{t.edition}.yaml"),
-            files(f"content/facilities/{t.facility}.yaml"),
+            files(paths.edition_file(t.edition)),
+            files(paths.facility_file(t.facility)),
             *language(t.language, t.audience),
         ]
         if fallback is not None and fallback != t.language:

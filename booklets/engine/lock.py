@@ -31,10 +31,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from booklets import paths
 from booklets.engine.output import remove_stale_temp_files
 from booklets.errors import BookletError, Problem
 
-LOCK_NAME = ".lock"
+LOCK_NAME = paths.LOCK
 DEFAULT_TIMEOUT = 600.0
 _POLL_SECONDS = 0.1
 # File systems without locks (some network shares) answer with these: warn and build anyway.

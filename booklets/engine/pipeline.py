@@ -12,11 +12,11 @@ that cannot succeed, and a target that fails to render leaves its previous PDF i
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from booklets import paths
 from booklets.engine import cache
 from booklets.engine.gallery import write_report
 from booklets.engine.inputs import input_hashes, read_matrix
@@ -27,11 +27,11 @@ from booklets.errors import BookletError, Problem
 from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
 
 if TYPE_CHECKING:
-    from booklets.content.load import Project
+    from booklets.content.project import Project
     from booklets.engine.release import Release
     from booklets.engine.workers import Done
 
-__all__ = ["BuildOptions", "BuildResult", "RenderedFile", "TargetResult", "build", "list_targets", "render_target"]
+__all__ = ["BuildOptions", "BuildResult", "TargetResult", "build", "list_targets"]
 
 
 @dataclass(frozen=True)
@@ -55,50 +55,6 @@ class BuildOptions:
         changes output must be added here.
         """
         return {"draft": self.draft}
-
-
-def allowed_roots(project: Project) -> list[Path]:
-    """Folders WeasyPrint may read: the project's templates and content, and the font package."""
-    from booklets.render.html import font_dir
-
-    return [project.templates_dir, project.content_dir, font_dir()]
-
-
-@dataclass(frozen=True)
-class RenderedFile:
-    """One file a target writes: its booklet PDF, or a file made from that same render."""
-
-    relpath: PurePosixPath
-    data: bytes
-    pages: int
-
-
-def render_target(project: Project, target: Target, html: str) -> list[RenderedFile]:
-    """HTML -> the target's files: its PDF and, for an edition with `impose`, the 2-up sheets
-    made from that same PDF (one layout pass). Raises RenderError; nothing is written here."""
-    # Imported late: WeasyPrint is slow to import.
-    from booklets.render.impose import ImposeError, impose
-    from booklets.render.pdf import PdfOptions, RenderError, render_pdf
-
-    edition = project.editions[target.edition]
-    effective = project.booklet.effective_date
-    options = PdfOptions(
-        pdf_variant=edition.pdf_variant,
-        pad_to_multiple=edition.pad_to_multiple,
-        notes_pages=edition.pad_to_multiple - 1 if edition.notes_pages else 0,
-        epoch=int(dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()),
-        bleed_mm=edition.bleed_mm,
-    )
-    pdf, pages = render_pdf(html, project.templates_dir, allowed_roots(project), options)
-    files = [RenderedFile(target.relpath, pdf, pages)]
-    if edition.impose is not None:
-        try:
-            sheets = impose(pdf)
-        except ImposeError as exc:
-            raise RenderError(f"cannot impose {target.relpath}: {exc}") from None
-        name = f"{target.relpath.stem}-{edition.impose.suffix}.pdf"
-        files.append(RenderedFile(target.relpath.with_name(name), sheets, pages // 2))
-    return files
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -188,7 +144,8 @@ def _plan(options: BuildOptions, result: BuildResult) -> tuple[Project | None, M
 
 def _load(options: BuildOptions, result: BuildResult) -> Project:
     """Load and check the whole project; placeholders and draft fallbacks are warnings."""
-    from booklets.content.load import load_project, placeholders
+    from booklets.content.load import load_project
+    from booklets.content.project import placeholders
 
     project = load_project(options.root, draft=options.draft)
     result.warnings += [f"warning: {p}" for p in (*placeholders(project), *project.warnings)]
@@ -199,7 +156,7 @@ def _check_release(options: BuildOptions, project: Project | None) -> Release | 
     """A release refuses placeholders, --draft, and a released revision made from other files."""
     if not options.release:
         return None
-    from booklets.content.load import placeholders
+    from booklets.content.project import placeholders
     from booklets.engine import release
 
     assert project is not None  # _plan loads the whole project for a release
@@ -207,7 +164,7 @@ def _check_release(options: BuildOptions, project: Project | None) -> Release | 
 
 
 def _check_selectors(matrix: Matrix, selection: Selection) -> None:
-    bad = unknown_selectors(matrix, selection)
+    bad = unknown_selectors(matrix, selection, paths.BOOKLET)
     if bad:
         raise BookletError([Problem("command line", message=m) for m in bad])
 
@@ -223,6 +180,7 @@ def _render(
 ) -> list[Done]:
     from booklets.engine.workers import Job, render_all, warm_up
     from booklets.render.html import render_html
+    from booklets.render.target import render_target
 
     parallel = options.jobs > 1 and len(stale) > 1
     if parallel:
@@ -252,7 +210,7 @@ def _from_record(out_dir: Path, target: Target, record: cache.Record, status: St
     """A written target: its booklet PDF, and any other PDF made from the same render."""
     pdf, *others = record.of_kind("pdf")
     extra = [(safe_join(out_dir, PurePosixPath(f.path)), f.pages, f.bytes) for f in others]
-    return TargetResult(target, safe_join(out_dir, target.relpath), pdf.pages, pdf.bytes, status=status,
+    return TargetResult(target, safe_join(out_dir, paths.booklet_pdf(target)), pdf.pages, pdf.bytes, status=status,
                         seconds=seconds, peak_rss_kb=peak_rss_kb, extra=extra)
 
 
@@ -263,6 +221,6 @@ def _up_to_date(out_dir: Path, target: Target, record: cache.Record | None) -> T
 
 def _outcome(out_dir: Path, done: Done) -> TargetResult:
     if done.record is None:
-        return TargetResult(done.target, safe_join(out_dir, done.target.relpath), error=done.error,
+        return TargetResult(done.target, safe_join(out_dir, paths.booklet_pdf(done.target)), error=done.error,
                             status="failed", seconds=done.seconds, peak_rss_kb=done.peak_rss_kb)
     return _from_record(out_dir, done.target, done.record, "built", done.seconds, done.peak_rss_kb)

@@ -22,15 +22,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from booklets import paths
 from booklets.content import schema as models
-from booklets.content.load import Project, validate
-from booklets.content.yamlload import Doc, YMap, load_yaml, position
+from booklets.content.project import Project
+from booklets.content.validate import validate
+from booklets.content.yamlload import Doc, YMap, load_yaml
 from booklets.engine.output import write_atomic
 from booklets.errors import BookletError, Problem
 
-RECORD = "content/releases.yaml"
-_BOOKLET = "content/booklet.yaml"
-_HASHED = ("content", "templates")
+RECORD = paths.RELEASES
+_HASHED = (paths.CONTENT, paths.TEMPLATES)
 _HEADER = """\
 # Release record, written by `build.py --release`: one entry per released revision, with a
 # SHA-256 of content/ and templates/ as released. Keep it under version control with the content.
@@ -114,7 +115,7 @@ def read_record(root: Path) -> tuple[dict[str, tuple[models.ReleaseEntry, int]],
 
 def check(project: Project, placeholders: list[Problem], draft: bool = False) -> Release:
     """Everything a release needs, checked at once; raises BookletError listing every problem."""
-    booklet, data = project.booklet, project.docs[_BOOKLET].data
+    booklet = project.booklet
     problems = list(placeholders)
     if draft:
         problems.append(
@@ -124,14 +125,12 @@ def check(project: Project, placeholders: list[Problem], draft: bool = False) ->
                 "translation, then build with --release alone",
             )
         )
-    line, col = position(data, ("revision",))
     if booklet.supersedes is None:
         problems.append(
-            Problem(
-                _BOOKLET,
-                line,
-                col,
-                "supersedes",
+            Problem.at(
+                booklet.revision,
+                key="supersedes",
+                message=
                 "a release must name the revision it "
                 'supersedes; add e.g. `supersedes: "1.0"` (for a first issue, '
                 '`supersedes: "none (first issue)"`)',
@@ -139,10 +138,8 @@ def check(project: Project, placeholders: list[Problem], draft: bool = False) ->
         )
     elif booklet.supersedes.strip() == booklet.revision.strip():
         problems.append(
-            Problem(
-                _BOOKLET,
-                *position(data, ("supersedes",)),
-                "supersedes",
+            Problem.at(
+                booklet.supersedes,
                 f"names this same revision {booklet.revision!r}; name the revision it replaces",
             )
         )
@@ -158,11 +155,8 @@ def check(project: Project, placeholders: list[Problem], draft: bool = False) ->
     previous = record.get(booklet.revision)
     if previous is not None and previous[0].content_sha256 != release.content_sha256:
         problems.append(
-            Problem(
-                _BOOKLET,
-                line,
-                col,
-                "revision",
+            Problem.at(
+                booklet.revision,
                 f"revision {booklet.revision!r} was already "
                 f"released with different content ({RECORD}:{previous[1]}); bump `revision` "
                 f'(and set `supersedes: "{booklet.revision}"`) to release the changes, or '

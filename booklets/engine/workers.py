@@ -24,16 +24,17 @@ from multiprocessing.context import BaseContext
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
+from booklets import paths
 from booklets.engine import cache
-from booklets.engine.gallery import cover_path, cover_png, describe
+from booklets.engine.gallery import describe
 from booklets.plan import Target
 
 if TYPE_CHECKING:
-    from booklets.content.load import Project
+    from booklets.content.project import Project
 
 
 class RenderedFile(Protocol):
-    """One file render_target made (pipeline.RenderedFile): the booklet's PDF comes first."""
+    """One file render_target made (render.target.RenderedFile): the booklet's PDF comes first."""
 
     @property
     def relpath(self) -> PurePosixPath: ...
@@ -43,7 +44,7 @@ class RenderedFile(Protocol):
     def pages(self) -> int: ...
 
 
-# pipeline.render_target(project, target, html): the unit of work, passed in by the pipeline.
+# render.target.render_target(project, target, html): the unit of work, passed in by the pipeline.
 RenderFn = Callable[["Project", Target, str], Sequence[RenderedFile]]
 # Imported by the fork server before any worker is forked from it (see preload.py): WeasyPrint,
 # and the schema modules that unpickling the project needs. Without them each worker would import
@@ -86,13 +87,14 @@ def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> D
     import booklets.render.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
     from booklets.errors import BookletError
     from booklets.render.pdf import RenderError
+    from booklets.render.thumbnail import cover_png
 
     start = time.perf_counter()
     t = job.target
     try:
         rendered = render(project, t, job.html)
         files = [cache.write_file(out_dir, f.relpath, f.data, "pdf", f.pages) for f in rendered]
-        files.append(cache.write_file(out_dir, cover_path(t), cover_png(rendered[0].data), "cover"))
+        files.append(cache.write_file(out_dir, paths.cover_png(t), cover_png(rendered[0].data), "cover"))
         seconds = time.perf_counter() - start
         record = cache.Record(
             t.name,

@@ -18,10 +18,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,12 +27,13 @@ from typing import Any
 import pikepdf
 from markupsafe import Markup
 
-from booklets.content.load import Project
-from booklets.content.yamlload import position
+from booklets import paths
+from booklets.content.project import Project
 from booklets.engine.output import write_atomic
 from booklets.errors import BookletError, Problem
 from booklets.plan import Target
-from booklets.render.html import FONT_FILES, render_html
+from booklets.render.fonts import FONT_FILES
+from booklets.render.html import render_html
 
 PROBE_VERSION = "4"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
@@ -237,18 +236,6 @@ def _probe_html(html: str, side: str, isolate: bool) -> str | None:
     return re.sub(r"(<body\b[^>]*>)", r'\1<div id="probe-pad"></div>', html, count=1)
 
 
-@contextmanager
-def _quiet_weasyprint() -> Iterator[None]:
-    # The booklet itself rendered without warnings; hidden parts may only lose their targets here.
-    logger = logging.getLogger("weasyprint")
-    was = logger.disabled
-    logger.disabled = True
-    try:
-        yield
-    finally:
-        logger.disabled = was
-
-
 Box = tuple[float, float, float, float]
 
 
@@ -257,9 +244,11 @@ def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dic
     the trim box's top left)."""
     import weasyprint
 
-    from booklets.render.pdf import ProjectFetcher
+    from booklets.render.pdf import ProjectFetcher, weasyprint_log
 
-    with _quiet_weasyprint():
+    # The booklet itself rendered without warnings; hidden parts may only lose their targets here,
+    # so the probe's warnings are collected and dropped.
+    with weasyprint_log():
         document = weasyprint.HTML(string=html, base_url=project.templates_dir.as_uri() + "/",
                                    url_fetcher=ProjectFetcher(allowed)).render()
         pdf = document.write_pdf()
@@ -373,8 +362,8 @@ def _qr_spot(project: Project, target: Target, page: Any, frame: _Frame, box: tu
                 pdf_x, pdf_y = frame.pdf(x, top + QR_BOX)
                 return QrSpot(index, round(pdf_x, 3), round(pdf_y, 3), round(QR_BOX, 3))
         top += MM
-    rel = f"content/{target.language}/audiences/{target.audience}.yaml"
-    line, col = position(project.doc_for(rel).data, ("form",), at_key=True) if rel in project.docs else (0, 0)
-    raise BookletError([Problem(rel, line, col, "form", f"the last page of the form in the {target.edition} "
-                                "booklet has no free 14 mm square below the form for the records QR code; shorten "
-                                "the form's intro or statements so it ends higher on its page")])
+    form = project.languages[target.language].audiences[target.audience].form
+    raise BookletError([Problem.at(form.title if form else None, key="form", file=paths.audience_file(
+        target.language, target.audience), message=f"the last page of the form in the {target.edition} booklet "
+        "has no free 14 mm square below the form for the records QR code; shorten the form's intro or "
+        "statements so it ends higher on its page")])

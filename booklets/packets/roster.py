@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from booklets.content.load import Project
+from booklets import paths
+from booklets.content.project import Project
 from booklets.errors import BookletError, Problem
 
 COLUMNS = ("name", "id", "audience", "language", "facility", "date")
@@ -211,7 +212,7 @@ class _RowChecker:
         language_text = self.project.languages.get(language)
         if audience in booklet.audiences and language_text and language_text.audiences[audience].form is None:
             self.problem(row, "audience", f"the {audience!r} booklet has no form page to sign "
-                         f"(content/{language}/audiences/{audience}.yaml has no `form:`); give this "
+                         f"({paths.audience_file(language, audience)} has no `form:`); give this "
                          "person an audience whose booklet has one, or add the form")
         date = self._date(row, values["date"])
         if len(self.problems) > before:

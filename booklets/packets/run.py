@@ -25,19 +25,19 @@ from pathlib import Path, PurePosixPath
 import pikepdf
 
 import booklets
-from booklets import __version__
-from booklets.content.load import Project, load_project
+from booklets import __version__, paths
+from booklets.content.load import load_project
+from booklets.content.project import Project
 from booklets.engine.output import open_atomic, safe_join
-from booklets.engine.pipeline import BuildOptions, allowed_roots, build
+from booklets.engine.pipeline import BuildOptions, build
 from booklets.errors import BookletError, Problem
 from booklets.packets.batchpdf import SHEET, BatchWriter
 from booklets.packets.formlayout import FormLayout, StaleBooklet, form_layout
 from booklets.packets.roster import Person, Roster, read_roster
 from booklets.packets.stamp import Fonts, StampError, apply, qr_payload, stamp_ops, unprintable
 from booklets.plan import Selection, Target
-from booklets.render.html import effective_date_text
-
-PERSONAL = "personal"  # every personal output lives under dist/personal/ and nowhere else
+from booklets.render.context import effective_date_text
+from booklets.render.target import allowed_roots
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def make_packets(options: PacketOptions) -> PacketResult:
     project = load_project(options.root)
     if options.edition not in project.booklet.editions:
         raise BookletError([Problem("command line", message=f"--edition {options.edition!r} is not in "
-                                    f"content/booklet.yaml; known: {', '.join(project.booklet.editions)}")])
+                                    f"{paths.BOOKLET}; known: {', '.join(project.booklet.editions)}")])
     name = options.roster_name or str(options.roster)
     roster = read_roster(options.roster, project, printable=unprintable, display=name)
     if roster.problems and not options.skip_bad_rows:
@@ -90,7 +90,7 @@ def make_packets(options: PacketOptions) -> PacketResult:
         raise BookletError([*roster.problems, Problem(name, message="no row is good, so nothing was written")])
 
     stem = _safe(options.roster.stem)
-    result = PacketResult(safe_join(options.out_dir, PurePosixPath(PERSONAL, f"batch-{stem}.pdf")))
+    result = PacketResult(safe_join(options.out_dir, PurePosixPath(paths.PERSONAL, f"batch-{stem}.pdf")))
     result.skipped = list(roster.problems)
     targets = sorted({_target(p, options.edition) for p in people})
     newest = _newest_source(project.root)
@@ -127,7 +127,7 @@ def _cache(project: Project) -> Path:
 
 def _newest_source(root: Path) -> float:
     """The newest content, template or code file: a booklet older than this may be out of date."""
-    files = [p for d in (root / "content", root / "templates") for p in d.rglob("*") if p.is_file()]
+    files = [p for d in (root / paths.CONTENT, root / paths.TEMPLATES) for p in d.rglob("*") if p.is_file()]
     files += list(Path(booklets.__file__).parent.rglob("*.py"))
     return max((p.stat().st_mtime for p in files), default=0.0)
 
@@ -135,7 +135,7 @@ def _newest_source(root: Path) -> float:
 def _ready(project: Project, options: PacketOptions, target: Target, newest: float,
            result: PacketResult) -> _Booklet:
     """The built booklet of `target` and its form layout: reused when newer than every source."""
-    path = safe_join(options.out_dir, target.relpath)
+    path = safe_join(options.out_dir, paths.booklet_pdf(target))
     if not path.is_file() or path.stat().st_mtime < newest:
         _build(options, target, result)
     else:
@@ -193,7 +193,7 @@ def _write(project: Project, people: list[Person], sheets: dict[Target, _Booklet
     info = {"Title": f"{project.booklet.document_number} acknowledgement packets",
             "Creator": f"booklets {__version__}", "CreationDate": effective, "ModDate": effective}
     problems: list[Problem] = []
-    folder = safe_join(options.out_dir, PurePosixPath(PERSONAL, _safe(options.roster.stem)))
+    folder = safe_join(options.out_dir, PurePosixPath(paths.PERSONAL, _safe(options.roster.stem)))
     with open_atomic(result.batch) as fh, _Staged(folder if options.per_person else None) as staged:
         writer = BatchWriter(fh, {t: b.data for t, b in sheets.items()}, fonts, info)
         width = len(str(max(p.row for p in people)))

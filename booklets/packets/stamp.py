@@ -25,7 +25,7 @@ import segno
 
 from booklets.engine.output import write_atomic
 from booklets.packets.formlayout import MM, FormLayout, QrSpot, Spot
-from booklets.render.html import FONT_FILES, font_dir
+from booklets.render.fonts import font_path
 
 QR_MODULE_MAX = 0.40 * MM  # a 300 dpi office scanner reads 0.3 mm modules; larger is kinder to photocopies
 QR_MODULE_MIN = 0.25 * MM
@@ -34,12 +34,6 @@ QR_MASK = 4
 SUBSET_VERSION = 1
 _DARK = re.compile(b"\x01+")  # a run of dark modules in a row of the QR matrix
 SHRINK_LIMIT = 0.6  # a long name may be set down to 60% of the form's size before it is refused
-
-
-def font_path(weight: int) -> Path:
-    """The font file the templates use for `weight` (nearest declared weight)."""
-    name, _ = min(FONT_FILES, key=lambda f: abs(f[1] - weight))
-    return font_dir() / f"SourceSansPro-{name}.ttf"
 
 
 @cache

@@ -1,41 +1,37 @@
-"""Templates stage: one Jinja environment, and the context that turns a project target into HTML.
+"""Templates stage: one Jinja environment per templates folder, and the HTML of one target.
 
-The environment autoescapes and uses StrictUndefined, so a template that names a missing value
-fails loudly instead of printing a blank. Markdown is rendered here (markup.py) and passed to the
-templates as safe HTML; facility values tagged !placeholder are wrapped so they show in drafts.
+Templates are input, so they run sandboxed: autoescape on, StrictUndefined (a missing value fails
+loudly instead of printing a blank), no Python internals, nothing changed in place, and no call to
+anything but the few callables templates are told about (`range`, `namespace`, their own macros,
+loop helpers and a handful of string and mapping methods). The context is plain data
+(render/context.py), so there is nothing else to call anyway.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.dates import format_date
-from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup, escape
+from jinja2.runtime import LoopContext, Macro
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
+from markupsafe import Markup
 
-from booklets import __version__
 from booklets.content import i18n
-from booklets.content import schema as models
-from booklets.content.load import Language, Project, is_placeholder
-from booklets.content.markup import make_markdown
+from booklets.content.project import Project
 from booklets.errors import BookletError, Problem
 from booklets.plan import Target
+from booklets.render.context import View, build_context, describe_missing
 
-FONT_FILES = (("Regular", 400), ("Semibold", 600), ("Bold", 700))
-BASE_STYLESHEET = "css/booklet.css"
-
-
-def font_dir() -> Path:
-    """The installed font package: the same font files on every machine."""
-    import font_source_sans_pro
-
-    return Path(font_source_sans_pro.font_directory)
+# Methods of plain values a template may call; every other callable is refused.
+_SAFE_METHODS = {
+    str: {"upper", "lower", "strip", "startswith", "endswith", "replace", "split", "join", "format", "title"},
+    dict: {"items", "keys", "values", "get"},
+}
+_GLOBALS = {"range": range, "namespace": Namespace}
 
 
 def css_string(value: Any) -> Markup:
@@ -68,179 +64,60 @@ class _ProjectLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class _Undefined(jinja2.StrictUndefined):
+    """A missing value is an error; for template data it names the record and its fields."""
+
+    @property
+    def _undefined_message(self) -> str:
+        if isinstance(self._undefined_obj, View) and isinstance(self._undefined_name, str):
+            return describe_missing(self._undefined_obj, self._undefined_name)
+        return str(super()._undefined_message)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, calling only what templates are told about."""
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _callable_allowed(__obj):
+            name = getattr(__obj, "__qualname__", None) or type(__obj).__name__
+            raise jinja2.exceptions.SecurityError(
+                f"templates may not call {name}: they get plain data; use a filter, or ask for the "
+                "value to be added to the template context")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _callable_allowed(obj: Any) -> bool:
+    if isinstance(obj, Macro) or any(obj is g for g in _GLOBALS.values()):
+        return True
+    owner = getattr(obj, "__self__", None)
+    name = getattr(obj, "__name__", "")
+    if isinstance(owner, LoopContext):
+        return name in ("cycle", "changed")
+    return any(isinstance(owner, kind) and name in names for kind, names in _SAFE_METHODS.items())
+
+
 @cache
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The one Jinja environment for a templates folder (cached: building it is not free).
 
     Sandboxed: a template can print and loop over what it is given, but cannot reach Python's
-    internals (`x.__class__.__mro__`...) to open files or run commands.
+    internals (`x.__class__.__mro__`...), change its data, or call what it was not given.
     """
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=_ProjectLoader(templates_dir),
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=_Undefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.filters["css_string"] = css_string
+    env.globals.clear()
+    env.globals.update(_GLOBALS)
     return env
 
 
-@dataclass
-class _Ctx:
-    project: Project
-    language: Language
-    target: Target
-
-
-def _marked(ctx: _Ctx, rel: str, loc: tuple[Any, ...], value: Any) -> Any:
-    """Facility values tagged !placeholder are wrapped so a reader of a draft cannot miss them."""
-    if value is None:
-        return None
-    if is_placeholder(ctx.project, rel, loc):
-        label = ctx.language.strings.placeholder
-        return Markup('<span class="placeholder" title="{}">{}</span>').format(label, value)
-    return value
-
-
-def _facility(ctx: _Ctx, roles: list[str]) -> dict[str, Any]:
-    fid, lang = ctx.target.facility, ctx.target.language
-    fac = ctx.project.facilities[fid]
-    rel = f"content/facilities/{fid}.yaml"
-    src = ctx.project.booklet.source_language
-    strings = ctx.language.strings
-
-    def field(base: tuple[Any, ...], value: Any) -> Any:
-        if not isinstance(value, dict):
-            return _marked(ctx, rel, base, value)
-        if lang in value:
-            return _marked(ctx, rel, (*base, lang), value[lang])
-        # Only a --draft build gets here (the loader refuses a missing translation otherwise):
-        # the source text stands in, marked.
-        return _marked(ctx, rel, (*base, src), i18n.fallback_text(value[src], src))
-
-    def contact(role: models.Role) -> dict[str, Any]:
-        c = fac.contacts[role]
-        base = ("contacts", role)
-        return {
-            "role": role,
-            "role_label": getattr(strings, f"role_{role}"),
-            "name": field((*base, "name"), c.name),
-            "phone": field((*base, "phone"), c.phone),
-            "hours": field((*base, "hours"), c.hours),
-            "email": field((*base, "email"), c.email),
-            "website": field((*base, "website"), c.website),
-            "note": field((*base, "note"), c.note),
-            "address": [field((*base, "address", i), line) for i, line in enumerate(c.address or [])],
-        }
-
-    return {
-        "id": fid,
-        "name": field(("name",), fac.name),
-        "address": [field(("address", i), line) for i, line in enumerate(fac.address)],
-        "calls_monitored": field(("calls_monitored",), fac.calls_monitored),
-        "contacts": [contact(r) for r in roles if r in fac.contacts],
-        "contact": contact,
-    }
-
-
-def resolve_sections(language: Language, audience_id: str) -> list[tuple[str, models.SectionText]]:
-    """An audience's sections in order, shared ones included with that audience's variant applied."""
-    audience = language.audiences[audience_id]
-    out = []
-    for entry in audience.sections:
-        if entry.include is not None:
-            shared = language.shared[entry.include]
-            variant = shared.variants.get(audience_id)
-            base = shared.model_dump(exclude={"variants"})
-            if variant is not None:
-                base.update({k: v for k, v in variant.model_dump().items() if v is not None})
-            out.append((entry.include, models.SectionText.model_validate(base)))
-        else:
-            out.append((str(entry.id), models.SectionText.model_validate(
-                entry.model_dump(exclude={"include", "id"}))))
-    return out
-
-
-def effective_date_text(date: dt.date, locale: str) -> str:
-    """The effective date as readers of that language write it (Babel, not a hand-made table)."""
-    return format_date(date, format="long", locale=locale)
-
-
-def build_context(project: Project, target: Target, person: dict[str, str] | None = None) -> dict[str, Any]:
-    """Everything the booklet template needs for one target."""
-    language = project.languages[target.language]
-    audience = language.audiences[target.audience]
-    edition = project.editions[target.edition]
-    ctx = _Ctx(project, language, target)
-    md = make_markdown()
-    env: dict[str, Any] = {}
-
-    def markdown(text: str) -> Markup:
-        return i18n.render_block(text, lambda inner: Markup(md.render(inner, env)))
-
-    sections: list[dict[str, Any]] = []
-    roles: list[str] = []
-    help_callout = None
-    for sid, sec in resolve_sections(language, target.audience):
-        callout = {"title": sec.callout.title, "body": markdown(sec.callout.body)} if sec.callout else None
-        image = None
-        if sec.image is not None:
-            path = (project.content_dir / "assets" / sec.image.src).resolve()
-            image = {"url": path.as_uri(), "alt": sec.image.alt}
-        section: dict[str, Any] = {
-            "id": sid,
-            "number": len(sections) + 1,
-            "anchor": f"s-{sid}",
-            "title": sec.title,
-            "body": markdown(sec.body),
-            "callout": callout,
-            "image": image,
-            "contacts": sec.contacts,
-        }
-        roles += [r for r in sec.contacts if r not in roles]
-        if help_callout is None and callout is not None and sec.contacts:
-            help_callout = callout
-        sections.append(section)
-    form = None
-    if audience.form is not None:
-        form = {"title": audience.form.title, "intro": markdown(audience.form.intro),
-                "statements": audience.form.statements}
-    facility = _facility(ctx, roles or list(project.facilities[target.facility].contacts))
-    for entry in sections:
-        entry["contacts"] = [facility["contact"](r) for r in entry["contacts"]]
-    cited = env.get("citations", [])
-    sources = [{"id": sid, "text": language.sources[sid].text, "url": language.sources[sid].url} for sid in cited]
-    templates = project.templates_dir
-    sheets = [BASE_STYLESHEET, *edition.stylesheets]
-    fonts = [{"family": "Source Sans Pro", "weight": w, "url": (font_dir() / f"SourceSansPro-{n}.ttf").as_uri()}
-             for n, w in FONT_FILES]
-    notes = edition.pad_to_multiple - 1 if edition.notes_pages else 0
-    return {
-        "lang": target.language,
-        "version": __version__,
-        "booklet": project.booklet,
-        "strings": language.strings,
-        "audience": audience,
-        "audience_id": target.audience,
-        "edition_id": target.edition,
-        "edition": edition,
-        "page_size": getattr(edition.size, project.booklet.paper),
-        "effective_date": effective_date_text(project.booklet.effective_date, language.strings.locale),
-        "facility": facility,
-        "sections": sections,
-        "help_callout": help_callout,
-        "sources": sources,
-        "form": form,
-        "person": person,
-        "notes_pages": notes,
-        "fonts": fonts,
-        "stylesheets": [(templates / s).resolve().as_uri() for s in sheets],
-    }
-
-
-def render_html(project: Project, target: Target, person: dict[str, str] | None = None) -> str:
+def render_html(project: Project, target: Target, person: Mapping[str, str] | None = None) -> str:
     """The HTML WeasyPrint receives for one target. Template errors name the template file and line."""
     env = environment(project.templates_dir)
     context = build_context(project, target, person)
@@ -282,8 +159,3 @@ def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str, int]:
             found = ("templates/" + filename.relative_to(root).as_posix(), tb.tb_lineno)
         tb = tb.tb_next
     return found
-
-
-def escape_text(value: str) -> str:
-    """Escape plain text for HTML (used where text is assembled outside templates)."""
-    return str(escape(value))

@@ -134,17 +134,44 @@ class _Capture(logging.Handler):
 
 
 @contextmanager
-def _captured_log() -> Iterator[_Capture]:
+def weasyprint_log() -> Iterator[_Capture]:
+    """WeasyPrint's warnings during one render, collected instead of logged.
+
+    The one place that touches WeasyPrint's logger, and only for the duration of the call: its
+    level, handlers and propagation are put back afterwards, so nothing leaks to the caller's
+    logging (a test run, a preview server) and no later render inherits a changed logger.
+    """
     logger = logging.getLogger("weasyprint")
     handler = _Capture()
-    old_level = logger.level
+    old_level, old_propagate = logger.level, logger.propagate
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING)
+    logger.propagate = False
     try:
         yield handler
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+@contextmanager
+def source_date_epoch(epoch: int) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH for the duration of one render, then as it was.
+
+    fontTools stamps the current time into subset fonts unless it is set (when WeasyPrint subsets
+    with fontTools rather than HarfBuzz); the environment is process-wide, so it is set only
+    around the call that needs it.
+    """
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
 
 
 @dataclass(frozen=True)
@@ -162,10 +189,8 @@ def render_pdf(
     html: str, base_dir: Path, allowed: list[Path], options: PdfOptions
 ) -> tuple[bytes, int]:
     """Render one booklet. Returns the PDF bytes and its page count; raises RenderError."""
-    # fontTools stamps the current time into subset fonts unless this is set (no harfbuzz-subset).
-    os.environ["SOURCE_DATE_EPOCH"] = str(options.epoch)
     fetcher = ProjectFetcher(allowed)
-    with _captured_log() as log:
+    with source_date_epoch(options.epoch), weasyprint_log() as log:
         try:
             source = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)

@@ -317,7 +317,7 @@ CASES: list[Case] = [
         f"{A}:16:31: sections[1].contacts[1]: expected 'internal_line', 'safeguarding_lead', "
         "'outside_body', 'support_line', 'family_line' or 'staff_support', found 'hotline'"]),
     Case("variant-for-unknown-audience", {SHARED: edit("staff: {title:", "stafff: {title:")}, [
-        "error: content/en/shared.yaml:6:13: zero-tolerance.variants.stafff: variant for unknown "
+        "error: content/en/shared.yaml:6:5: zero-tolerance.variants.stafff: variant for unknown "
         "audience 'stafff'; known: staff"]),
     Case("unknown-selector", {}, [
         "error: command line: --audience 'nobody' is not in content/booklet.yaml; known: staff"],
@@ -357,8 +357,7 @@ CASES: list[Case] = [
         "The innermost block that needs to be closed is 'if'."]),
     Case("template-undefined-variable", with_extra("<p>Extra</p>\n<p>{{ audience.titel }}</p>\n"), [
         "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: "
-        "'booklets.content.schema.Audience object' has no attribute 'titel'; define it or guard it with "
-        "`is defined`"]),
+        "audience has no field 'titel' (did you mean 'title'?); define it or guard it with `is defined`"]),
     Case("template-missing-include",
          with_extra('<p>Extra</p>\n{% include "partials/nope.html.j2" %}\n'), [
         "error: templates/partials/extra.html.j2:2:1: template 'partials/nope.html.j2' not found "

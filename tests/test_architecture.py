@@ -1,0 +1,114 @@
+"""The package's shape is checked, not remembered: imports flow one way, modules stay small,
+subpackage `__init__` files stay empty (so a no-op build imports neither WeasyPrint nor the schema),
+and every module of every subpackage is an input of every target."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import booklets
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = Path(booklets.__file__).resolve().parent
+SUBPACKAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
+MAX_LINES = 420  # "no module over ~400 lines"
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter with the project's contract, on the package found under `root`."""
+    script = textwrap.dedent("""
+        import sys
+        from importlinter.cli import lint_imports
+        sys.exit(lint_imports(config_filename=sys.argv[1], no_cache=True))
+    """)
+    return subprocess.run([sys.executable, "-c", script, str(REPO / "pyproject.toml")], cwd=root,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_layers_contract_holds() -> None:
+    run = _lint(REPO)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 kept, 0 broken" in run.stdout
+
+
+def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
+    """The contract is not decorative: content importing the engine (an upward import) fails it."""
+    shutil.copytree(PACKAGE, tmp_path / "booklets", ignore=shutil.ignore_patterns("__pycache__"))
+    load = tmp_path / "booklets/content/load.py"
+    load.write_text(load.read_text() + "\nfrom booklets.engine import cache  # noqa: E402\n")
+    run = _lint(tmp_path)
+    assert run.returncode != 0
+    assert "booklets.content is not allowed to import booklets.engine" in run.stdout
+    assert "booklets.content.load -> booklets.engine.cache" in run.stdout
+
+
+def test_the_folders_tell_the_stages() -> None:
+    assert SUBPACKAGES == ["check", "cli", "content", "engine", "packets", "render"]
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert top == ["__init__.py", "__main__.py", "errors.py", "paths.py", "plan.py"]
+
+
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_subpackage_init_files_are_empty(name: str) -> None:
+    assert (PACKAGE / name / "__init__.py").read_text() == ""
+
+
+def test_no_module_is_a_grab_bag() -> None:
+    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_a_no_op_build_imports_neither_weasyprint_nor_the_schema(tmp_path: Path) -> None:
+    """The fast path of a build with nothing to do: only the engine's light modules."""
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from booklets.engine import inputs, pipeline, cache, lock
+        from booklets.cli import summary, progress
+        heavy = [m for m in ("weasyprint", "pydantic", "booklets.content.schema", "jinja2", "rich")
+                 if m in sys.modules]
+        print(heavy)
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert run.stdout.strip() == "[]", run.stderr
+
+
+def _inputs_hash(package_parent: Path, project: Path) -> str:
+    script = textwrap.dedent("""
+        import sys
+        from pathlib import Path
+        from booklets.engine.inputs import input_hashes
+        from booklets.plan import Target
+        target = Target("north", "en", "staff", "screen")
+        print(input_hashes(Path(sys.argv[1]), [target], {})[target])
+    """)
+    # cwd: `python -c` puts the current folder first on sys.path, which must not be the repository.
+    run = subprocess.run([sys.executable, "-c", script, str(project)], capture_output=True, text=True,
+                         timeout=60, cwd=package_parent,
+                         env={"PYTHONPATH": str(package_parent), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
+def test_an_edit_to_any_subpackage_makes_targets_stale(tmp_path: Path, make_project: object) -> None:
+    """Every module of every subpackage is an input of every target (a flat glob of the package
+    would miss them, and a changed renderer would leave stale PDFs counted fresh)."""
+    project = make_project()  # type: ignore[operator]
+    code = tmp_path / "code"
+    shutil.copytree(PACKAGE, code / "booklets", ignore=shutil.ignore_patterns("__pycache__"))
+    before = _inputs_hash(code, project)
+    assert _inputs_hash(code, project) == before  # stable
+    seen = {before}
+    for name in SUBPACKAGES:
+        module = sorted((code / "booklets" / name).glob("*.py"))[-1]
+        module.write_text(module.read_text() + "\n# an edit\n")
+        now = _inputs_hash(code, project)
+        assert now not in seen, f"an edit to {module.relative_to(code)} left the inputs hash as it was"
+        seen.add(now)
