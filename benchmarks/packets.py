@@ -33,9 +33,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from booklets.content.load import load_project  # noqa: E402
-from booklets.render.target import render_target  # noqa: E402
 from booklets.plan import Target  # noqa: E402
 from booklets.render.html import render_html  # noqa: E402
+from booklets.render.target import render_target  # noqa: E402
 
 EDITION = "print"
 

@@ -67,7 +67,7 @@ def test_no_module_is_a_grab_bag() -> None:
 
 def test_a_no_op_build_imports_neither_weasyprint_nor_the_schema(tmp_path: Path) -> None:
     """The fast path of a build with nothing to do: only the engine's light modules."""
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent("""
         import sys
         from pathlib import Path
         from booklets.engine import inputs, pipeline, cache, lock

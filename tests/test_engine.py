@@ -25,11 +25,11 @@ from booklets.content.load import load_project
 from booklets.content.project import Project
 from booklets.engine.inputs import input_hashes
 from booklets.engine.pipeline import BuildOptions, build
-from booklets.render.target import RenderedFile, render_target
 from booklets.engine.results import BuildResult
 from booklets.engine.workers import Job, render_all
 from booklets.plan import Selection, Shard, Target, plan, shard
 from booklets.render.html import render_html
+from booklets.render.target import RenderedFile, render_target
 
 REPO = Path(__file__).resolve().parent.parent
 

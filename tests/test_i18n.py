@@ -467,7 +467,6 @@ def test_fallback_marks_follow_the_html_context() -> None:
         '<p>Hola <span class="fallback" lang="en">Sign &amp; date</span></p></body></html>'
     )
     assert i18n.mark_fallbacks("<p>no marks</p>") == "<p>no marks</p>"
-    assert i18n.strip_marks(f"a {mark('b', 'en')} c") == "a b c"
 
 
 def test_an_empty_value_is_a_missing_translation(tmp_path: Path) -> None:

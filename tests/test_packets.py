@@ -30,7 +30,7 @@ from booklets.content.load import load_project
 from booklets.errors import BookletError
 from booklets.packets.formlayout import PX, _Frame, _qr_spot
 from booklets.packets.roster import read_roster
-from booklets.packets.stamp import unprintable
+from booklets.packets.stamp import not_in_font
 from booklets.plan import Target
 from tests.conftest import MINIMAL, REPO
 from tests.i18n_project import ES_SHARED
@@ -472,8 +472,8 @@ def test_the_qr_code_goes_where_the_form_page_is_free_or_the_form_is_reported(ru
     title = project.languages["en"].audiences["staff"].form.title  # type: ignore[union-attr]
     line, column = title.line, title.column  # type: ignore[attr-defined]  # the form, located by its title
     assert [str(p) for p in err.value.problems] == [
-        f"{rel}:{line}:{column}: form: the last page of the form in the print booklet has no free 14 mm square below the "
-        "form for the records QR code; shorten the form's intro or statements so it ends higher on its page"]
+        f"{rel}:{line}:{column}: form: the last page of the form in the print booklet has no free 14 mm square "
+        "below the form for the records QR code; shorten the form's intro or statements so it ends higher on its page"]
 
 
 # --- bad rosters ---------------------------------------------------------------------------------
@@ -561,7 +561,7 @@ def test_roster_columns_in_any_order_bom_separator_and_extra_columns(run: Run, t
     path = tmp_path / "r.csv"
     path.write_bytes("\ufeffDATE;Facility;extra;ID;Language;audience;name\r\n"
                      "2026-12-01;south;x;A1;es;residents; José Núñez \r\n\r\n".encode())
-    roster = read_roster(path, project, printable=unprintable)
+    roster = read_roster(path, project, printable=not_in_font)
     assert roster.problems == []
     (person,) = roster.people
     assert (person.row, person.name, person.id, person.language, person.facility) == (2, "José Núñez", "A1", "es",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from booklets import paths
-from booklets.check.findings import AudienceGrade, Finding, Report, SectionGrade, Severity
+from booklets.check.findings import AudienceGrade, CheckReport, Finding, SectionGrade, Severity
 from booklets.check.readability import (
     FORMULAS,
     ReadabilityUnavailable,
@@ -136,19 +136,19 @@ def booklet_fields(project: Project, lang: str, aid: str) -> Iterator[TextField]
 
 
 class _Checker:
-    """Runs every content check over the selected languages and audiences into one Report."""
+    """Runs every content check over the selected languages and audiences into one CheckReport."""
 
     def __init__(self, project: Project, release: bool) -> None:
         self.project = project
         self.where = Locator(project)
-        self.report = Report()
+        self.report = CheckReport()
         # Placeholders are always reported; only a release makes them fail the check.
         self.placeholder: Severity = "error" if release else "notice"
         self.release = release
 
     def add(self, severity: Severity, check: str, rel: str, at: tuple[int, int],
             key: str, message: str) -> None:
-        self.report.findings.append(Finding(severity, check, rel, at[0], at[1], key, message))
+        self.report.findings.append(Finding.of(severity, check, rel, at[0], at[1], key, message))
 
     def at_text(self, f: TextField, offset: int, snippet: str) -> tuple[int, int]:
         return self.where.text(f.text, offset, snippet)
@@ -342,7 +342,7 @@ def _quote(text: str, limit: int = 90) -> str:
 
 
 def check_content(project: Project, selection: Selection | None = None,
-                  release: bool = False) -> Report:
+                  release: bool = False) -> CheckReport:
     """Run every content check on the selected languages and audiences (nothing is rendered)."""
     selection = selection or Selection()
     checker = _Checker(project, release)

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from booklets.errors import Problem
+
 Severity = Literal["error", "warning", "notice"]
 _ORDER = {"error": 0, "warning": 1, "notice": 2}
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
@@ -23,19 +25,30 @@ _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing a coordinator must know before a booklet goes to readers."""
+    """One thing a coordinator must know before a booklet goes to readers: a Problem (located as
+    every problem is, by file, line, column and key), how much it matters, and which check found it."""
 
     severity: Severity
     check: str
-    file: str
-    line: int = 0
-    column: int = 0
-    key: str = ""
-    message: str = ""
+    problem: Problem
+
+    @classmethod
+    def of(cls, severity: Severity, check: str, file: str, line: int = 0, column: int = 0, key: str = "",
+           message: str = "") -> Finding:
+        return cls(severity, check, Problem(file, line, column, key, message))
+
+    file = property(lambda self: self.problem.file)
+    line = property(lambda self: self.problem.line)
+    column = property(lambda self: self.problem.column)
+    key = property(lambda self: self.problem.key)
+    message = property(lambda self: self.problem.message)
 
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}:{self.column or 1}" if self.line else self.file
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, "check": self.check, **asdict(self.problem), "where": self.where}
 
     def __str__(self) -> str:
         key = f" {self.key}:" if self.key else ""
@@ -84,7 +97,7 @@ class PdfResult:
 
 
 @dataclass
-class Report:
+class CheckReport:
     """Everything one `check` run found."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -92,7 +105,7 @@ class Report:
     pdfs: list[PdfResult] = field(default_factory=list)
     strict: bool = False
 
-    def finish(self, strict: bool) -> Report:
+    def finish(self, strict: bool) -> CheckReport:
         """Apply --strict (warnings become errors), drop repeats, sort by severity then place."""
         self.strict = strict
         out: dict[tuple[Any, ...], Finding] = {}
@@ -132,7 +145,7 @@ class Report:
                 for g in self.grades
             ],
             "pdfs": [asdict(p) for p in self.pdfs],
-            "findings": [{**asdict(f), "where": f.where} for f in self.findings],
+            "findings": [f.as_dict() for f in self.findings],
         }
         return json.dumps(data, indent=2, ensure_ascii=False)
 
@@ -144,7 +157,7 @@ def _table(title: str, columns: tuple[tuple[str, str], ...]) -> Table:
     return table
 
 
-def print_report(report: Report, console: Console | None = None) -> None:
+def print_check_report(report: CheckReport, console: Console | None = None) -> None:
     """The terminal view: reading level per booklet, PDFs checked, then every finding."""
     # Not a terminal (CI, a log file): never wrap paths and messages at 80 columns.
     console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)

@@ -23,7 +23,7 @@ from typing import Any
 import pikepdf
 
 from booklets import paths
-from booklets.check.findings import Finding, PdfResult, Report, Severity
+from booklets.check.findings import CheckReport, Finding, PdfResult, Severity
 from booklets.check.pdfscan import box_problem, descriptor, destinations, fonts, page_texts, small_lines, squash
 from booklets.check.readability import blocks
 from booklets.content import schema as models
@@ -35,7 +35,7 @@ from booklets.plan import Selection, Target, plan
 
 
 @dataclass(frozen=True)
-class Booklet:
+class FoundPdf:
     """A booklet PDF found in the output folder, and the target it was built for."""
 
     path: Path
@@ -47,7 +47,7 @@ class Booklet:
 class Found:
     """What the output folder holds for a selection."""
 
-    booklets: list[Booklet]
+    booklets: list[FoundPdf]
     missing: list[Target]
     others: int  # PDFs that are not booklets (packets, files left by hand...): not checked
     imposed: list[tuple[Path, Path]] = field(default_factory=list)  # (sheets, the booklet they fold)
@@ -60,7 +60,7 @@ def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
     for target in plan(project.booklet, selection):
         path = out_dir / paths.booklet_pdf(target)
         if path.resolve() in found:
-            result.booklets.append(Booklet(path, target, True))
+            result.booklets.append(FoundPdf(path, target, True))
             found.discard(path.resolve())
         else:
             result.missing.append(target)
@@ -78,7 +78,7 @@ def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
         if parsed is None:
             result.others += 1
         elif _selected(parsed, selection):
-            result.booklets.append(Booklet(path, parsed, False))
+            result.booklets.append(FoundPdf(path, parsed, False))
     return result
 
 
@@ -95,7 +95,7 @@ def _selected(target: Target, s: Selection) -> bool:
 class _Pdf:
     """Checks of one PDF, collecting findings located by file and page."""
 
-    def __init__(self, project: Project, booklet: Booklet, rel: str) -> None:
+    def __init__(self, project: Project, booklet: FoundPdf, rel: str) -> None:
         self.project = project
         self.path = booklet.path
         self.target = booklet.target
@@ -104,7 +104,7 @@ class _Pdf:
         self.findings: list[Finding] = []
 
     def add(self, severity: Severity, check: str, key: str, message: str) -> None:
-        self.findings.append(Finding(severity, check, self.rel, 0, 0, key, message))
+        self.findings.append(Finding.of(severity, check, self.rel, 0, 0, key, message))
 
     def run(self) -> PdfResult:
         target = self.target
@@ -231,7 +231,7 @@ class _Pdf:
                      f"page(s) {listed}")
 
 
-def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Report) -> None:
+def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: CheckReport) -> None:
     """Preflight every selected PDF under `out_dir` into `report`; BookletError if no folder."""
     root = project.root
 
@@ -244,11 +244,11 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Re
                                     "does not exist; build first (python build.py) or pass --out")])
     found = find_pdfs(project, out_dir, selection)
     for target in found.missing:
-        report.findings.append(Finding(
+        report.findings.append(Finding.of(
             "error", "missing", rel(out_dir / paths.booklet_pdf(target)), 0, 0, "",
             f"{target.name} is not built; run python build.py before check --pdf"))
     if found.others:
-        report.findings.append(Finding(
+        report.findings.append(Finding.of(
             "notice", "pdf", rel(out_dir), 0, 0, "", f"{found.others} other PDF(s) are not at a "
             "booklet path (<facility>/<lang>/<audience>-<edition>.pdf) and were not checked"))
     for sheets, booklet_path in found.imposed:
@@ -268,12 +268,12 @@ def _check_imposed(rel_path: str, sheets: Path, booklet: Path) -> list[Finding]:
         trim = pages.pages[0].get("/TrimBox", pages.pages[0].MediaBox)
         width, height = float(trim[2]) - float(trim[0]), float(trim[3]) - float(trim[1])
         if len(imposed.pages) * 2 != len(pages.pages):
-            out.append(Finding("error", "imposed", rel_path, 0, 0, "", f"{len(imposed.pages)} sheets for a "
+            out.append(Finding.of("error", "imposed", rel_path, 0, 0, "", f"{len(imposed.pages)} sheets for a "
                                f"{len(pages.pages)}-page booklet, expected {len(pages.pages) // 2}; rebuild"))
         for number, sheet in enumerate(imposed.pages, 1):
             box = [float(v) for v in sheet.MediaBox]
             if abs((box[2] - box[0]) - 2 * width) > 0.5 or abs((box[3] - box[1]) - height) > 0.5:
-                out.append(Finding("error", "imposed", rel_path, 0, 0, f"sheet {number}",
+                out.append(Finding.of("error", "imposed", rel_path, 0, 0, f"sheet {number}",
                                    f"sheet is {box[2] - box[0]:.1f} x {box[3] - box[1]:.1f} pt, expected "
                                    f"{2 * width:.1f} x {height:.1f} pt (two pages side by side); rebuild"))
                 break

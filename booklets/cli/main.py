@@ -257,7 +257,7 @@ def _add_check(check: argparse.ArgumentParser) -> None:
 
 def _run_check(args: argparse.Namespace) -> int:
     from booklets.check.content import check_content
-    from booklets.check.findings import print_report
+    from booklets.check.findings import print_check_report
     from booklets.content.load import load_project
     from booklets.plan import unknown_selectors
 
@@ -276,7 +276,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(report.as_json())
     else:
-        print_report(report)
+        print_check_report(report)
     return 0 if report.ok else 1
 
 

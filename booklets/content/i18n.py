@@ -109,11 +109,6 @@ def fallback_text(text: str, source_lang: str) -> str:
     return f"{OPEN}{source_lang}{MID}{text}{CLOSE}"
 
 
-def strip_marks(text: str) -> str:
-    """The text without fallback marks (for word counts and reading-level checks)."""
-    return _MARK.sub(r"\2", text)
-
-
 class _Merger:
     """Walks one translation file beside its source file, filling and recording every gap."""
 

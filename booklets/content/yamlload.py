@@ -122,7 +122,7 @@ _UNPRINTABLE = {"Cc": "a control character", "Cs": "half of a surrogate pair",
                 "Zl": "a line separator", "Zp": "a paragraph separator"}
 
 
-def unprintable(value: str) -> str:
+def forbidden_character(value: str) -> str:
     """The first character of `value` that no booklet can print, described; "" if none."""
     for ch in value:
         kind = _UNPRINTABLE.get(unicodedata.category(ch))
@@ -246,7 +246,7 @@ class _Builder:
     def scalar(self, node: ScalarNode, key: str) -> Any:
         line, col = _pos(node)
         value = str(node.value)
-        bad = unprintable(value)
+        bad = forbidden_character(value)
         if bad:
             self.problem(node, key, f"contains {bad}, which cannot be printed; delete it (it often "
                          "comes from copy and paste or a \\ escape)")

@@ -14,9 +14,9 @@ The gallery is one self-contained HTML file with relative links, readable straig
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -96,85 +96,52 @@ def manifest(records: Iterable[Record]) -> dict[str, Any]:
     return {"generator": f"booklets {__version__}", "booklets": entries}
 
 
-def _card(r: Record) -> str:
-    e = html.escape
-    pdf = r.pdf
-    covers = r.of_kind("cover")
+def _card(r: Record) -> dict[str, Any]:
     m = r.meta
-    alt = f"Cover of {m.get('title', r.target)}, {m.get('edition', '')}"
-    img = f'<img src="{e(covers[0].path)}" width="160" alt="{e(alt)}">' if covers else ""
-    others = "".join(
-        f' · <a href="{e(f.path)}">{e(PurePosixPath(f.path).name)}</a>'
-        for f in r.of_kind("pdf")[1:]
-    )
-    lang = e(r.target.split("/")[1])  # the booklet's language, for its title and audience name
-    return f"""<li class="booklet">
-<a class="cover" href="{e(pdf.path)}">{img}</a>
-<h3 lang="{lang}"><a href="{e(pdf.path)}">{e(m.get("title", r.target))}</a></h3>
-<p class="for"><span lang="{lang}">{e(m.get("audience", ""))}</span> · {e(m.get("edition", ""))}</p>
-<dl>
-<dt>Pages</dt><dd>{pdf.pages}</dd>
-<dt>Size</dt><dd>{e(human_size(pdf.bytes))}</dd>
-<dt>Language</dt><dd>{e(m.get("language", ""))}</dd>
-<dt>Edition</dt><dd>{e(m.get("edition", ""))}</dd>
-<dt>Revision</dt><dd>{e(m.get("revision", ""))}</dd>
-</dl>
-<p class="links"><a href="{e(pdf.path)}">PDF</a>{others}
-<a class="preview" href="/html/{e(r.target)}.html">· HTML preview</a></p>
-</li>"""
-
-
-_STYLE = """
-body { font: 16px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2433; }
-h1 { font-size: 1.5rem; margin: 0 0 .25rem; } .doc { margin: 0 0 1.5rem; color: #4a5468; }
-h2 { font-size: 1.15rem; border-bottom: 2px solid #e3b23c; padding-bottom: .25rem; }
-ul { list-style: none; padding: 0; display: grid; gap: 1.25rem;
-     grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); }
-.booklet { border: 1px solid #d5d9e0; border-radius: 6px; padding: .75rem; }
-.cover img { display: block; width: 160px; height: auto; border: 1px solid #d5d9e0; }
-h3 { font-size: 1rem; margin: .5rem 0 .1rem; } .for { margin: 0 0 .4rem; color: #4a5468; }
-dl { display: grid; grid-template-columns: auto 1fr; gap: 0 .6rem; margin: 0; font-size: .9rem; }
-dt { color: #4a5468; } dd { margin: 0; } .links { margin: .5rem 0 0; font-size: .9rem; }
-.preview { display: none; } html.served .preview { display: inline; }
-"""
+    covers = r.of_kind("cover")
+    return {
+        "target": r.target,
+        "lang": r.target.split("/")[1],  # the booklet's language, for its title and audience name
+        "pdf": r.pdf.path,
+        "cover": covers[0].path if covers else "",
+        "title": m.get("title", r.target),
+        "audience": m.get("audience", ""),
+        "edition": m.get("edition", ""),
+        "language": m.get("language", ""),
+        "revision": m.get("revision", ""),
+        "pages": r.pdf.pages,
+        "size": human_size(r.pdf.bytes),
+        "others": [{"path": f.path, "name": PurePosixPath(f.path).name} for f in r.of_kind("pdf")[1:]],
+    }
 
 
 def index_html(records: list[Record]) -> str:
     """The gallery page: one card per booklet, grouped by facility and language, in plan order."""
-    e = html.escape
     first = records[0].meta if records else {}
-    groups: dict[tuple[str, str], list[Record]] = {}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in records:
-        groups.setdefault((r.meta.get("facility", ""), r.meta.get("language", "")), []).append(r)
-    body = "".join(
-        f"<section>\n<h2>{e(facility)} — {e(language)}</h2>\n<ul>\n"
-        + "\n".join(_card(r) for r in rs)
-        + "\n</ul>\n</section>\n"
-        for (facility, language), rs in groups.items()
+        groups.setdefault((r.meta.get("facility", ""), r.meta.get("language", "")), []).append(_card(r))
+    document = (f"{first.get('document', '')}, revision {first.get('revision', '')}, "
+                f"effective {first.get('effective', '')}") if first else ""
+    return str(_template().render(
+        title=f"{first.get('organisation', 'Booklets')}: booklets",
+        document=document,
+        count=len(records),
+        version=__version__,
+        groups=[{"facility": f, "language": lang, "cards": cards} for (f, lang), cards in groups.items()],
+    ))
+
+
+@cache
+def _template() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("booklets.engine", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
-    if not records:
-        body = "<p>No booklets built yet: run <code>python build.py</code>.</p>\n"
-    title = f"{first.get('organisation', 'Booklets')}: booklets"
-    doc = (
-        f"{first.get('document', '')}, revision {first.get('revision', '')}, "
-        f"effective {first.get('effective', '')}"
-        if first
-        else ""
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(title)}</title>
-<style>{_STYLE}</style>
-</head>
-<body>
-<h1>{e(title)}</h1>
-<p class="doc">{e(doc)} · {len(records)} booklets · made by booklets {e(__version__)}</p>
-{body}</body>
-</html>
-"""
+    return env.get_template("gallery.html.j2")
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -186,7 +153,7 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     write_atomic(path, data)
 
 
-def write_report(out_dir: Path, records: Mapping[Target, Record | None]) -> list[Record]:
+def write_gallery(out_dir: Path, records: Mapping[Target, Record | None]) -> list[Record]:
     """Write index.html and manifest.json for every target whose files are all in place.
 
     `records` is every target of the whole matrix in plan order (not only this build's selection or

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from booklets import paths
 from booklets.engine import cache
-from booklets.engine.gallery import write_report
+from booklets.engine.gallery import write_gallery
 from booklets.engine.inputs import input_hashes, read_matrix
 from booklets.engine.lock import build_lock
 from booklets.engine.output import safe_join
@@ -104,7 +104,7 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
     # 4. Report: the gallery and manifest of the whole output folder; the stamp tells `serve`.
     result.results = [outcomes[t] for t in targets]
     try:
-        write_report(options.out_dir, records)
+        write_gallery(options.out_dir, records)
         cache.write_stamp(
             options.out_dir,
             [r.target.name for r in result.with_status("built")],

@@ -57,10 +57,6 @@ class Roster:
     problems: list[Problem]
     columns: dict[str, int]  # column name -> 1-based position, to locate later problems with a row
 
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({p.line for p in self.problems})
-
 
 def read_roster(path: Path, project: Project, printable: Callable[[str], str] | None = None,
                 display: str | None = None) -> Roster:

@@ -34,7 +34,7 @@ from booklets.errors import BookletError, Problem
 from booklets.packets.batchpdf import SHEET, BatchWriter
 from booklets.packets.formlayout import FormLayout, StaleBooklet, form_layout
 from booklets.packets.roster import Person, Roster, read_roster
-from booklets.packets.stamp import Fonts, StampError, apply, qr_payload, stamp_ops, unprintable
+from booklets.packets.stamp import Fonts, StampError, apply, not_in_font, qr_payload, stamp_ops
 from booklets.plan import Selection, Target
 from booklets.render.context import effective_date_text
 from booklets.render.target import allowed_roots
@@ -68,7 +68,7 @@ class PacketResult:
 
 
 @dataclass
-class _Booklet:
+class _FormBooklet:
     target: Target
     path: Path
     layout: FormLayout
@@ -82,7 +82,7 @@ def make_packets(options: PacketOptions) -> PacketResult:
         raise BookletError([Problem("command line", message=f"--edition {options.edition!r} is not in "
                                     f"{paths.BOOKLET}; known: {', '.join(project.booklet.editions)}")])
     name = options.roster_name or str(options.roster)
-    roster = read_roster(options.roster, project, printable=unprintable, display=name)
+    roster = read_roster(options.roster, project, printable=not_in_font, display=name)
     if roster.problems and not options.skip_bad_rows:
         raise BookletError(roster.problems)
     people = roster.people
@@ -133,7 +133,7 @@ def _newest_source(root: Path) -> float:
 
 
 def _ready(project: Project, options: PacketOptions, target: Target, newest: float,
-           result: PacketResult) -> _Booklet:
+           result: PacketResult) -> _FormBooklet:
     """The built booklet of `target` and its form layout: reused when newer than every source."""
     path = safe_join(options.out_dir, paths.booklet_pdf(target))
     if not path.is_file() or path.stat().st_mtime < newest:
@@ -154,7 +154,7 @@ def _ready(project: Project, options: PacketOptions, target: Target, newest: flo
         except StaleBooklet as exc:
             raise BookletError([Problem(str(path), message=f"{exc}; the form layout cannot be measured "
                                         "(report this with the booklet)")]) from None
-    return _Booklet(target, path, layout, path.read_bytes())
+    return _FormBooklet(target, path, layout, path.read_bytes())
 
 
 def _build(options: PacketOptions, target: Target, result: PacketResult, force: bool = False) -> None:
@@ -170,7 +170,7 @@ def _build(options: PacketOptions, target: Target, result: PacketResult, force: 
 
 # --- assembly ------------------------------------------------------------------------------------
 
-def _stamps(project: Project, people: list[Person], sheets: dict[Target, _Booklet], fonts: Fonts,
+def _stamps(project: Project, people: list[Person], sheets: dict[Target, _FormBooklet], fonts: Fonts,
             roster: Roster, edition: str, problems: list[Problem]) -> Iterator[tuple[Person, dict[int, bytes]]]:
     """Each person's drawing, per booklet page; a person whose details cannot be drawn is a problem."""
     booklet = project.booklet
@@ -185,7 +185,7 @@ def _stamps(project: Project, people: list[Person], sheets: dict[Target, _Bookle
         yield person, ops
 
 
-def _write(project: Project, people: list[Person], sheets: dict[Target, _Booklet], fonts: Fonts,
+def _write(project: Project, people: list[Person], sheets: dict[Target, _FormBooklet], fonts: Fonts,
            options: PacketOptions, roster: Roster, result: PacketResult) -> None:
     """Stream the batch (and stage the per-person files); commit only if every person was drawn,
     or the bad ones are to be skipped."""
@@ -214,7 +214,7 @@ def _write(project: Project, people: list[Person], sheets: dict[Target, _Booklet
         result.per_person = staged.written
 
 
-def _personal(sheet: _Booklet, fonts: Fonts, ops: dict[int, bytes]) -> bytes:
+def _personal(sheet: _FormBooklet, fonts: Fonts, ops: dict[int, bytes]) -> bytes:
     """One person's file: their booklet (outline, links, metadata intact) with the form filled in."""
     with pikepdf.open(io.BytesIO(sheet.data)) as pdf:
         opener = pdf.make_stream(b"q\n")

@@ -43,7 +43,7 @@ def _cmap(path: Path) -> dict[int, str]:
     return dict(TTFont(path, lazy=True).getBestCmap())
 
 
-def unprintable(text: str) -> str:
+def not_in_font(text: str) -> str:
     """The characters of `text` the booklet font cannot draw on its own (missing, or combining marks)."""
     cmap = _cmap(font_path(400))
     bad = [ch for ch in text if ord(ch) not in cmap or unicodedata.category(ch) in ("Mn", "Mc", "Me")]
