@@ -8,7 +8,7 @@ from typing import Any
 
 import pypdf
 
-TOC_LINE = re.compile(r"^(?:\d+\s+)?(?P<title>.+?)\s*\.{2,}[\s.]*(?P<page>\d+)$")
+TOC_LINE = re.compile(r"^(?:\d+\s+)?(?P<title>.+?)[\s.]*\s(?P<page>\d+)$")  # leaders are drawn, not text
 
 
 def reader(path: Path) -> pypdf.PdfReader:

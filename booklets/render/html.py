@@ -174,11 +174,14 @@ def build_context(project: Project, target: Target, person: dict[str, str] | Non
     audience = language.audiences[target.audience]
     edition = project.editions[target.edition]
     ctx = _Ctx(project, language, target)
-    md = make_markdown()
-    env: dict[str, Any] = {}
+    md, md_sections = make_markdown(), make_markdown(subheadings=True)
+    env: dict[str, Any] = {}  # shared, so citations are numbered in reading order across both
 
-    def markdown(text: str) -> Markup:
-        return i18n.render_block(text, lambda inner: Markup(md.render(inner, env)))
+    def markdown(text: str, subheadings: bool = False) -> Markup:
+        # Bold-line sub-headings become <h3> under a section's or the form's <h2>; in a call-out
+        # (itself titled <h3>, or <h2> on the inside cover) they stay bold paragraphs.
+        parser = md_sections if subheadings else md
+        return i18n.render_block(text, lambda inner: Markup(parser.render(inner, env)))
 
     sections: list[dict[str, Any]] = []
     roles: list[str] = []
@@ -194,7 +197,7 @@ def build_context(project: Project, target: Target, person: dict[str, str] | Non
             "number": len(sections) + 1,
             "anchor": f"s-{sid}",
             "title": sec.title,
-            "body": markdown(sec.body),
+            "body": markdown(sec.body, subheadings=True),
             "callout": callout,
             "image": image,
             "contacts": sec.contacts,
@@ -205,7 +208,7 @@ def build_context(project: Project, target: Target, person: dict[str, str] | Non
         sections.append(section)
     form = None
     if audience.form is not None:
-        form = {"title": audience.form.title, "intro": markdown(audience.form.intro),
+        form = {"title": audience.form.title, "intro": markdown(audience.form.intro, subheadings=True),
                 "statements": audience.form.statements}
     facility = _facility(ctx, roles or list(project.facilities[target.facility].contacts))
     for entry in sections:
