@@ -10,6 +10,7 @@ a parent tree that agrees with the tree, one described Link per link, running he
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -195,3 +196,33 @@ def test_running_heads_and_feet_are_pagination_artifacts(default_build: Path) ->
                  if str(op) == "BDC" and ops[0] == "/Artifact" and isinstance(ops[1], pikepdf.Dictionary)]
     assert kinds.count(("/Pagination", "/Header")) == 1
     assert kinds.count(("/Pagination", "/Footer")) == 3
+
+
+def test_finishing_weasyprints_tags_is_reproducible_and_valid() -> None:
+    """On WeasyPrint's own output for a small page: a running head, a page number and a link
+    whose text is two inline elements. Before: invalid; after: valid, and the same bytes twice."""
+    import page
+    import weasyprint
+
+    from booklets.render.html import font_dir
+    from booklets.render.tagging import finish_tagged
+
+    font = (font_dir() / "SourceSansPro-Regular.ttf").as_uri()
+    html = f"""<!DOCTYPE html><html lang="en"><head><title>Test</title><style>
+      @font-face {{ font-family: S; src: url({font}); }}
+      html {{ font-family: S; }}
+      @page {{ @top-center {{ content: "Running head"; }} @bottom-center {{ content: "Page " counter(page); }} }}
+      </style></head><body><h1>Title</h1><p>See <a href="#s"><span>the</span> <b>section</b></a>.</p>
+      <h2 id="s" style="break-before: page">Section</h2><p>Text.</p></body></html>"""
+    raw = weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    finished = finish_tagged(raw)
+    assert finish_tagged(raw) == finished
+    assert not page.validate_pdf_bytes(raw, profile="ua1").is_compliant
+    report = page.validate_pdf_bytes(finished, profile="ua1")
+    assert report.is_compliant, [f.message for f in report.failures]
+    with pikepdf.open(io.BytesIO(finished)) as pdf:
+        [link] = pdf.pages[0].Annots  # WeasyPrint wrote three: the <a>, the <span>, the <b>
+        assert str(link.Contents) == "the section" and str(link.Dest) == "s"
+        artifacts = [ops[1] for p in pdf.pages for ops, op in pikepdf.parse_content_stream(p)
+                     if str(op) == "BDC" and ops[0] == "/Artifact" and isinstance(ops[1], pikepdf.Dictionary)]
+        assert sorted(str(a.Subtype) for a in artifacts) == ["/Footer", "/Footer", "/Header", "/Header"]

@@ -160,7 +160,7 @@ class _Finisher:
 
     def _elem(self, obj: Any, parent: Elem | None) -> Elem | Mcid | Objr | None:
         """The in-memory form of one kid of the structure tree."""
-        if isinstance(obj, int) or (isinstance(obj, pikepdf.Object) and obj._type_code == pikepdf.ObjectType.integer):
+        if isinstance(obj, int):  # pikepdf gives PDF integers as Python ints: a marked-content id
             page = parent.page if parent is not None else None
             return Mcid(page, int(obj)) if page is not None else None
         if not isinstance(obj, Dictionary):
