@@ -181,6 +181,8 @@ def test_links_are_described_and_one_per_line(default_build: Path) -> None:
         assert letters(str(toc[0].Contents)) == letters(ctx["sections"][0]["title"])
         for _, annot in annots:
             assert int(annot.F) & 4  # printed as shown
+            x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+            assert abs(x1 - x0) > 2 and abs(y1 - y0) > 6, annot  # something a pointer can click
             dest = str(annot.get("/Dest", ""))
             assert str(annot.Contents) != dest
             if dest.startswith("source-"):  # a citation number: described by the source it cites
