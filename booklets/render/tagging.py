@@ -139,7 +139,7 @@ class _Finisher:
         self.root = pdf.Root.StructTreeRoot
         self.pages = list(pdf.pages)
         self.page_index = {page.obj.objgen: i for i, page in enumerate(self.pages)}
-        self.marked: list[dict[int, Marked]] = [_read_page(page).marked for page in self.pages]
+        self.marked = [_read_page(page).marked for page in self.pages]
         self.renumbered: dict[Mcid, int] = {}  # old id -> new id, filled while writing
 
     def read_tree(self) -> list[Elem]:
@@ -205,6 +205,7 @@ class _Finisher:
 
     def _describe_links(self, tree: list[Elem]) -> None:
         dests = _named_destinations(self.pdf, self.page_index)
+        holder = {kid: e for doc in tree for e in doc.walk() for kid in e.kids if isinstance(kid, Mcid)}
         for doc in tree:
             for elem in doc.walk():
                 if elem.type != "Link":
@@ -219,7 +220,7 @@ class _Finisher:
                         # A citation number says nothing alone: say what it points at. The source
                         # entry starts with the same number ("3. Ministry of Justice, ..."), so its
                         # text is enough then.
-                        target = self._target_text(annot, dests, tree)
+                        target = self._target_text(annot, dests, holder)
                         if target.startswith(text):
                             description = target
                         elif target:
@@ -233,7 +234,7 @@ class _Finisher:
         parts = [self.marked[m.page].get(m.mcid, Marked()).text for m in elem.mcids()]
         return _WORDS.sub(" ", " ".join(parts)).strip()
 
-    def _target_text(self, annot: Any, dests: dict[str, tuple[int, float]], tree: list[Elem]) -> str:
+    def _target_text(self, annot: Any, dests: dict[str, tuple[int, float]], holder: dict[Mcid, Elem]) -> str:
         """The text of the block at an internal link's destination (a heading, a source entry)."""
         dest = annot.get("/Dest")
         if dest is None:
@@ -249,8 +250,7 @@ class _Finisher:
         if not candidates:
             return ""
         mcid = max(candidates, key=lambda item: (item[1].y or 0, -item[0]))[0]
-        owner = next((e for doc in tree for e in doc.walk()
-                      if any(k == Mcid(page, mcid) for k in e.kids)), None)
+        owner = holder.get(Mcid(page, mcid))
         while owner is not None and owner.type in ("Span", "NonStruct", "Link", "Lbl") and owner.parent is not None:
             owner = owner.parent
         return self.text(owner) if owner is not None else ""
@@ -446,6 +446,10 @@ def _mcid_of(operands: list[Any]) -> int | None:
     return None
 
 
+# The operators _read_page follows: graphics state, marked content, text position and text.
+_READ_OPERATORS = "q Q cm BDC BMC EMC BT Tm Td TD TL T* Tf Tj TJ ' \" Do"
+
+
 def _read_page(page: Any) -> PageContent:
     """Text and position of each marked-content id and artifact of a page, from its content stream."""
     fonts = _page_fonts(page)
@@ -457,7 +461,7 @@ def _read_page(page: Any) -> PageContent:
     tlm: Matrix = IDENTITY
     font: _Font | None = None
     leading = 0.0
-    for instruction in pikepdf.parse_content_stream(page):
+    for instruction in pikepdf.parse_content_stream(page, _READ_OPERATORS):
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             continue
         operands, op = list(instruction.operands), str(instruction.operator)
@@ -495,9 +499,10 @@ def _read_page(page: Any) -> PageContent:
                 continue
             if mark.y is None:
                 mark.y = _mul(tm, ctm)[5]
-            strings = operands[-1] if op != "TJ" else [s for s in operands[0] if isinstance(s, (bytes, pikepdf.String))]
-            for s in strings if op == "TJ" else [strings]:
-                mark.text += font.decode(bytes(s)) if font is not None else ""
+            shown: list[Any] = list(operands[0]) if op == "TJ" else [operands[-1]]  # TJ: strings and kerning
+            for item in shown:
+                if font is not None and isinstance(item, (bytes, pikepdf.String)):
+                    mark.text += font.decode(bytes(item))
         elif op == "Do" and marks and marks[-1] is not None and marks[-1].y is None:
             marks[-1].y = ctm[5]
     return content
@@ -562,9 +567,8 @@ def _page_fonts(page: Any) -> dict[str, _Font]:
 def _rewrite_page(pdf: pikepdf.Pdf, page: Any, renumber: dict[int, int], marked: dict[int, Marked]) -> None:
     """Renumber the held marked content of a page; the rest becomes running-head/foot artifacts."""
     middle = _page_middle(page)
-    instructions = list(pikepdf.parse_content_stream(page))
     out: list[Any] = []
-    for instruction in instructions:
+    for instruction in pikepdf.parse_content_stream(page):
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             out.append(instruction)
             continue
