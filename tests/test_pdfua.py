@@ -201,8 +201,8 @@ def test_running_heads_and_feet_are_pagination_artifacts(default_build: Path) ->
 
 
 def test_finishing_weasyprints_tags_is_reproducible_and_valid() -> None:
-    """On WeasyPrint's own output for a small page: a running head, a page number and a link
-    whose text is two inline elements. Before: invalid; after: valid, and the same bytes twice."""
+    """On WeasyPrint's own output for a small page: a running head, a page number, a link whose text
+    is two inline elements and an <a> without href. Before: invalid; after: valid, the same bytes twice."""
     import page
     import weasyprint
 
@@ -215,7 +215,7 @@ def test_finishing_weasyprints_tags_is_reproducible_and_valid() -> None:
       html {{ font-family: S; }}
       @page {{ @top-center {{ content: "Running head"; }} @bottom-center {{ content: "Page " counter(page); }} }}
       </style></head><body><h1>Title</h1><p>See <a href="#s"><span>the</span> <b>section</b></a>.</p>
-      <h2 id="s" style="break-before: page">Section</h2><p>Text.</p></body></html>"""
+      <h2 id="s" style="break-before: page">Section</h2><p><a id="here">Text.</a></p></body></html>"""
     raw = weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
     finished = finish_tagged(raw)
     assert finish_tagged(raw) == finished
@@ -228,3 +228,11 @@ def test_finishing_weasyprints_tags_is_reproducible_and_valid() -> None:
         artifacts = [ops[1] for p in pdf.pages for ops, op in pikepdf.parse_content_stream(p)
                      if str(op) == "BDC" and ops[0] == "/Artifact" and isinstance(ops[1], pikepdf.Dictionary)]
         assert sorted(str(a.Subtype) for a in artifacts) == ["/Footer", "/Footer", "/Header", "/Header"]
+        links, stack = [], [pdf.Root.StructTreeRoot.K[0]]
+        while stack:
+            node = stack.pop()
+            kids = [k for k in node.get("/K", []) if isinstance(k, pikepdf.Dictionary)]
+            if node.get("/S") == "/Link":
+                links.append([k.Obj.objgen for k in kids if k.get("/Type") == "/OBJR"])
+            stack += [k for k in kids if "/S" in k]
+        assert links == [[link.objgen]]  # the <a> without href is no Link: it has nothing to follow

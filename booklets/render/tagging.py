@@ -195,6 +195,8 @@ class _Finisher:
             objrs: list[Objr] = []
             _flatten_link(elem, kids, objrs)
             elem.kids = [*_dedupe_annotations(objrs), *kids]
+            if not objrs:  # an <a> without href: a Link element must hold a link annotation
+                elem.type = "Span"
             for kid in elem.kids:
                 if isinstance(kid, Elem):
                     kid.parent = elem
@@ -301,6 +303,7 @@ class _Finisher:
         for doc in tree:
             doc.obj.P = self.root
             for elem in doc.walk():
+                elem.obj.S = Name("/" + elem.type)
                 elem.obj.K = Array([self._kid(elem, kid) for kid in elem.kids])
                 for kid in elem.kids:
                     if isinstance(kid, Elem):
@@ -399,11 +402,15 @@ def _dedupe_annotations(objrs: list[Objr]) -> list[Elem | Mcid | Objr]:
     return [objr for objr in unique if objr in kept]
 
 
+# An empty cell or row still holds its place in a table's grid.
+_TABLE_PARTS = frozenset({"Table", "THead", "TBody", "TFoot", "TR", "TH", "TD"})
+
+
 def _drop_empty(elem: Elem) -> bool:
     """Remove elements with no content, no kids and no alternative text; True if `elem` is empty."""
     elem.kids = [k for k in elem.kids if not (isinstance(k, Elem) and _drop_empty(k))]
     has_alt = any(k in elem.obj for k in ("/Alt", "/ActualText"))
-    return not elem.kids and not has_alt and elem.parent is not None
+    return not elem.kids and not has_alt and elem.parent is not None and elem.type not in _TABLE_PARTS
 
 
 def _clip(text: str) -> str:
