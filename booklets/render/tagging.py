@@ -13,7 +13,8 @@ pikepdf after the render, for editions with a `pdf_variant`:
   own link annotation, some held by a Span instead of a Link, and Link elements nest in Link
   elements. Nested Links are merged into the outermost one, every annotation's object reference
   moves to it, and an annotation whose rectangle lies inside another of the same link (same target)
-  is removed: one tab stop per line of link text instead of six per contents entry.
+  is removed: one tab stop per line of link text instead of six per contents entry. An `<a>`
+  without href, which WeasyPrint also tags Link, holds no annotation and becomes a Span.
 * **Descriptive link annotations.** WeasyPrint puts the raw target ("s-zero-tolerance",
   "source-prea-115-31") in each annotation's /Contents. It becomes the link's text, and where that
   text has no letters (a citation number), the text at the link's destination is added.
