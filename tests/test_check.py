@@ -534,3 +534,33 @@ def test_imposed_sheets_are_checked_against_their_booklet(copy_of: Path, capsys)
     [finding] = findings(report, "imposed")
     assert status == 1 and finding["file"] == "dist/north/en/staff-print-imposed.pdf"
     assert "sheets for a" in finding["message"] and "expected" in finding["message"]
+
+
+def test_pdfua_validators_report_a_broken_structure(copy_of: Path, capsys) -> None:
+    path = copy_of / "dist/north/en/staff-screen.pdf"
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        stack = [pdf.Root.StructTreeRoot.K[0]]
+        while stack:  # the first paragraph becomes a list item outside any list
+            node = stack.pop(0)
+            if node.get("/S") == "/P":
+                node.S = pikepdf.Name.LI
+                break
+            stack += [k for k in node.get("/K", []) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        pdf.save(path)
+    status, report = run(capsys, copy_of, "--pdf", "--edition", "screen")
+    messages = [f["message"] for f in findings(report, "pdfua")]
+    assert status == 1
+    assert any(m.startswith("page-validation PDFUA1-LI-PARENT-001: ") for m in messages), messages
+    assert any(m.startswith("outloud LST-001: ") for m in messages), messages
+    assert {f["file"] for f in findings(report, "pdfua")} == {"dist/north/en/staff-screen.pdf"}
+
+
+def test_missing_pdfua_validators_are_a_notice_saying_how_to_install(built: Path, capsys,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from booklets.check import validators
+
+    monkeypatch.setattr(validators, "missing", lambda: ["page-validation", "outloud"])
+    status, report = run(capsys, built, "--pdf", "--strict")
+    [notice] = findings(report, "pdfua")
+    assert status == 0 and notice["severity"] == "notice" and notice["file"] == "dist"
+    assert "pip install page-validation outloud" in notice["message"]

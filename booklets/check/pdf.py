@@ -9,7 +9,9 @@ its YAML declares:
   the first section's heading extracted before its first paragraph (text in reading order);
 * `pad_to_multiple` > 1 (saddle-stitched print): the page count is a multiple of it;
 * `pdf_variant` set (screen, large print): tagged (/StructTreeRoot, /MarkInfo /Marked true), /Lang
-  of the booklet's language, and the document title displayed instead of the file name;
+  of the booklet's language, and the document title displayed instead of the file name; and, when
+  they are installed, what two PDF/UA-1 validators report (validators.py: page-validation and
+  outloud, check `pdfua`); a notice says how to install them when they are not;
 * `min_body_pt` (large print): no smaller text, except the running header and footer, which are
   smaller by design (lines at the same height on several pages, in the top or bottom band).
 """
@@ -23,6 +25,7 @@ from typing import Any
 import pikepdf
 
 from booklets import paths
+from booklets.check import validators
 from booklets.check.findings import CheckReport, Finding, PdfResult, Severity
 from booklets.check.pdfscan import box_problem, descriptor, destinations, fonts, page_texts, small_lines, squash
 from booklets.check.readability import blocks
@@ -128,6 +131,8 @@ class _Pdf:
             if edition.pdf_variant:
                 self.tagged(pdf, target)
             dests = destinations(pdf)
+        if edition.pdf_variant and not validators.missing():
+            self.pdfua()
         if target.language in self.project.languages:
             self.reading_order(target, dests)
         if edition.min_body_pt:
@@ -188,6 +193,13 @@ class _Pdf:
         title = str(info.get("/Title", "")).strip() if isinstance(info, pikepdf.Dictionary) else ""
         if not title:
             self.add("error", "tagged", "/Info/Title", "no document title to display; set <title>")
+
+    def pdfua(self) -> None:
+        """What the PDF/UA validators find: errors and warnings as they grade them."""
+        for f in validators.validate(self.path):
+            times = f" ({f.count} times)" if f.count > 1 else ""
+            self.add(f.severity, "pdfua", f"page {f.page}" if f.page else "",
+                     f"{f.validator} {f.rule}: {f.message}{times}")
 
     def reading_order(self, target: Target, dests: dict[str, int]) -> None:
         language = self.project.languages[target.language]
@@ -251,6 +263,12 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Ch
         report.findings.append(Finding.of(
             "notice", "pdf", rel(out_dir), 0, 0, "", f"{found.others} other PDF(s) are not at a "
             "booklet path (<facility>/<lang>/<audience>-<edition>.pdf) and were not checked"))
+    absent = validators.missing()
+    if absent and any(project.editions[b.target.edition].pdf_variant for b in found.booklets
+                      if b.target.edition in project.editions):
+        report.findings.append(Finding.of(
+            "notice", "pdfua", rel(out_dir), 0, 0, "", f"tagged PDFs were not run through the PDF/UA "
+            f"validators: {' and '.join(absent)} not installed; install them with: {validators.INSTALL}"))
     for sheets, booklet_path in found.imposed:
         report.findings += _check_imposed(rel(sheets), sheets, booklet_path)
     for booklet in found.booklets:

@@ -4,6 +4,12 @@ Paragraphs, bold, links, bullet and numbered lists; `[^source-id]` citations bec
 endnote references. Raw HTML is escaped (markdown-it's `html` option off), italics render bold
 (clear-print guidance: emphasis is bold, never italic), and only web, mail, phone and in-document
 links are kept, so content can never point WeasyPrint at a local file.
+
+Sub-headings: content writes a sub-heading as a paragraph of bold text alone (`**Ways to report**`).
+Where a parser is made with `subheadings=True` (section bodies), such a paragraph becomes an
+`<h3 class="subheading">`, styled like the bold line it was, so screen-reader users can list the
+sub-headings and jump to them. A bold paragraph ending like a sentence (`.`, `!`, `,`, `;`, `…`) stays
+an emphasised paragraph: "**It is not your fault.**" is a statement, not a heading.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
@@ -53,8 +60,34 @@ def _bold(tag: str) -> Any:
     return render
 
 
-def make_markdown() -> MarkdownIt:
-    """The one markdown parser content is rendered with."""
+# A bold paragraph ending like this is a sentence said with emphasis, not a heading.
+_SENTENCE_END = (".", "!", ",", ";", "…")
+
+
+def _subheadings(state: StateCore) -> None:
+    """Top-level paragraphs that are one bold run and nothing else become <h3 class="subheading">."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i : i + 3]
+        if opening.type != "paragraph_open" or opening.level != 0 or inline.children is None:
+            continue
+        parts = [t for t in inline.children if not (t.type == "text" and not t.content)]
+        if len(parts) < 3 or parts[0].type != "strong_open" or parts[-1].type != "strong_close":
+            continue
+        inner = parts[1:-1]
+        if not all(t.type == "text" for t in inner):
+            continue
+        text = "".join(t.content for t in inner).strip()
+        if not text or text.endswith(_SENTENCE_END):
+            continue
+        opening.type, opening.tag = "heading_open", "h3"
+        opening.attrs = {"class": "subheading"}
+        closing.type, closing.tag = "heading_close", "h3"
+        inline.children = inner
+
+
+def make_markdown(subheadings: bool = False) -> MarkdownIt:
+    """The one markdown parser content is rendered with; `subheadings` for section bodies."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.disable(
         ["heading", "lheading", "code", "fence", "blockquote", "hr", "html_block", "html_inline",
@@ -66,6 +99,8 @@ def make_markdown() -> MarkdownIt:
     md.add_render_rule("em_open", _bold("<strong>"))
     md.add_render_rule("em_close", _bold("</strong>"))
     md.validateLink = lambda url: bool(_SAFE_LINK.match(url.strip()))  # type: ignore[method-assign]
+    if subheadings:
+        md.core.ruler.push("subheadings", _subheadings)
     return md
 
 

@@ -137,11 +137,14 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
     language = project.languages[target.language]
     audience = language.audiences[target.audience]
     edition = project.editions[target.edition]
-    md = make_markdown()
-    env: dict[str, Any] = {}
+    md, md_sections = make_markdown(), make_markdown(subheadings=True)
+    env: dict[str, Any] = {}  # shared, so citations are numbered in reading order across both
 
-    def markdown(text: str) -> Markup:
-        return i18n.render_block(text, lambda inner: Markup(md.render(inner, env)))
+    def markdown(text: str, subheadings: bool = False) -> Markup:
+        # Bold-line sub-headings become <h3> under a section's or the form's <h2>; in a call-out
+        # (itself titled <h3>, or <h2> on the inside cover) they stay bold paragraphs.
+        parser = md_sections if subheadings else md
+        return i18n.render_block(text, lambda inner: Markup(parser.render(inner, env)))
 
     sections: list[dict[str, Any]] = []
     roles: list[str] = []
@@ -154,14 +157,14 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
             image = {"url": path.as_uri(), "alt": sec.image.alt}
         sections.append({
             "id": sid, "number": len(sections) + 1, "anchor": f"s-{sid}", "title": sec.title,
-            "body": markdown(sec.body), "callout": callout, "image": image, "contacts": list(sec.contacts),
+            "body": markdown(sec.body, subheadings=True), "callout": callout, "image": image, "contacts": list(sec.contacts),
         })
         roles += [r for r in sec.contacts if r not in roles]
         if help_callout is None and callout is not None and sec.contacts:
             help_callout = callout
     form = None
     if audience.form is not None:
-        form = {"title": audience.form.title, "intro": markdown(audience.form.intro),
+        form = {"title": audience.form.title, "intro": markdown(audience.form.intro, subheadings=True),
                 "statements": audience.form.statements}
     facility = _facility(project, target, language, roles or list(project.facilities[target.facility].contacts))
     contact = facility.pop("contact")

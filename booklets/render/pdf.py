@@ -11,6 +11,8 @@
   from the end of that run (their neighbours keep correct page numbers).
 * With bleed, the PDF BleedBox is exactly the edition's bleed beyond the TrimBox (WeasyPrint would
   put it up to 10 pt out, into the crop-mark area); set while writing, in the same pass.
+* Tagged editions (a `pdf_variant`) get their structure tree finished by tagging.py: running heads
+  and feet as artifacts, one described Link element per link, no empty elements (PDF/UA-1).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from booklets.errors import BookletError, Problem
+from booklets.render.tagging import finish_tagged
 
 
 class ResourceRefused(FatalURLFetchingError):  # type: ignore[misc]
@@ -211,6 +214,9 @@ def render_pdf(
         _report_missing_glyphs(list(log.missing_glyphs), allowed)
     if log.messages:
         raise RenderError("; ".join(dict.fromkeys(log.messages)))
+    if options.pdf_variant:
+        # Tagged editions: the structure WeasyPrint cannot express (tagging.py).
+        return finish_tagged(bytes(data)), len(pages)
     return bytes(data), len(pages)
 
 
