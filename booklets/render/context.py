@@ -157,7 +157,8 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
             image = {"url": path.as_uri(), "alt": sec.image.alt}
         sections.append({
             "id": sid, "number": len(sections) + 1, "anchor": f"s-{sid}", "title": sec.title,
-            "body": markdown(sec.body, subheadings=True), "callout": callout, "image": image, "contacts": list(sec.contacts),
+            "body": markdown(sec.body, subheadings=True), "callout": callout, "image": image,
+            "contacts": list(sec.contacts),
         })
         roles += [r for r in sec.contacts if r not in roles]
         if help_callout is None and callout is not None and sec.contacts:
