@@ -18,11 +18,12 @@ from typing import Any
 import pikepdf
 import pytest
 
+from booklets import paths
 from booklets.check.validators import INSTALL, missing, validate
 from booklets.content.load import load_project
 from booklets.content.markup import make_markdown, plain_text
 from booklets.plan import Target
-from booklets.render.html import build_context
+from booklets.render.context import build_context
 from tests.pdfread import Tagged
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +42,7 @@ def test_the_default_build_has_tagged_editions() -> None:
 @pytest.mark.parametrize("target", TAGGED, ids=lambda t: t.name)
 def test_tagged_pdf_passes_both_validators(default_build: Path, target: Target) -> None:
     assert not missing(), f"the PDF/UA validators are test dependencies: {INSTALL}"
-    findings = [str(f) for f in validate(default_build / target.relpath)]
+    findings = [str(f) for f in validate(default_build / paths.booklet_pdf(target))]
     assert findings == []
 
 
@@ -75,25 +76,25 @@ STAFF = Target(FACILITY, "en", "staff", "screen")
 
 @pytest.fixture(scope="module")
 def staff(default_build: Path) -> tuple[Tagged, dict[str, Any]]:
-    return Tagged(default_build / STAFF.relpath), build_context(PROJECT, STAFF)
+    return Tagged(default_build / paths.booklet_pdf(STAFF)), build_context(PROJECT, STAFF)
 
 
 def test_tags_read_in_the_order_the_content_is_written(staff: tuple[Tagged, dict[str, Any]]) -> None:
     tagged, ctx = staff
     strings, sections, form = ctx["strings"], ctx["sections"], ctx["form"]
     expected: list[str] = [ctx["audience"].title, strings.contents]
-    expected += [s["title"] for s in sections] + [strings.sources, form["title"]]
+    expected += [s.title for s in sections] + [strings.sources, form.title]
     source = PROJECT.languages["en"]
     form_intro = source.audiences["staff"].form.intro  # type: ignore[union-attr]
     for section in sections:
-        expected.append(section["title"])
-        body = next(s for sid, s in _sections() if sid == section["id"])
+        expected.append(section.title)
+        body = next(s for sid, s in _sections() if sid == section.id)
         expected += blocks(body.body)
         if body.callout is not None:
             expected += [body.callout.title, *blocks(body.callout.body)]
     expected += [strings.sources, strings.sources_intro]
-    expected += [source.sources[s["id"]].text for s in ctx["sources"]]
-    expected += [form["title"], *blocks(form_intro), *form["statements"], strings.form_name,
+    expected += [source.sources[s.id].text for s in ctx["sources"]]
+    expected += [form.title, *blocks(form_intro), *form.statements, strings.form_name,
                  strings.form_signature, strings.contacts_title]
     read = letters(tagged.text)
     at = 0
@@ -105,7 +106,7 @@ def test_tags_read_in_the_order_the_content_is_written(staff: tuple[Tagged, dict
 
 
 def _sections() -> list[tuple[str, Any]]:
-    from booklets.render.html import resolve_sections
+    from booklets.content.sections import resolve_sections
 
     return resolve_sections(PROJECT.languages["en"], "staff")
 
@@ -115,14 +116,14 @@ def test_headings_are_the_outline_of_the_content(staff: tuple[Tagged, dict[str, 
     strings = ctx["strings"]
     expected = [("H1", ctx["audience"].title)]
     if ctx["help_callout"]:
-        expected.append(("H2", ctx["help_callout"]["title"]))
+        expected.append(("H2", ctx["help_callout"].title))
     expected.append(("H2", strings.contents))
     for section, (_, text) in zip(ctx["sections"], _sections(), strict=True):
-        expected.append(("H2", section["title"]))
+        expected.append(("H2", section.title))
         expected += [("H3", s) for s in subheadings(text.body)]
         if text.callout is not None:
             expected.append(("H3", text.callout.title))
-    expected += [("H2", strings.sources), ("H2", ctx["form"]["title"]), ("H2", strings.contacts_title),
+    expected += [("H2", strings.sources), ("H2", ctx["form"].title), ("H2", strings.contacts_title),
                  ("H3", strings.letters_title), ("H3", strings.calls_monitored_title)]
     assert [(k, letters(t)) for k, t in tagged.headings()] == [(k, letters(t)) for k, t in expected]
     assert sum(k == "H3" for k, _ in expected) > 10  # the staff booklet's bold-line sub-headings count
@@ -135,7 +136,7 @@ def test_running_heads_feet_and_leaders_are_not_read(staff: tuple[Tagged, dict[s
     assert not re.search(rf"{strings.page} \d+ {strings.of} \d+", tagged.text)
     # a section's title is read in the contents and as its heading, not again at the top of each page
     for section in ctx["sections"]:
-        assert tagged.text.count(section["title"]) == 2, section["title"]
+        assert tagged.text.count(section.title) == 2, section.title
     assert "..." not in tagged.text.replace(" ", "")  # the contents leaders are drawn, not dots
 
 
@@ -143,7 +144,7 @@ def test_running_heads_feet_and_leaders_are_not_read(staff: tuple[Tagged, dict[s
 
 @pytest.mark.parametrize("target", [STAFF, Target(FACILITY, "es", "families", "large-print")], ids=lambda t: t.name)
 def test_parent_tree_agrees_with_the_tree(default_build: Path, target: Target) -> None:
-    path = default_build / target.relpath
+    path = default_build / paths.booklet_pdf(target)
     tagged = Tagged(path)
     with pikepdf.open(path) as pdf:
         nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
@@ -168,7 +169,7 @@ def test_parent_tree_agrees_with_the_tree(default_build: Path, target: Target) -
 
 
 def test_links_are_described_and_one_per_line(default_build: Path) -> None:
-    path = default_build / STAFF.relpath
+    path = default_build / paths.booklet_pdf(STAFF)
     ctx = build_context(PROJECT, STAFF)
     with pikepdf.open(path) as pdf:
         annots = [(i, a) for i, page in enumerate(pdf.pages) for a in page.obj.get("/Annots", [])]
@@ -178,7 +179,7 @@ def test_links_are_described_and_one_per_line(default_build: Path) -> None:
         assert len(toc) == len(ctx["sections"]) + 2
         for annot in toc:
             assert not str(annot.Contents).startswith(("s-", "#")), annot.Contents
-        assert letters(str(toc[0].Contents)) == letters(ctx["sections"][0]["title"])
+        assert letters(str(toc[0].Contents)) == letters(ctx["sections"][0].title)
         for _, annot in annots:
             assert int(annot.F) & 4  # printed as shown
             x0, y0, x1, y1 = (float(v) for v in annot.Rect)
@@ -191,7 +192,7 @@ def test_links_are_described_and_one_per_line(default_build: Path) -> None:
 
 
 def test_running_heads_and_feet_are_pagination_artifacts(default_build: Path) -> None:
-    with pikepdf.open(default_build / STAFF.relpath) as pdf:
+    with pikepdf.open(default_build / paths.booklet_pdf(STAFF)) as pdf:
         page = pdf.pages[4]  # a body page: running head and three footer boxes
         kinds = [(str(ops[1].get("/Type")), str(ops[1].get("/Subtype")))
                  for ops, op in pikepdf.parse_content_stream(page)
@@ -206,7 +207,7 @@ def test_finishing_weasyprints_tags_is_reproducible_and_valid() -> None:
     import page
     import weasyprint
 
-    from booklets.render.html import font_dir
+    from booklets.render.fonts import font_dir
     from booklets.render.tagging import finish_tagged
 
     font = (font_dir() / "SourceSansPro-Regular.ttf").as_uri()
