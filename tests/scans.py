@@ -1,7 +1,7 @@
 """Fake scans of printed packet pages, for tests/test_records.py and benchmarks/records.py.
 
 A "scan" here is what an office scanner makes of a printed page: the page drawn at the scanner's
-resolution in grey, a little soft, fed in a few degrees askew and maybe upside down or sideways,
+resolution in grey (anti-aliased), fed in a few degrees askew and maybe upside down or sideways,
 with sensor noise, saved as JPEG inside a PDF (or as PNG/TIFF). Everything is deterministic: the
 noise comes from a seeded generator, so a failing page can be made again.
 """
@@ -135,42 +135,53 @@ def replace_code(page: Image.Image, payload: str) -> Image.Image:
 
 
 def damage_code(page: Image.Image) -> Image.Image:
-    """The clean page with its code's data area scribbled over (finder patterns intact): a
-    decoder still finds the symbol but cannot read it."""
-    left, top, right, bottom = code_box(page)
+    """The clean page with the middle of its code scribbled over (finder patterns intact): a decoder
+    still finds the symbol but cannot read it (checked at 150-300 dpi, turned and skewed)."""
+    left, top, right, _ = code_box(page)
     out = page.copy()
     draw = ImageDraw.Draw(out)
     size = right - left
-    inner = (left + size * 0.3, top + size * 0.3, right - size * 0.05, bottom - size * 0.05)
-    draw.rectangle(inner, fill=255)
     rng = random.Random(7)
-    for _ in range(40):
-        x, y = rng.uniform(inner[0], inner[2]), rng.uniform(inner[1], inner[3])
-        draw.rectangle((x, y, x + size / 12, y + size / 12), fill=0)
+    for _ in range(60):
+        x, y = rng.uniform(left + size * 0.3, left + size * 0.7), rng.uniform(top + size * 0.3, top + size * 0.7)
+        draw.rectangle((x, y, x + size / 12, y + size / 12), fill=rng.choice((0, 255)))
     return out
 
 
-def write_pdf(path: Path, images: Iterable[Image.Image], quality: int = 75) -> int:
+@dataclass(frozen=True)
+class Encoded:
+    """A scanned page as a scanner stores it in a PDF: JPEG bytes, pixel size and resolution."""
+
+    jpeg: bytes
+    width: int
+    height: int
+    dpi: int
+
+
+def encode(image: Image.Image, quality: int = 75) -> Encoded:
+    buf = io.BytesIO()
+    image.convert("L").save(buf, format="JPEG", quality=quality)
+    return Encoded(buf.getvalue(), image.width, image.height, int(image.info.get("dpi", (200, 200))[0]))
+
+
+def write_pdf(path: Path, pages: Iterable[Image.Image | Encoded], quality: int = 75) -> int:
     """A PDF of JPEG page images, as scanners write them (one image per page, DCTDecode, the page
     sized by the image's dpi), made page by page so a long stack never sits in memory as bitmaps;
     returns the number of pages."""
     pdf = pikepdf.new()
     count = 0
-    for image in images:
-        buf = io.BytesIO()
-        image.convert("L").save(buf, format="JPEG", quality=quality)
-        stream = pikepdf.Stream(pdf, buf.getvalue())
+    for item in pages:
+        page = item if isinstance(item, Encoded) else encode(item, quality)
+        stream = pikepdf.Stream(pdf, page.jpeg)
         stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
-        stream.Width, stream.Height = image.width, image.height
+        stream.Width, stream.Height = page.width, page.height
         stream.ColorSpace, stream.BitsPerComponent = pikepdf.Name.DeviceGray, 8
         stream.Filter = pikepdf.Name.DCTDecode
-        dpi = image.info.get("dpi", (200, 200))[0]
-        width, height = image.width * 72 / dpi, image.height * 72 / dpi
-        page = pikepdf.Dictionary(
+        width, height = page.width * 72 / page.dpi, page.height * 72 / page.dpi
+        pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
             Type=pikepdf.Name.Page, MediaBox=[0, 0, width, height],
             Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=stream)),
-            Contents=pdf.make_stream(f"q {width:.3f} 0 0 {height:.3f} 0 0 cm /Im0 Do Q".encode()))
-        pdf.pages.append(pikepdf.Page(page))
+            Contents=pdf.make_stream(f"q {width:.3f} 0 0 {height:.3f} 0 0 cm /Im0 Do Q".encode()))))
         count += 1
     pdf.save(path, deterministic_id=True)
     return count

@@ -324,7 +324,8 @@ def print_summary(result: RecordsResult, csv_shown: str, console: Console | None
     out = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
     def table(title: str, columns: Sequence[str]) -> Table:
-        t = Table(title=title, title_justify="left", box=None, pad_edge=False, header_style="bold")
+        out.print(Text(title, "bold"))  # above the table, not its title: a title wraps to a narrow table's width
+        t = Table(box=None, pad_edge=False, header_style="bold")
         for name in columns:
             t.add_column(name, overflow="fold", justify="right" if name in ("people", "page") else "left")
         return t

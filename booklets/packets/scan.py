@@ -33,10 +33,15 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
+import sys
+import tempfile
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +54,11 @@ MAX_PIXELS = 40_000_000  # a page larger than A3 at 300 dpi is drawn smaller, ne
 CHUNK = 8  # pages per task: few tasks to send, yet both cores busy to the last pages
 BLANK_DARK = 0.0001  # at most this share of dark pixels: a blank page (a printed code is ~0.2%)
 MAX_TEXT = 200  # longer decoded text is cut in reports (a records code is ~40 characters)
+
+# Pillow's decoders raise many kinds of exception on a damaged file (OSError, SyntaxError,
+# ValueError, TypeError, struct.error, IndexError...); around its calls, any of them means "this
+# file or page cannot be read", never a bug of ours.
+_PILLOW_ERRORS = (Exception,)
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image"),
@@ -137,11 +147,15 @@ def _pdf_pages(path: Path) -> int:
 def _image_frames(path: Path) -> int:
     from PIL import Image
 
-    try:
-        with Image.open(path) as image:
-            return int(getattr(image, "n_frames", 1))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _Unusable(f"cannot be read as an image ({exc}); scan it again or save it again") from None
+    with warnings.catch_warnings(), _c_stderr() as said:
+        warnings.simplefilter("ignore")  # "corrupt EXIF data" and the like: the pages are what matter
+        try:
+            with Image.open(path) as image:
+                return int(getattr(image, "n_frames", 1))
+        except _PILLOW_ERRORS as exc:
+            detail = said()
+            reason = f"{exc}; the decoder says: {detail}" if detail else str(exc)
+    raise _Unusable(f"cannot be read as an image ({reason}); scan it again or save it again")
 
 
 # --- reading pages ------------------------------------------------------------------------------
@@ -153,17 +167,61 @@ def read_chunk(source: Source, index: int, first: int, stop: int) -> list[PageRe
     """Pages first..stop-1 (0-based) of one source, each decoded; a bad page is a PageRead with a
     problem, never an exception, so the rest of the chunk is still read."""
     out: list[PageRead] = []
-    for page, image, problem in _images(source, first, stop):
-        if image is None:
-            out.append(PageRead(index, page + 1, problem=problem))
-            continue
-        image, blank = _inspect(image)
-        if blank:
-            out.append(PageRead(index, page + 1, blank=True))
-            continue
-        codes, undecodable = decode(image)
-        out.append(PageRead(index, page + 1, codes, undecodable))
+    with warnings.catch_warnings(), _c_stderr() as said, _strict_images():
+        warnings.simplefilter("ignore")  # Pillow's "corrupt EXIF data" and the like: the pixels are what matter
+        for page, image, problem in _images(source, first, stop):
+            if image is None:
+                detail = said()
+                out.append(PageRead(index, page + 1, problem=problem + (f" (the decoder says: {detail})"
+                                                                        if detail else "")))
+                continue
+            image, blank = _inspect(image)
+            if blank:
+                out.append(PageRead(index, page + 1, blank=True))
+                continue
+            codes, undecodable = decode(image)
+            out.append(PageRead(index, page + 1, codes, undecodable))
     return out
+
+
+@contextmanager
+def _strict_images() -> Iterator[None]:
+    """A truncated image is an error, not a page padded with grey. WeasyPrint, once imported in a
+    process, tells Pillow otherwise for everyone (ImageFile.LOAD_TRUNCATED_IMAGES = True)."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
+@contextmanager
+def _c_stderr() -> Iterator[Callable[[], str]]:
+    """Catch what C libraries write straight to file descriptor 2 (libtiff reports a damaged TIFF
+    so, line by line): the user gets one line per problem, with the decoder's last words in it.
+
+    Safe because nothing else runs meanwhile: read_chunk reads its whole chunk before returning."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+
+        def said() -> str:
+            sink.seek(0)
+            lines = sink.read().decode("utf-8", "replace").split("\n")
+            sink.seek(0)
+            sink.truncate()
+            text = " ".join(line.strip() for line in lines if line.strip())
+            return text if text.isprintable() and len(text) < 300 else repr(text[:300])
+
+        try:
+            yield said
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _images(source: Source, first: int, stop: int) -> Iterator[tuple[int, Any, str]]:
@@ -240,7 +298,7 @@ def _file_images(path: Path, first: int, stop: int) -> Iterator[tuple[int, Any, 
 
     try:
         image = Image.open(path)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except _PILLOW_ERRORS as exc:
         for index in range(first, stop):
             yield index, None, f"cannot be read as an image any more ({exc})"
         return
@@ -248,9 +306,11 @@ def _file_images(path: Path, first: int, stop: int) -> Iterator[tuple[int, Any, 
         for index in range(first, stop):
             try:
                 image.seek(index)
-                yield index, _grey(image), ""
-            except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+                grey = _grey(image)
+            except _PILLOW_ERRORS as exc:
                 yield index, None, f"cannot be read ({exc}); the image is damaged: scan it again"
+                continue
+            yield index, grey, ""
 
 
 def _grey(image: Any) -> Any:
@@ -352,9 +412,9 @@ def read_pages(sources: Sequence[Source], jobs: int, reader: ChunkReader = read_
     while left:
         suspects: list[tuple[int, int, int]] = []
         yield from _pool_pass(sources, left, jobs, reader, suspects)
-        for index, first, stop in suspects:
-            for page in range(first, stop):
-                yield from _alone(sources[index], index, page, reader)
+        pages = deque((index, page) for index, first, stop in suspects for page in range(first, stop))
+        while pages:
+            yield from _one_by_one(sources, pages, reader)
 
 
 def _context() -> Any:
@@ -378,18 +438,24 @@ def _pool_pass(sources: Sequence[Source], left: deque[tuple[int, int, int]], job
                     inflight[pool.submit(reader, sources[chunk[0]], *chunk)] = chunk
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 for future in done:
-                    pages = future.result()  # raises BrokenProcessPool if its worker died
+                    pages = future.result()  # raises BrokenProcessPool if a worker died
                     del inflight[future]
                     yield from pages
     except BrokenProcessPool:
         suspects.extend(inflight.values())
 
 
-def _alone(source: Source, index: int, page: int, reader: ChunkReader) -> list[PageRead]:
-    """One page in a worker of its own: if that worker dies too, this page is the one."""
+def _one_by_one(sources: Sequence[Source], pages: deque[tuple[int, int]], reader: ChunkReader) -> Iterator[PageRead]:
+    """Pages read in order by one worker until it dies: the page it was reading is the one that
+    killed it (reported); the pages after it are left in `pages` for a fresh worker."""
     try:
         with ProcessPoolExecutor(1, mp_context=_context()) as pool:
-            return pool.submit(reader, source, index, page, page + 1).result()
+            futures = [pool.submit(reader, sources[index], index, page, page + 1) for index, page in pages]
+            for future in futures:
+                result = future.result()
+                pages.popleft()
+                yield from result
     except BrokenProcessPool:
-        return [PageRead(index, page + 1, problem="reading this page stopped its worker process (a damaged "
-                         "page, or out of memory); scan it again")]
+        index, page = pages.popleft()
+        yield PageRead(index, page + 1, problem="reading this page stopped its worker process (a damaged page, "
+                       "or out of memory); scan it again")

@@ -1,0 +1,233 @@
+"""Benchmark: `build.py records` on a stack of scanned forms, 100 and 1,000 pages at 200 dpi.
+
+    python benchmarks/records.py [--project .] [--pages 1000] [--small 100] [--dpi 200] [--repeat 1]
+
+1. Makes packets for the project's English booklets that have a form (print edition) into a
+   scratch dist/, for as many people as the big stack has forms.
+2. Scans them (tests/scans.py, in a pool of processes; not timed): each form page drawn at DPI in
+   grey, turned 0/90/180/270°, skewed up to ±4°, with sensor noise, stored as JPEG in one PDF, as
+   an office scanner does. Every 25th page is blank and every 25th a booklet page without a form;
+   2% of the roster has no page (missing). The small stack is the first SMALL pages of the same kind.
+3. Times `build.py records STACK.pdf --roster ROSTER.csv --format json` in a fresh process for each
+   stack (REPEAT times, the fastest counts: the one least slowed by other work on a shared machine)
+   with the machine's cores as workers, and checks every state in its output.
+
+Measured per run: wall time; CPU time of the command and of every process it started (workers and
+their fork server included: this process is made their "subreaper", so it collects them all);
+peak RSS of the main process and of the largest worker. Targets (issue 16): the big stack in under
+2 minutes, and memory flat in the number of pages (peak RSS at PAGES within 1.25x of SMALL, for
+the main process and for a worker). Exit status 1 if a target or a count is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from booklets.content.load import load_project  # noqa: E402
+from tests.scans import Encoded, Scanner, blank_page, encode, scan, scan_page, write_pdf  # noqa: E402
+
+LANGUAGE = "en"
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass(frozen=True)
+class Expect:
+    pages: int
+    forms: int
+    blank: int
+    body: int
+    roster: int
+
+    @property
+    def missing(self) -> int:
+        return self.roster - self.forms
+
+
+def kind(n: int) -> str:
+    """What the n-th page of a stack is: blank, a booklet page, or a form."""
+    return "blank" if n % 25 == 24 else "body" if n % 25 == 12 else "form"
+
+
+def expect(pages: int) -> Expect:
+    kinds = [kind(n) for n in range(pages)]
+    forms = kinds.count("form")
+    return Expect(pages, forms, kinds.count("blank"), kinds.count("body"), forms + max(1, forms // 50))
+
+
+def write_roster(path: Path, people: int, matrix: list[tuple[str, str]]) -> None:
+    lines = ["name,id,audience,language,facility,date"]
+    for i in range(people):
+        audience, facility = matrix[i % len(matrix)]
+        lines.append(f"Person {i + 1:05d} Example,S{i + 1:05d},{audience},{LANGUAGE},{facility},2026-12-01")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# --- scanning, in a pool (each worker opens the batch once) ---------------------------------------
+
+_batch: dict[str, Any] = {}
+
+
+def _open_batch(path: str) -> None:
+    import pypdfium2
+
+    _batch["pdf"] = pypdfium2.PdfDocument(path)
+
+
+def _scan(job: tuple[int, str, int, int]) -> Encoded:
+    n, what, page, dpi = job
+    scanner = Scanner(dpi, (0, 90, 180, 270)[n % 4], (0.0, 2.0, -3.0, 4.0, -1.5)[n % 5], 6.0, seed=n)
+    image = scan(blank_page(154, 216, dpi), scanner) if what == "blank" else scan_page(_batch["pdf"], page, scanner)
+    return encode(image)
+
+
+def form_pages(batch: Path, people: int) -> tuple[list[int], list[int]]:
+    """Each person's form page in the batch (the page with their ID), and pages without a form."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(batch)
+    try:
+        forms: list[int] = []
+        body: list[int] = []
+        for i in range(len(pdf)):
+            text = pdf[i].get_textpage().get_text_range()
+            (forms if f"S{len(forms) + 1:05d}" in text else body).append(i)
+    finally:
+        pdf.close()
+    assert len(forms) == people, f"found {len(forms)} form pages for {people} people"
+    return forms, body
+
+
+def make_stack(path: Path, batch: Path, pages: int, forms: list[int], body: list[int], dpi: int) -> None:
+    jobs = []
+    person = 0
+    for n in range(pages):
+        what = kind(n)
+        if what == "form":
+            jobs.append((n, what, forms[person], dpi))
+            person += 1
+        else:
+            jobs.append((n, what, body[(n * 7) % len(body)], dpi))
+    with multiprocessing.get_context("fork").Pool(os.cpu_count(), _open_batch, (str(batch),)) as pool:
+        write_pdf(path, pool.imap(_scan, jobs, chunksize=8))
+
+
+# --- timing --------------------------------------------------------------------------------------
+
+def timed_run(cmd: list[str]) -> tuple[float, float, float, float, str]:
+    """Wall s, CPU s of the whole process tree, peak RSS MB of the main process and of the largest
+    other process, and stdout, for one run of `cmd`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        others = 0.0
+        while True:  # the fork server and workers, handed to us (the subreaper) when their parent ended
+            try:
+                _, _, orphan = os.wait4(-1, 0)
+            except ChildProcessError:
+                break
+            others = max(others, orphan.ru_maxrss / 1024)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode not in (0, 1):
+            sys.exit(f"records failed ({proc.returncode}):\n{err.read().decode()}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        # An orphan's peak is the largest of itself and the children it collected: the fork server's
+        # is its largest worker's (the fork server itself is a small idle process).
+        return wall, cpu, usage.ru_maxrss / 1024, others, out.read().decode()
+
+
+def check(data: dict[str, Any], want: Expect) -> list[str]:
+    counts, pages = data["counts"], data["pages"]
+    got = (counts["returned"], counts["missing"], pages["read"], pages["blank"], pages["without_code"])
+    expected = (want.forms, want.missing, want.pages, want.blank, want.body)
+    names = ("returned", "missing", "pages read", "blank", "without a code")
+    return [f"{n}: {g} (expected {e})" for n, g, e in zip(names, got, expected, strict=True) if g != e]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--project", type=Path, default=REPO)
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--dpi", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs per stack; the fastest counts")
+    args = parser.parse_args()
+    root = args.project.resolve()
+    project = load_project(root)
+    matrix = [(a, f) for f in project.booklet.facilities for a in project.booklet.audiences
+              if project.languages[LANGUAGE].audiences[a].form is not None]
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        print("warning: cannot become a subreaper; worker CPU time is not counted", file=sys.stderr)
+    big, small = expect(args.pages), expect(args.small)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="records-bench-") as tmp:
+        work = Path(tmp)
+        out = work / "dist"
+        roster = work / "roster.csv"
+        write_roster(roster, big.roster, matrix)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(REPO / "build.py"), "packets", str(roster), "--project", str(root),
+                        "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+        batch = out / "personal" / "batch-roster.pdf"
+        forms, body = form_pages(batch, big.roster)
+        print(f"packets for {big.roster} people: {time.perf_counter() - start:.0f} s")
+        for want, name in ((small, "small"), (big, "big")):
+            stack = work / f"stack-{want.pages}.pdf"
+            start = time.perf_counter()
+            make_stack(stack, batch, want.pages, forms, body, args.dpi)
+            print(f"scanned {want.pages} pages at {args.dpi} dpi: {time.perf_counter() - start:.0f} s, "
+                  f"{stack.stat().st_size / 1e6:.0f} MB")
+            people = work / f"roster-{name}.csv"
+            write_roster(people, want.roster, matrix)
+            cmd = [sys.executable, str(REPO / "build.py"), "records", str(stack), "--roster", str(people),
+                   "--project", str(root), "--out", str(out), "--format", "json"]
+            runs = [timed_run(cmd) for _ in range(args.repeat)]
+            wall, cpu, main_rss, worker_rss, output = min(runs)
+            problems = check(json.loads(output), want)
+            results[name] = (want.pages, wall, cpu, max(r[2] for r in runs), max(r[3] for r in runs), problems,
+                             [r[0] for r in runs])
+    print(f"project {root}: {len(matrix)} {LANGUAGE} booklets with a form, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    for pages, wall, cpu, main_rss, worker_rss, problems, walls in results.values():
+        print(f"{pages:>5} pages: {wall:6.1f} s wall (runs: {', '.join(f'{w:.1f}' for w in walls)}), "
+              f"{cpu:6.1f} s CPU, {pages / wall:5.1f} pages/s; peak RSS main {main_rss:.0f} MB, "
+              f"largest worker {worker_rss:.0f} MB" + (f"; WRONG: {'; '.join(problems)}" if problems else ""))
+    _, wall, _, main_big, worker_big, problems_big, _ = results["big"]
+    _, _, _, main_small, worker_small, problems_small, _ = results["small"]
+    checks = [
+        (f"{args.pages} pages", f"{wall:.1f} s", "< 120 s", wall < 120),
+        ("peak RSS of the main process, big vs small", f"{main_big / main_small:.2f}x", "<= 1.25x",
+         main_big <= 1.25 * main_small),
+        ("peak RSS of a worker, big vs small", f"{worker_big / worker_small:.2f}x", "<= 1.25x",
+         worker_big <= 1.25 * worker_small),
+        ("every state as expected", "yes" if not problems_big + problems_small else "no", "yes",
+         not problems_big + problems_small),
+    ]
+    for what, value, target, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {what}: {value} (target {target})")
+    return 0 if all(ok for *_, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
