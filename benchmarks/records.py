@@ -1,6 +1,7 @@
 """Benchmark: `build.py records` on a stack of scanned forms, 100 and 1,000 pages at 200 dpi.
 
     python benchmarks/records.py [--project .] [--pages 1000] [--small 100] [--dpi 200] [--repeat 1]
+    python benchmarks/records.py --decoder [--pages 100]
 
 1. Makes packets for the project's English booklets that have a form (print edition) into a
    scratch dist/, for as many people as the big stack has forms.
@@ -17,12 +18,17 @@ their fork server included: this process is made their "subreaper", so it collec
 peak RSS of the main process and of the largest worker. Targets (issue 16): the big stack in under
 2 minutes, and memory flat in the number of pages (peak RSS at PAGES within 1.25x of SMALL, for
 the main process and for a worker). Exit status 1 if a target or a count is missed.
+
+With --decoder, step 3 is instead a comparison of zxing-cpp's options (binarizers, try_rotate,
+try_downscale, enlarging the page) on form pages scanned at 150/200/300 dpi with light and heavy
+noise: how many codes each reads and its time a page. `records` uses what this shows is needed.
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
+import io
 import json
 import multiprocessing
 import os
@@ -164,6 +170,76 @@ def check(data: dict[str, Any], want: Expect) -> list[str]:
     return [f"{n}: {g} (expected {e})" for n, g, e in zip(names, got, expected, strict=True) if g != e]
 
 
+# --- the decoder's options ----------------------------------------------------------------------
+
+def decoder_study(batch: Path, forms: list[int], body: list[int], people: int) -> None:
+    """How many form pages each decoder configuration reads, and its time a page, per scan
+    condition; then the time of records' pass chain on pages without a code."""
+    import pypdfium2
+    import zxingcpp
+    from PIL import Image
+
+    from booklets.packets.scan import decode
+
+    qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    local, fixed, histogram = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.FixedThreshold,
+                               zxingcpp.Binarizer.GlobalHistogram)
+
+    def zx(binarizer: Any, scale: float = 1.0, **options: Any) -> Any:
+        def read(image: Any) -> bool:
+            if scale != 1:
+                image = image.resize((round(image.width * scale), round(image.height * scale)),
+                                     Image.Resampling.BILINEAR)
+            return any(b.valid for b in zxingcpp.read_barcodes(image, formats=qr, binarizer=binarizer, **options))
+        return read
+
+    plain = {"try_rotate": False, "try_invert": False}
+    configs = {
+        "zxing defaults (LocalAverage, try_rotate, try_invert)": zx(local),
+        "LocalAverage": zx(local, **plain),
+        "LocalAverage, no try_downscale": zx(local, try_downscale=False, **plain),
+        "FixedThreshold": zx(fixed, **plain),
+        "GlobalHistogram": zx(histogram, **plain),
+        "FixedThreshold on the page enlarged 1.5x": zx(fixed, 1.5, **plain),
+        "records (LocalAverage, then FixedThreshold, then 1.5x)": lambda image: bool(decode(image)[0]),
+    }
+    conditions = [(dpi, noise, quality) for dpi in (150, 200, 300) for noise, quality in ((6, 75), (25, 40), (45, 30))]
+    sample = forms[:: max(1, people // 24)][:24]
+    pdf = pypdfium2.PdfDocument(batch)
+    try:
+        print(f"{len(sample)} form pages per condition, turned 0/90/180/270°, skewed 0 to ±4°; noise is the "
+              "standard deviation in grey levels")
+        print(f"{'condition':<34}" + "".join(f" | {n[:28]:<28}" for n in configs))
+        for dpi, noise, quality in conditions:
+            reads = dict.fromkeys(configs, 0)
+            seconds = dict.fromkeys(configs, 0.0)
+            union = 0  # read by any of records' three passes: what enlarging every page would add
+            for k, page in enumerate(sample):
+                scanner = Scanner(dpi, (0, 90, 180, 270)[k % 4], (0.0, 2.0, -3.0, 4.0, -4.0)[k % 5], noise, seed=k)
+                jpeg = encode(scan_page(pdf, page, scanner), quality).jpeg
+                image = Image.open(io.BytesIO(jpeg))
+                image.load()
+                ok = {}
+                for name, read in configs.items():
+                    start = time.perf_counter()
+                    ok[name] = read(image)
+                    reads[name] += ok[name]
+                    seconds[name] += time.perf_counter() - start
+                union += ok["LocalAverage"] or ok["FixedThreshold"] or ok["FixedThreshold on the page enlarged 1.5x"]
+            label = f"{dpi} dpi, noise {noise}, JPEG q{quality}"
+            print(f"{label:<34}" + "".join(f" | {reads[n]:>2}/{len(sample)} {seconds[n] / len(sample) * 1000:5.0f} ms"
+                                           f"{'':<14}" for n in configs) + f" | any pass: {union}/{len(sample)}")
+        for dpi in (150, 200, 300):
+            pages = body[:: max(1, len(body) // 12)][:12]
+            start = time.perf_counter()
+            for k, page in enumerate(pages):
+                decode(scan_page(pdf, page, Scanner(dpi, (0, 90)[k % 2], 2.0, 6.0, seed=k)))
+            print(f"records' passes on a page without a code at {dpi} dpi: "
+                  f"{(time.perf_counter() - start) / len(pages) * 1000:.0f} ms (scanning included)")
+    finally:
+        pdf.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--project", type=Path, default=REPO)
@@ -171,6 +247,8 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per stack; the fastest counts")
+    parser.add_argument("--decoder", action="store_true",
+                        help="instead of timing the command, compare the decoder's options on scanned form pages")
     args = parser.parse_args()
     root = args.project.resolve()
     project = load_project(root)
@@ -192,6 +270,9 @@ def main() -> int:
         batch = out / "personal" / "batch-roster.pdf"
         forms, body = form_pages(batch, big.roster)
         print(f"packets for {big.roster} people: {time.perf_counter() - start:.0f} s")
+        if args.decoder:
+            decoder_study(batch, forms, body, big.roster)
+            return 0
         for want, name in ((small, "small"), (big, "big")):
             stack = work / f"stack-{want.pages}.pdf"
             start = time.perf_counter()

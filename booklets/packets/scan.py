@@ -2,23 +2,24 @@
 
 A page becomes a greyscale image (a scanned PDF page: the scan image it holds, as it is; any other
 PDF page drawn by pypdfium2; image files as they are, every frame of a multi-page TIFF) and goes to
-zxing-cpp.
-The decoder is asked only for QR codes and never for inverted or 90°-turned symbols: a QR code's
-finder patterns are found at any angle anyway (measured: pages turned 90/180/270° and skewed 4°
-read the same without `try_rotate`, in half the time).
+zxing-cpp. The decoder is asked only for QR codes and never for inverted or 90°-turned symbols: a
+QR code's finder patterns are found at any angle anyway (measured: pages turned 90/180/270° and
+skewed 4° read the same without `try_rotate`, in less time), and a negative page is turned back
+before it is decoded.
 
 One binarizer is not enough for real scans, so a page goes through up to three passes, stopping
-as soon as every symbol found on it is decoded (measured on pages scanned at 150-300 dpi, JPEG
-compressed, with noise; `benchmarks/records.py` and tests/test_records.py make such pages):
+as soon as every symbol found on it is decoded:
 
 1. LocalAverage (zxing's default): reads clean and unevenly lit scans;
-2. FixedThreshold: reads noisy, JPEG-blurred scans where the local threshold breaks modules up
-   (at 150 dpi with noise it read 108 of 108 codes where LocalAverage read 102);
-3. FixedThreshold on the page enlarged 1.5×: a 150 dpi scan's 0.4 mm modules are 2.4 pixels,
-   and interpolation gives the sampler room (heavy noise at 150 dpi: 107 of 108, against 90).
+2. FixedThreshold: reads noisy, JPEG-blurred scans where the local threshold breaks modules up;
+3. FixedThreshold on the page enlarged 1.5×, only when a pass found a symbol it could not decode:
+   a 150 dpi scan's 0.4 mm modules are 2.4 pixels, and interpolation gives the sampler room.
+   Enlarging costs more than the two other passes together, so a page without any symbol (a
+   booklet page) is not enlarged.
 
-A pass costs 2-35 ms, so a page without a code (all three passes) stays under 0.1 s at 200 dpi;
-a nearly white page is recognised from its histogram and not decoded at all.
+`python benchmarks/records.py --decoder` measures each option on scanned form pages (README,
+"Signed forms back into the training record"). A nearly white page is recognised from its
+histogram and not decoded at all.
 
 A symbol zxing detects but cannot decode (it returns it with `return_errors=True`, `valid` false)
 is kept when no pass decoded a symbol at the same place: a person has to look at that page.
@@ -362,6 +363,8 @@ def decode(image: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     failed: list[tuple[str, tuple[float, float, float, float]]] = []
     qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
     for scale, binarizer in _passes():
+        if scale != 1 and not failed:
+            break  # enlarging costs more than both other passes: only where a symbol was seen but not read
         work = image if scale == 1 else image.resize((round(image.width * scale), round(image.height * scale)),
                                                       Image.Resampling.BILINEAR)
         found = zxingcpp.read_barcodes(work, formats=qr, try_rotate=False, try_downscale=True, try_invert=False,
