@@ -201,7 +201,7 @@ def decoder_study(batch: Path, forms: list[int], body: list[int], people: int) -
         "FixedThreshold": zx(fixed, **plain),
         "GlobalHistogram": zx(histogram, **plain),
         "FixedThreshold on the page enlarged 1.5x": zx(fixed, 1.5, **plain),
-        "records (LocalAverage, then FixedThreshold, then 1.5x)": lambda image: bool(decode(image)[0]),
+        "records (FixedThreshold, then LocalAverage, then 1.5x if a symbol was seen)": lambda image: bool(decode(image)[0]),
     }
     conditions = [(dpi, noise, quality) for dpi in (150, 200, 300) for noise, quality in ((6, 75), (25, 40), (45, 30))]
     sample = forms[:: max(1, people // 24)][:24]

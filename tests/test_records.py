@@ -380,6 +380,25 @@ def test_unusable_inputs_are_all_reported_at_once_and_nothing_is_written(world: 
     assert previous.read_bytes() == b"earlier record\r\n"
 
 
+def test_a_damaged_compressed_tiff_page_is_one_line_with_the_decoders_words(
+        world: World, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    tiff = tmp_path / "scans.tif"
+    frames = [scan(blank_page(100, 100, 100), Scanner(100, noise=20, seed=s)) for s in range(3)]
+    frames[0].save(tiff, save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    with Image.open(tiff) as image:
+        image.seek(1)
+        start = image.tag_v2[273][0] + 10  # the second page's compressed pixels
+    data = bytearray(tiff.read_bytes())
+    data[start:start + 2816] = bytes(range(256)) * 11
+    tiff.write_bytes(bytes(data))
+    code, _, err = call("records", str(tiff), "--roster", str(world.roster), "--project", str(world.root),
+                        "--out", str(tmp_path), "--jobs", "1")
+    assert code == 2
+    assert re.fullmatch(rf"error: {re.escape(str(tiff))}: page 2: cannot be read \(.+\); the image is damaged: "
+                        r"scan it again \(the decoder says: ZIPDecode: .+\)\n", err), err
+    assert capfd.readouterr().err == "", "libtiff's own lines never reach the terminal"
+
+
 def test_the_same_file_twice_is_refused(world: World, tmp_path: Path) -> None:
     scan_file = str(world.files[3])
     code, _, err = call("records", scan_file, scan_file, "--roster", str(world.roster), "--project",
