@@ -194,22 +194,25 @@ def decoder_study(batch: Path, forms: list[int], body: list[int], people: int) -
         return read
 
     plain = {"try_rotate": False, "try_invert": False}
-    configs = {
-        "zxing defaults (LocalAverage, try_rotate, try_invert)": zx(local),
-        "LocalAverage": zx(local, **plain),
-        "LocalAverage, no try_downscale": zx(local, try_downscale=False, **plain),
-        "FixedThreshold": zx(fixed, **plain),
-        "GlobalHistogram": zx(histogram, **plain),
-        "FixedThreshold on the page enlarged 1.5x": zx(fixed, 1.5, **plain),
-        "records (FixedThreshold, then LocalAverage, then 1.5x if a symbol was seen)": lambda image: bool(decode(image)[0]),
+    configs = {  # column: (what it is, how to read a page)
+        "defaults": ("zxing's defaults: LocalAverage, try_rotate, try_downscale, try_invert", zx(local)),
+        "local": ("LocalAverage, try_downscale (no try_rotate, no try_invert)", zx(local, **plain)),
+        "local-nodown": ("LocalAverage without try_downscale", zx(local, try_downscale=False, **plain)),
+        "fixed": ("FixedThreshold", zx(fixed, **plain)),
+        "histogram": ("GlobalHistogram", zx(histogram, **plain)),
+        "fixed-x1.5": ("FixedThreshold on the page enlarged 1.5x", zx(fixed, 1.5, **plain)),
+        "records": ("records: fixed, then local, then fixed-x1.5 where a symbol was seen",
+                    lambda image: bool(decode(image)[0])),
     }
+    for column, (what, _) in configs.items():
+        print(f"{column:>13}: {what}")
     conditions = [(dpi, noise, quality) for dpi in (150, 200, 300) for noise, quality in ((6, 75), (25, 40), (45, 30))]
     sample = forms[:: max(1, people // 24)][:24]
     pdf = pypdfium2.PdfDocument(batch)
     try:
         print(f"{len(sample)} form pages per condition, turned 0/90/180/270°, skewed 0 to ±4°; noise is the "
               "standard deviation in grey levels")
-        print(f"{'condition':<34}" + "".join(f" | {n[:28]:<28}" for n in configs))
+        print(f"{'condition':<34}" + "".join(f" | {n:<15}" for n in configs) + " | any of records' passes")
         for dpi, noise, quality in conditions:
             reads = dict.fromkeys(configs, 0)
             seconds = dict.fromkeys(configs, 0.0)
@@ -220,15 +223,15 @@ def decoder_study(batch: Path, forms: list[int], body: list[int], people: int) -
                 image = Image.open(io.BytesIO(jpeg))
                 image.load()
                 ok = {}
-                for name, read in configs.items():
+                for name, (_, read) in configs.items():
                     start = time.perf_counter()
                     ok[name] = read(image)
                     reads[name] += ok[name]
                     seconds[name] += time.perf_counter() - start
-                union += ok["LocalAverage"] or ok["FixedThreshold"] or ok["FixedThreshold on the page enlarged 1.5x"]
+                union += ok["local"] or ok["fixed"] or ok["fixed-x1.5"]
             label = f"{dpi} dpi, noise {noise}, JPEG q{quality}"
-            print(f"{label:<34}" + "".join(f" | {reads[n]:>2}/{len(sample)} {seconds[n] / len(sample) * 1000:5.0f} ms"
-                                           f"{'':<14}" for n in configs) + f" | any pass: {union}/{len(sample)}")
+            print(f"{label:<34}" + "".join(f" | {reads[n]:>2}/{len(sample)} {seconds[n] / len(sample) * 1000:4.0f} ms"
+                                           for n in configs) + f" | {union}/{len(sample)}")
         for dpi in (150, 200, 300):
             pages = body[:: max(1, len(body) // 12)][:12]
             start = time.perf_counter()
