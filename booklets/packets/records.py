@@ -144,12 +144,15 @@ def make_records(options: RecordsOptions, progress: Progress | None = None) -> R
     names = options.scan_names or tuple(str(p) for p in options.scans)
     sources, bad = open_sources(options.scans, names)
     problems += bad + _repeated(sources)
+    try:
+        csv_path = _csv_path(options.out_dir, options.roster.stem)
+    except BookletError as exc:
+        problems += exc.problems
     if problems:
         raise BookletError(problems)
 
     booklet = project.booklet
-    result = RecordsResult(_csv_path(options.out_dir, options.roster.stem), roster_name,
-                           booklet.document_number, booklet.revision, people=len(people))
+    result = RecordsResult(csv_path, roster_name, booklet.document_number, booklet.revision, people=len(people))
     total = sum(s.pages for s in sources)
     hits: list[_Hit] = []
     extra: list[tuple[tuple[int, int], Row]] = []
