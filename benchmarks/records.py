@@ -13,9 +13,9 @@
    stack (REPEAT times, the fastest counts: the one least slowed by other work on a shared machine)
    with the machine's cores as workers, and checks every state in its output.
 
-Measured per run: wall time; CPU time of the command and of every process it started (workers and
-their fork server included: this process is made their "subreaper", so it collects them all);
-peak RSS of the main process and of the largest worker. Targets (issue 16): the big stack in under
+Measured per run, from a small launcher process (see LAUNCHER): wall time; CPU time of the command
+and of every process it started (workers and their fork server included); peak RSS of the main
+process and of the largest worker. Targets (issue 16): the big stack in under
 2 minutes, and memory flat in the number of pages (peak RSS at PAGES within 1.25x of SMALL, for
 the main process and for a worker). Exit status 1 if a target or a count is missed.
 
@@ -27,12 +27,10 @@ noise: how many codes each reads and its time a page. `records` uses what this s
 from __future__ import annotations
 
 import argparse
-import ctypes
 import io
 import json
 import multiprocessing
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -48,7 +46,6 @@ from booklets.content.load import load_project  # noqa: E402
 from tests.scans import Encoded, Scanner, blank_page, encode, scan, scan_page, write_pdf  # noqa: E402
 
 LANGUAGE = "en"
-PR_SET_CHILD_SUBREAPER = 36
 
 
 @dataclass(frozen=True)
@@ -134,32 +131,45 @@ def make_stack(path: Path, batch: Path, pages: int, forms: list[int], body: list
 
 # --- timing --------------------------------------------------------------------------------------
 
+# Runs the command and measures it from a small process of its own: a child's peak RSS on Linux
+# includes what its parent had when it forked (measured: a 300 MB parent gives `python -c pass` a
+# 311 MB peak), and this benchmark holds the scanned stack. The launcher is also the "subreaper" of
+# everything the command starts, so the fork server and its workers, orphaned when the command
+# ends, are collected here and their CPU time and peak RSS counted.
+LAUNCHER = """
+import ctypes, json, os, resource, sys, time
+subreaper = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+start = time.perf_counter()
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+others = 0
+while True:
+    try:
+        others = max(others, os.wait4(-1, 0)[2].ru_maxrss)
+    except ChildProcessError:
+        break
+tree = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as fh:
+    json.dump({"status": os.waitstatus_to_exitcode(status), "wall": wall, "subreaper": subreaper,
+               "cpu": tree.ru_utime + tree.ru_stime, "main_kb": usage.ru_maxrss, "worker_kb": others}, fh)
+"""
+
+
 def timed_run(cmd: list[str]) -> tuple[float, float, float, float, str]:
     """Wall s, CPU s of the whole process tree, peak RSS MB of the main process and of the largest
-    other process, and stdout, for one run of `cmd`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        others = 0.0
-        while True:  # the fork server and workers, handed to us (the subreaper) when their parent ended
-            try:
-                _, _, orphan = os.wait4(-1, 0)
-            except ChildProcessError:
-                break
-            others = max(others, orphan.ru_maxrss / 1024)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    other process (a worker), and stdout, for one run of `cmd`."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        subprocess.run([sys.executable, "-c", LAUNCHER, report.name, *cmd], stdout=out, stderr=err, check=True)
+        data = json.load(report)
         out.seek(0)
         err.seek(0)
-        if proc.returncode not in (0, 1):
-            sys.exit(f"records failed ({proc.returncode}):\n{err.read().decode()}")
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        # An orphan's peak is the largest of itself and the children it collected: the fork server's
-        # is its largest worker's (the fork server itself is a small idle process).
-        return wall, cpu, usage.ru_maxrss / 1024, others, out.read().decode()
+        if data["status"] not in (0, 1):
+            sys.exit(f"records failed ({data['status']}):\n{err.read().decode()}")
+        if not data["subreaper"]:
+            print("warning: cannot collect the workers; their CPU time and memory are not counted", file=sys.stderr)
+        return data["wall"], data["cpu"], data["main_kb"] / 1024, data["worker_kb"] / 1024, out.read().decode()
 
 
 def check(data: dict[str, Any], want: Expect) -> list[str]:
@@ -257,9 +267,6 @@ def main() -> int:
     project = load_project(root)
     matrix = [(a, f) for f in project.booklet.facilities for a in project.booklet.audiences
               if project.languages[LANGUAGE].audiences[a].form is not None]
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        print("warning: cannot become a subreaper; worker CPU time is not counted", file=sys.stderr)
     big, small = expect(args.pages), expect(args.small)
     results = {}
     with tempfile.TemporaryDirectory(prefix="records-bench-") as tmp:
