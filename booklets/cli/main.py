@@ -338,11 +338,74 @@ def _run_packets(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- records -----------------------------------------------------------------------------------
+
+
+def _add_records(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Read scanned signed forms (PDF, PNG, JPEG, TIFF; every page), find the records QR code packets printed "
+        "on each, and write OUT/records/ROSTER-records.csv: one row per person on the roster (returned, missing, "
+        "duplicate, old revision) and per odd page (unknown ID, other document, unreadable code). "
+        "Exit status: 0 everyone returned, 1 some missing or odd, 2 unusable input."
+    )
+    p.add_argument("scans", nargs="+", type=Path, metavar="SCAN", help="scanned PDFs or images, in any number")
+    p.add_argument(
+        "--roster", type=Path, required=True, metavar="ROSTER.csv", help="the roster the packets were made from"
+    )
+    p.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="project folder holding content/ and templates/ (default: current folder)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
+    p.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table for people (default), json for scripts"
+    )
+    p.add_argument(
+        "--jobs", "-j", type=_jobs, default=default_jobs(), metavar="N",
+        help="worker processes reading pages (default: this machine's cores)",
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
+
+
+def _run_records(args: argparse.Namespace) -> int:
+    from booklets.packets.records import RecordsOptions, as_json, make_records, print_summary
+
+    root = args.project.resolve()
+    out = (args.out or root / "dist").resolve()
+    live = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 10 == 0:
+            print(f"\rread {done} of {total} pages", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    result = make_records(
+        RecordsOptions(
+            root=root,
+            out_dir=out,
+            roster=args.roster,
+            scans=tuple(args.scans),
+            roster_name=str(args.roster),
+            scan_names=tuple(str(s) for s in args.scans),
+            jobs=args.jobs,
+        ),
+        progress if live else None,
+    )
+    shown = str(result.csv.relative_to(root) if result.csv.is_relative_to(root) else result.csv)
+    if args.format == "json":
+        print(as_json(result, shown))
+    else:
+        print_summary(result, shown)
+    return 0 if result.ok else 1
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("build", "build booklets (the default command)", _add_build, _run_build),
     Command("serve", "build, watch and preview in a browser on localhost with live reload", _add_serve, _run_serve),
     Command("check", "check content (with --pdf, the built PDFs) before they go to readers", _add_check, _run_check),
     Command("packets", "personalised acknowledgement packets from a roster CSV", _add_packets, _run_packets),
+    Command("records", "match scanned signed forms to a roster: who returned theirs", _add_records, _run_records),
 )
 
 
