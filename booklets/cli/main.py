@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from booklets import __version__, paths
+from booklets.cli import schema as schema_command
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Shard, split_values
 
@@ -343,6 +344,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("serve", "build, watch and preview in a browser on localhost with live reload", _add_serve, _run_serve),
     Command("check", "check content (with --pdf, the built PDFs) before they go to readers", _add_check, _run_check),
     Command("packets", "personalised acknowledgement packets from a roster CSV", _add_packets, _run_packets),
+    Command("schema", "JSON Schema of content files, for editors", schema_command.add_arguments, schema_command.run),
 )
 
 
