@@ -376,7 +376,7 @@ def test_personal_outputs_stay_under_dist_personal(run: Run) -> None:
     build_files = {"index.html", "manifest.json"}
     for path in run.out.rglob("*"):
         rel = path.relative_to(run.out)
-        # dist/.lock is the build lock (booklets/lock.py), not an output.
+        # dist/.lock is the build lock (booklets/engine/lock.py), not an output.
         if rel.parts[0] == ".booklets-cache" or rel.as_posix() in build_files or path.name == ".lock":
             continue
         if path.is_file() and not path.name.endswith(("-print.pdf", "-print.cover.png")):

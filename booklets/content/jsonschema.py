@@ -81,21 +81,24 @@ def json_schema(kind: Kind) -> dict[str, Any]:
     }
     if defs:
         out["definitions"] = defs
-    _close_pattern_maps(out)
+    _tidy(out)
     return out
 
 
-def _close_pattern_maps(node: Any) -> None:
+def _tidy(node: Any) -> None:
     """A mapping whose keys must match a pattern (ids) allows no other keys: say so, so that an
-    editor flags a key like `Zero_Tolerance` as the loader does."""
+    editor flags a key like `Zero_Tolerance` as the loader does. A docstring's line breaks are
+    not meant for a hover box: descriptions keep only their paragraph breaks."""
     if isinstance(node, dict):
         if "patternProperties" in node and "additionalProperties" not in node:
             node["additionalProperties"] = False
+        if isinstance(node.get("description"), str):
+            node["description"] = re.sub(r"(?<!\n)\n(?!\n)", " ", node["description"])
         for value in node.values():
-            _close_pattern_maps(value)
+            _tidy(value)
     elif isinstance(node, list):
         for value in node:
-            _close_pattern_maps(value)
+            _tidy(value)
 
 
 def schema_text(kind: Kind) -> str:

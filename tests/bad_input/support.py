@@ -54,7 +54,7 @@ def snapshot(out: Path) -> dict[str, bytes]:
 
 def records_problems(out: Path) -> list[str]:
     """Build records that claim a file which is missing or differs: a record must only ever be
-    written after its files are in place (booklets/cache.py)."""
+    written after its files are in place (booklets/engine/cache.py)."""
     import hashlib
     import json
 
