@@ -47,8 +47,8 @@ def test_field_reference_in_the_docs_is_the_generated_one() -> None:
 
 
 def test_every_field_and_model_has_a_description() -> None:
-    undocumented = [f"{m.__name__}.{name}" for m in models() for name, field in m.model_fields.items()
-                    if not (field.description or "").strip()]
+    undocumented = [f"{m.__name__}.{name}" for m in models() for name in m.model_fields
+                    if not jsonschema.description(m, name).strip()]
     assert undocumented == [], ("give each of these fields a docstring (the line after it) in "
                                 f"booklets/content/schema.py, then run `{jsonschema.REGENERATE}`")
     assert [m.__name__ for m in models() if not (m.__doc__ or "").strip()] == []

@@ -1,7 +1,9 @@
 """JSON Schema for each kind of content file, and the field reference of docs/content-format.md.
 
-Both are made from the models of content/schema.py, whose field docstrings are the descriptions, so
-neither can drift from what the loader accepts. Editors with YAML support read the schemas for
+Both are made from the models of content/schema.py and their field docstrings (the string under
+each field), so neither can drift from what the loader accepts. The docstrings are read here from
+the module's source, not by pydantic when the models are built, so loading content never pays for
+them. Editors with YAML support read the schemas for
 completion, hover help and checks while typing (see docs/content-format.md, "Editor support").
 The schemas are JSON Schema draft-07, which every YAML language server reads.
 
@@ -12,9 +14,12 @@ tests/test_schema_docs.py fails when the committed files differ from what this m
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -67,10 +72,43 @@ class _Draft7(GenerateJsonSchema):
         return False
 
 
+@cache
+def _docstrings() -> dict[str, dict[str, str]]:
+    """Model name -> field -> the docstring written under the field in content/schema.py."""
+    out: dict[str, dict[str, str]] = {}
+    for node in ast.parse(inspect.getsource(schema)).body:
+        if isinstance(node, ast.ClassDef):
+            out[node.name] = {
+                field.target.id: inspect.cleandoc(doc.value.value)
+                for field, doc in zip(node.body, node.body[1:], strict=False)
+                if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
+                and isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
+                and isinstance(doc.value.value, str)
+            }
+    return out
+
+
+def description(model: type, field: str) -> str:
+    """A field's docstring, inherited ones included ("" when it has none)."""
+    return next((docs[field] for cls in model.__mro__ if field in (docs := _docstrings().get(cls.__name__, {}))), "")
+
+
+def _describe(node: dict[str, Any], model: Any) -> None:
+    """Give each property of a model's schema its field's docstring as description."""
+    if isinstance(model, type) and issubclass(model, schema.Model):
+        for field, prop in node.get("properties", {}).items():
+            text = description(model, field)
+            if text:
+                node["properties"][field] = dict(sorted({**prop, "description": text}.items()))
+
+
 def json_schema(kind: Kind) -> dict[str, Any]:
     """The JSON Schema (draft-07) that every file of this kind must satisfy."""
     body = TypeAdapter(kind.model).json_schema(schema_generator=_Draft7, ref_template="#/definitions/{model}")
     defs = body.pop("$defs", {})
+    _describe(body, kind.model)
+    for name, definition in defs.items():
+        _describe(definition, getattr(schema, name, None))
     body.pop("title", None)
     body.pop("description", None)
     out: dict[str, Any] = {

@@ -3,8 +3,8 @@
 Each model mirrors one kind of file (see docs/content-format.md). Unknown keys are errors; the
 field types (content/fields.py) refuse text that YAML 1.1 would have turned into numbers, booleans
 or dates, restrict every identifier that ends up in an output path to ``[a-z0-9-]`` so it cannot
-escape dist/, and keep each string's position (YStr) through validation. Each field's docstring
-is its description (content/jsonschema.py publishes them).
+escape dist/, and keep each string's position (YStr) through validation. The string under each
+field documents it (content/jsonschema.py publishes it for editors and docs/content-format.md).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from booklets.content.fields import AssetPath, Ident, LocalText, Role, Sha256, T
 class Model(BaseModel):
     """Base for every content model: unknown keys are errors, values are immutable once loaded."""
 
-    # Each field's docstring is its description: in the JSON Schema editors read (hover, completion)
-    # and in the field reference of docs/content-format.md (both made by content/jsonschema.py).
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # The string under each field is its description: in the JSON Schema editors read (hover,
+    # completion) and in the field reference of docs/content-format.md, both made by
+    # content/jsonschema.py, which reads it from this file's source.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Size(Model):
