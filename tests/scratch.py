@@ -16,9 +16,8 @@ Text given as `str` is dedented (write it indented in the test, as MINIMAL is); 
 as they are; a function gets the file's text so far and returns the new text (`edit`, `append`).
 
 After writing, `change(root, files)` edits files in place with the same kinds of values (`str`
-written exactly as given), and `build(root)` runs a build that must succeed. The `make_project`
-fixture (tests/conftest.py) writes into the test's tmp_path; module- and session-scoped fixtures
-call `write_project` on a folder of their own.
+written exactly as given). The `make_project` fixture (tests/conftest.py) writes into the test's
+tmp_path; module- and session-scoped fixtures call `write_project` on a folder of their own.
 """
 
 from __future__ import annotations
@@ -175,17 +174,17 @@ def _set_list(booklet: str, key: str, values: Sequence[str]) -> str:
     return new
 
 
-def _write(path: Path, change: FileEdit, dedent: bool) -> None:
-    if change is None:
+def _write(path: Path, new: FileEdit, dedent: bool) -> None:
+    if new is None:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(change, bytes):
-        path.write_bytes(change)
-    elif isinstance(change, str):
-        path.write_text(textwrap.dedent(change) if dedent else change, encoding="utf-8")
+    if isinstance(new, bytes):
+        path.write_bytes(new)
+    elif isinstance(new, str):
+        path.write_text(textwrap.dedent(new) if dedent else new, encoding="utf-8")
     else:
-        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+        path.write_text(new(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def write_project(root: Path, files: Mapping[str, FileEdit] | None = None, *,
@@ -221,20 +220,13 @@ def write_project(root: Path, files: Mapping[str, FileEdit] | None = None, *,
             known = [x.strip() for x in current.group(1).split(",") if x.strip()]
             text = _set_list(text, "languages", [*known, *(x for x in languages if x not in known)])
         booklet.write_text(text, encoding="utf-8")
-    for rel, change in (files or {}).items():
-        _write(root / rel, change, dedent=True)
+    for rel, new in (files or {}).items():
+        _write(root / rel, new, dedent=True)
     return root
 
 
 def change(root: Path, files: Mapping[str, FileEdit]) -> None:
     """Edit files of a written project in place: `str` and `bytes` are written exactly as given, a
     function gets the current text, None deletes."""
-    for rel, edit_ in files.items():
-        _write(root / rel, edit_, dedent=False)
-
-
-def build(root: Path, *args: str) -> None:
-    """Build the project in-process (into root/dist unless `--out` is given); it must succeed."""
-    from booklets.cli.main import main
-
-    assert main(["--project", str(root), *args]) == 0
+    for rel, new in files.items():
+        _write(root / rel, new, dedent=False)
