@@ -16,21 +16,9 @@ import pypdf
 import pytest
 
 from booklets.cli.main import main
+from tests.bad_input import cases as corpus
+from tests.bad_input import support
 
-
-def _support():  # type: ignore[no-untyped-def]
-    import importlib.util
-
-    path = Path(__file__).parent / "bad_input/support.py"
-    spec = importlib.util.spec_from_file_location("bad_input_support", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-support = _support()
-corpus = support.load("cases")
 apply, snapshot, write_project = support.apply, support.snapshot, support.write_project
 
 

@@ -20,7 +20,7 @@ from booklets.check.content import check_content
 from booklets.check.readability import FORMULAS, grade, sentences, split_sentences
 from booklets.cli.main import main
 from booklets.content.load import load_project
-from tests.conftest import MINIMAL, REPO
+from tests.scratch import BOOKLET, MINIMAL, REPO, append, change, edit, shipped, write_project
 
 Make = Callable[..., Path]
 
@@ -316,8 +316,8 @@ def test_missing_alt_text_is_an_error(make_project: Make, capsys) -> None:
     root = make_project({"content/en/audiences/staff.yaml": staff})
     (root / "content/assets").mkdir(parents=True, exist_ok=True)
     shutil.copy(next((REPO / "templates").rglob("*.css")), root / "content/assets/pic.png")
+    change(root, {"templates/partials/cover.html.j2": append('<img src="logo.png">\n')})
     template = root / "templates/partials/cover.html.j2"
-    template.write_text(template.read_text(encoding="utf-8") + '<img src="logo.png">\n', encoding="utf-8")
     status, report = run(capsys, root)
     assert status == 1
     by_file = {f["file"]: f for f in findings(report, "alt-text")}
@@ -350,21 +350,14 @@ def test_broken_internal_link_is_an_error_with_a_suggestion(make_project: Make, 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scratch project built in screen, print and large print (staff only), once per module."""
-    root = tmp_path_factory.mktemp("preflight") / "project"
-    shutil.copytree(REPO / "templates", root / "templates")
-    files = dict(MINIMAL)
-    files["content/booklet.yaml"] = files["content/booklet.yaml"].replace(
-        "editions: [screen]", "editions: [screen, print, large-print]")
-    for edition in ("screen", "print", "large-print"):
-        files[f"content/editions/{edition}.yaml"] = (REPO / f"content/editions/{edition}.yaml").read_text()
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    shutil.copy(REPO / "content/en/strings.yaml", root / "content/en/strings.yaml")
-    # Citation numbers at full size in large print, as the editions work sets them; the shipped
-    # templates are checked as they are by the shipped-content test.
-    css = root / "templates/editions/large-print.css"
-    css.write_text(css.read_text(encoding="utf-8") + LARGE_CITES, encoding="utf-8")
+    root = write_project(tmp_path_factory.mktemp("preflight") / "project", {
+        BOOKLET: edit("editions: [screen]", "editions: [screen, print, large-print]"),
+        **{f"content/editions/{e}.yaml": shipped(f"content/editions/{e}.yaml")
+           for e in ("screen", "print", "large-print")},
+        # Citation numbers at full size in large print, as the editions work sets them; the shipped
+        # templates are checked as they are by the shipped-content test.
+        "templates/editions/large-print.css": append(LARGE_CITES),
+    })
     assert main(["--project", str(root)]) == 0
     return root
 
@@ -461,9 +454,7 @@ def test_screen_edition_must_be_tagged_with_lang_and_title(copy_of: Path, capsys
 def test_large_print_text_below_minimum_is_found_but_not_its_running_footer(copy_of: Path, capsys) -> None:
     # The running header and footer are 14 pt by design and the body 18 pt; a callout set at
     # 12 pt must be caught on its page, and nothing else.
-    css = copy_of / "templates/editions/large-print.css"
-    css.write_text(css.read_text(encoding="utf-8") + ".callout p { font-size: 12pt; }\n",
-                   encoding="utf-8")
+    change(copy_of, {"templates/editions/large-print.css": append(".callout p { font-size: 12pt; }\n")})
     assert main(["--project", str(copy_of), "--edition", "large-print"]) == 0
     status, report = run(capsys, copy_of, "--pdf", "--edition", "large-print")
     [small] = findings(report, "text-size")

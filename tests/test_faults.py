@@ -27,20 +27,9 @@ from booklets.cli.main import main
 from booklets.engine.lock import build_lock
 from booklets.engine.output import is_temp_file
 from booklets.errors import BookletError
+from tests.bad_input import support
+from tests.scratch import change, edit
 
-
-def _support():  # type: ignore[no-untyped-def]
-    import importlib.util
-
-    path = Path(__file__).parent / "bad_input/support.py"
-    spec = importlib.util.spec_from_file_location("bad_input_support", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-support = _support()
 snapshot, restore, cli, cli_env = support.snapshot, support.restore, support.cli, support.cli_env
 
 FACILITIES = ("north", "south", "east")
@@ -63,8 +52,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     old, new = tmp / "old", tmp / "new"
     support.write_project(old, FACILITIES)
     shutil.copytree(old, new)
-    staff = new / "content/en/audiences/staff.yaml"
-    staff.write_text(staff.read_text().replace("title: Boundaries", "title: Boundaries, revised"))
+    change(new, {"content/en/audiences/staff.yaml": edit("title: Boundaries", "title: Boundaries, revised")})
     assert main(["--project", str(old), "--out", str(tmp / "old-dist")]) == 0
     assert main(["--project", str(new), "--out", str(tmp / "new-dist")]) == 0
     old_files, new_files = snapshot(tmp / "old-dist"), snapshot(tmp / "new-dist")

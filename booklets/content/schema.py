@@ -1,111 +1,30 @@
 """The typed content schema: what every YAML file under content/ may and must contain.
 
-Each model mirrors one kind of file (see docs/content-format.md). Unknown keys are errors, text
-fields refuse values that YAML 1.1 would have turned into numbers, booleans or dates, and every
-identifier that ends up in an output path is restricted to ``[a-z0-9-]`` so it cannot escape dist/.
+Each model mirrors one kind of file (see docs/content-format.md). Unknown keys are errors; the
+field types (content/fields.py) refuse text that YAML 1.1 would have turned into numbers, booleans
+or dates, restrict every identifier that ends up in an output path to ``[a-z0-9-]`` so it cannot
+escape dist/, and keep each string's position (YStr) through validation. The string under each
+field documents it (content/jsonschema.py publishes it for editors and docs/content-format.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from booklets.content.yamlload import YStr
-
-IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-
-
-def _keep_position(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """Validate as usual, but give back the YAML value itself (a YStr knows its file, line, column
-    and key), so every later stage can say where a value is written without going back to the YAML."""
-    out = handler(value)
-    return value if isinstance(value, YStr) and out == value else out
-
-
-Positioned = WrapValidator(_keep_position)
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, YStr) and value.coerced_to:
-        raise PydanticCustomError(
-            "unquoted_text",
-            'unquoted {found} would be read as {what} by YAML tools; put it in quotes: "{found}"',
-            {"found": str(value), "what": value.coerced_to},
-        )
-    return value
-
-
-def _ident(value: Any) -> Any:
-    value = _text(value)
-    if isinstance(value, str) and not IDENT_RE.match(value):
-        raise PydanticCustomError(
-            "bad_ident",
-            "expected an id of lowercase letters, digits and hyphens (at most 40), found {found}",
-            {"found": repr(str(value))},
-        )
-    return value
-
-
-def _relpath(folder: str) -> Any:
-    """A validator for a resource path relative to `folder`: never a URL, absolute or `..`."""
-
-    def check(value: Any) -> Any:
-        value = _text(value)
-        if not isinstance(value, str):
-            return value
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or value.startswith("//"):
-            raise PydanticCustomError(
-                "url_path",
-                "expected a path inside {folder}, found the URL {found}; copy the file into "
-                "{folder} and give its path from there",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        parts = value.replace("\\", "/").split("/")
-        if value.startswith(("/", "\\")) or ".." in parts:
-            raise PydanticCustomError(
-                "outside_path",
-                "expected a path inside {folder}, found {found}; give the path from {folder} "
-                "(no leading /, no ..)",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        if not value.strip() or any(ord(ch) < 32 for ch in value):
-            raise PydanticCustomError(
-                "bad_path",
-                "expected a file path inside {folder}, found {found}",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        return value
-
-    return check
-
-
-Text = Annotated[str, BeforeValidator(_text), Field(min_length=1), Positioned]
-Ident = Annotated[str, BeforeValidator(_ident), Positioned]
-AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
-TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
-LocalText = Text | dict[str, Text]
-Role = Annotated[Literal[
-    "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
-], Positioned]
+from booklets.content.fields import IDENT_RE as IDENT_RE  # re-exported: load.py checks ids with it
+from booklets.content.fields import AssetPath, Ident, LocalText, Role, Sha256, TemplatePath, Text
 
 
 class Model(BaseModel):
     """Base for every content model: unknown keys are errors, values are immutable once loaded."""
 
+    # The string under each field is its description: in the JSON Schema editors read (hover,
+    # completion) and in the field reference of docs/content-format.md, both made by
+    # content/jsonschema.py, which reads it from this file's source.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -113,23 +32,38 @@ class Size(Model):
     """Page size per paper series, as a CSS `size` value (e.g. `A5` or `5.5in 8.5in`)."""
 
     iso: Annotated[str, Field(pattern=r"^[A-Za-z0-9. ]{1,40}$")]
+    """The size on ISO paper (`paper: iso`), e.g. `A5` or `A4`."""
     us: Annotated[str, Field(pattern=r"^[A-Za-z0-9. ]{1,40}$")]
+    """The size on US paper (`paper: us`), e.g. `5.5in 8.5in` (half letter) or `letter`."""
 
 
 class BookletConfig(Model):
     """content/booklet.yaml: document control and the matrix to build."""
 
     organisation: Text
+    """Who issues the booklets, printed on the cover, the inside cover and the back cover."""
     document_number: Text
+    """The controlled document's number, printed on the covers and in every page footer."""
     revision: Text
+    """The revision being issued, e.g. `"2.0"` (quoted: it is text); a release records it in
+    content/releases.yaml and refuses to release it again with other content."""
     effective_date: dt.date
+    """The date the revision takes effect, written YYYY-MM-DD; printed on the covers in each
+    language's own way of writing dates."""
     supersedes: Text | None = None
+    """The revision this one replaces, printed on the inside cover; required by `--release`."""
     paper: Literal["iso", "us"] = "iso"
+    """Which paper series every edition's `size` uses: `iso` (A5, A4) or `us` (half letter, letter)."""
     source_language: Ident = "en"
+    """The language every other language is translated from and checked against."""
     languages: list[Ident] = Field(min_length=1)
+    """The languages to build; each needs a folder content/<lang>/."""
     audiences: list[Ident] = Field(min_length=1)
+    """The audiences to build; each needs content/<lang>/audiences/<id>.yaml in every language."""
     editions: list[Ident] = Field(min_length=1)
+    """The editions to build; each needs content/editions/<id>.yaml."""
     facilities: list[Ident] = Field(min_length=1)
+    """The facilities to build; each needs content/facilities/<id>.yaml."""
 
 
 class Impose(Model):
@@ -170,7 +104,7 @@ class Edition(Model):
     """Crop marks in the margin outside the bleed, showing the print shop where to trim."""
     min_body_pt: Annotated[float, Field(ge=4, le=72)] | None = None
     """Smallest text size allowed outside the running header and footer, in points; `check --pdf`
-    measures it in the PDF (large print: 16). None: not checked."""
+    measures it in the PDF (large print: 16). Left out: not checked."""
     impose: Impose | None = None
     """Also write 2-up saddle-stitch sheets from the same render (see Impose)."""
 
@@ -208,73 +142,109 @@ class Contact(Model):
     """One way to reach someone, shown as a contact card."""
 
     name: LocalText
+    """Who answers, e.g. `Safeguarding team`; text, or text per language (`{en: ..., es: ...}`)."""
     phone: Text | None = None
+    """The number as it should be dialled and printed, quoted (`"0800 555 111"`)."""
     hours: LocalText | None = None
+    """When the line is open; text, or text per language."""
     address: list[Text] | None = None
+    """Lines of a postal address, for writing."""
     email: Text | None = None
+    """An email address, printed as written."""
     website: Text | None = None
+    """A web address, printed as written (never fetched)."""
     note: LocalText | None = None
+    """One more line on the card, e.g. that calls are free or anonymous; text, or text per language."""
 
 
 class Facility(Model):
     """content/facilities/<id>.yaml: one site's name, address for letters and contacts."""
 
     name: LocalText
+    """The site's name, printed on the cover and the form; text, or text per language."""
     address: list[Text] = Field(min_length=1)
+    """Lines of the address for letters, printed on the back cover under "Write to"."""
     calls_monitored: LocalText
+    """Whether calls to the listed lines are recorded or listened to, printed on the back cover;
+    text, or text per language."""
     contacts: dict[Role, Contact]
+    """The contact cards by role: internal_line (report inside), safeguarding_lead, outside_body
+    (outside reporting body), support_line (confidential support), family_line (for families) and
+    staff_support (employee assistance). Sections list the roles whose cards they show."""
 
 
 class Image(Model):
     """An image from content/assets/; alt text is required for screen readers."""
 
     src: AssetPath
+    """The file's path from content/assets/ (no URL, no leading /, no ..)."""
     alt: Text
+    """What the image shows, read out by screen readers; required and never blank."""
 
 
 class Callout(Model):
     """A boxed call-out, such as "If you need help now"."""
 
     title: Text
+    """The call-out's heading."""
     body: Text
+    """The call-out's text, in the inline markup."""
 
 
 class SectionText(Model):
     """The readable parts of a section."""
 
     title: Text
+    """The section's heading, in the contents, the outline and the running header."""
     body: Text
+    """The section's text, in the inline markup (paragraphs, `**bold**`, links, lists, `[^source-id]`)."""
     callout: Callout | None = None
+    """A boxed call-out after the text."""
     contacts: list[Role] = Field(default_factory=list)
+    """Contact cards from the facility file shown after the text, by role."""
     image: Image | None = None
+    """An image after the text."""
 
 
 class SectionOverride(Model):
     """Audience-specific wording for a shared section: any part given replaces the shared one."""
 
     title: Text | None = None
+    """Replaces the shared section's heading for this audience."""
     body: Text | None = None
+    """Replaces the shared section's text for this audience."""
     callout: Callout | None = None
+    """Replaces the shared section's call-out for this audience."""
     contacts: list[Role] | None = None
+    """Replaces the shared section's contact cards for this audience."""
     image: Image | None = None
+    """Replaces the shared section's image for this audience."""
 
 
 class SharedSection(SectionText):
     """A section written once in <lang>/shared.yaml and included by several audiences."""
 
     variants: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Audience-specific wording, by audience id: any part given replaces the shared one."""
 
 
 class SectionEntry(Model):
     """One entry in an audience's section list: `include: <shared id>` or a section written inline."""
 
     include: Ident | None = None
+    """The id of a shared section in <lang>/shared.yaml (then no other key)."""
     id: Ident | None = None
+    """An inline section's id: its link target (`#s-<id>`) and its name in messages."""
     title: Text | None = None
+    """An inline section's heading."""
     body: Text | None = None
+    """An inline section's text, in the inline markup."""
     callout: Callout | None = None
+    """An inline section's boxed call-out."""
     contacts: list[Role] = Field(default_factory=list)
+    """An inline section's contact cards, by role."""
     image: Image | None = None
+    """An inline section's image."""
 
     @model_validator(mode="after")
     def _one_form(self) -> SectionEntry:
@@ -296,67 +266,115 @@ class Form(Model):
     """The acknowledgement, receipt or confirmation page at the end of a booklet."""
 
     title: Text
+    """The form's heading, e.g. `Acknowledgement`."""
     intro: Text
+    """The text before the statements, in the inline markup."""
     statements: list[Text] = Field(min_length=1)
+    """What the person confirms by signing, one item each."""
 
 
 class Audience(Model):
     """<lang>/audiences/<id>.yaml: one booklet's text."""
 
     name: Text
+    """Who the booklet is for, printed on the cover after `for_audience` ("For Staff")."""
     title: Text
+    """The cover title, also the PDF title."""
     subtitle: Text | None = None
+    """A line under the cover title."""
     summary: Text
+    """One sentence about the booklet, used as the PDF subject."""
     keywords: list[Text] = Field(default_factory=list)
+    """PDF keywords."""
     reading_grade: Annotated[float, Field(ge=1, le=20)]
+    """The school grade the text must not read above, measured by `check` with the language's
+    formula (`readability` in strings.yaml)."""
     sections: list[SectionEntry] = Field(min_length=1)
+    """The booklet's sections in order: `include: <shared id>` or an inline section."""
     form: Form | None = None
+    """An acknowledgement, receipt or confirmation page at the end, to sign."""
 
 
 class Source(Model):
     """A citable source, listed on the Sources page of every booklet that cites it."""
 
     text: Text
+    """The reference as printed on the Sources page."""
     url: Text | None = None
+    """Where to find it, printed after the reference (never fetched)."""
 
 
 class Strings(Model):
     """<lang>/strings.yaml: every word the templates print, so no English leaks into a translation."""
 
     locale: Text
+    """The language and region dates are written for, e.g. `en_GB` or `es_ES` (an underscore)."""
     for_audience: Text
+    """Before the audience's name on the cover: "For" Staff."""
     contents: Text
+    """The contents page's heading and its outline entry."""
     page: Text
+    """The page footer's "Page" (Page 4 of 12)."""
     of: Text
+    """The page footer's "of" (Page 4 of 12)."""
     revision: Text
+    """The label of the revision, on the covers and in the footer ("Revision 2.0")."""
     effective: Text
+    """The label of the effective date, on the covers."""
     supersedes: Text
+    """The label of the revision replaced, on the inside cover."""
     document: Text
+    """The label of the document number, on the covers."""
     sources: Text
+    """The Sources page's heading."""
     sources_intro: Text
+    """The sentence opening the Sources page."""
     notes: Text
+    """The heading of a Notes page (print padding)."""
     notes_hint: Text
+    """The line under a Notes page's heading."""
     contacts_title: Text
+    """The back cover's heading, over the contact cards."""
     letters_title: Text
+    """The heading over the facility's address on the back cover."""
     calls_monitored_title: Text
+    """The heading over the facility's `calls_monitored` text on the back cover."""
     phone: Text
+    """A contact card's phone label."""
     hours: Text
+    """A contact card's opening-hours label."""
     email: Text
+    """A contact card's email label."""
     website: Text
+    """A contact card's web site label."""
     role_internal_line: Text
+    """The heading of an internal_line contact card."""
     role_safeguarding_lead: Text
+    """The heading of a safeguarding_lead contact card."""
     role_outside_body: Text
+    """The heading of an outside_body contact card."""
     role_support_line: Text
+    """The heading of a support_line contact card."""
     role_family_line: Text
+    """The heading of a family_line contact card."""
     role_staff_support: Text
+    """The heading of a staff_support contact card."""
     form_name: Text
+    """The form's name line."""
     form_id: Text
+    """The form's ID number line."""
     form_facility: Text
+    """The form's site line."""
     form_signature: Text
+    """The form's signature line."""
     form_date: Text
+    """The form's date line."""
     sign_here: Text
+    """The mark at the signature line."""
     other_formats: Text
+    """The inside cover's line about other formats (large print, languages, read aloud)."""
     placeholder: Text
+    """The label (a tooltip) on a facility value still tagged !placeholder, which the booklet marks."""
     readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
         "flesch_kincaid")
     """The reading-level formula `check` measures this language with: flesch_kincaid (English),
@@ -364,22 +382,14 @@ class Strings(Model):
     scales), crawford (Spanish grade), or none (not measured). Not printed."""
 
 
-def _sha256(value: Any) -> Any:
-    value = _text(value)
-    if isinstance(value, str) and not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise PydanticCustomError(
-            "bad_hash",
-            "expected a SHA-256 written as 64 lowercase hex digits, found '{found}'; the record is "
-            "written by `build.py --release`: restore it from version control",
-            {"found": str(value)},
-        )
-    return value
-
-
 class ReleaseEntry(Model):
     """One released revision in content/releases.yaml (written by `build.py --release`)."""
 
-    content_sha256: Annotated[str, BeforeValidator(_sha256)]
+    content_sha256: Sha256
+    """The SHA-256 of the content and templates released (see `build.py --release`)."""
     document_number: Text
+    """The document number released."""
     effective_date: Text
+    """The effective date released, YYYY-MM-DD."""
     supersedes: Text
+    """The revision it replaced."""

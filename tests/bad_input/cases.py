@@ -1,6 +1,6 @@
 """The bad-input corpus: one small broken project per case, and the exact lines the CLI must print.
 
-Every case starts from BASE (a one-booklet project with the real templates and strings), changes
+Every case starts from BASE (tests/scratch.py's minimal one-booklet project), changes
 a file or two, and lists every line expected on stderr. The test (tests/test_bad_input.py) also
 checks exit status 2, no traceback, and that the PDF an earlier build wrote is byte-identical.
 
@@ -13,96 +13,18 @@ the printed line says exactly what is wrong, where, and how to fix it before pas
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import textwrap
 from dataclasses import dataclass, field
 
-FileEdit = str | bytes | Callable[[str], str] | None
+from tests.scratch import BOOKLET, MINIMAL, NORTH, SCREEN, SHARED, SOURCES, STAFF, FileEdit, append, edit
 
-BOOKLET = "content/booklet.yaml"
-SCREEN = "content/editions/screen.yaml"
-NORTH = "content/facilities/north.yaml"
-SOURCES = "content/en/sources.yaml"
-SHARED = "content/en/shared.yaml"
-STAFF = "content/en/audiences/staff.yaml"
 MAIN_TEMPLATE = "templates/booklet.html.j2"
 EXTRA_TEMPLATE = "templates/partials/extra.html.j2"
 
-# The corpus owns its base content (line numbers below depend on it); templates/ and
-# content/en/strings.yaml are copied from the repository.
-BASE: dict[str, str] = {
-    BOOKLET: """\
-organisation: Test Unit
-document_number: "T-1"
-revision: "2.0"
-effective_date: 2026-01-15
-languages: [en]
-audiences: [staff]
-editions: [screen]
-facilities: [north]
-""",
-    SCREEN: """\
-name: Screen
-size: {iso: A5, us: 5.5in 8.5in}
-stylesheets: [editions/screen.css]
-pdf_variant: pdf/ua-1
-""",
-    NORTH: """\
-name: North Site
-address: ["1 North Road"]
-calls_monitored: "Support calls are not recorded."
-contacts:
-  internal_line: {name: "Inside line", phone: "0100 000 001"}
-  outside_body: {name: "Outside body", phone: "0100 000 002"}
-""",
-    SOURCES: """\
-fact-one: {text: "Source One, 2020."}
-""",
-    SHARED: """\
-zero-tolerance:
-  title: Zero tolerance
-  body: |
-    Never acceptable. A fact[^fact-one].
-  variants:
-    staff: {title: "Zero tolerance for staff"}
-""",
-    STAFF: """\
-name: Staff
-title: Boundaries
-summary: A test booklet.
-keywords: [test]
-reading_grade: 10
-sections:
-  - include: zero-tolerance
-  - id: how-to-report
-    title: How to report
-    body: |
-      Tell someone.
-
-      1. First
-      2. Second
-    callout: {title: "If you need help now", body: "Call the line."}
-    contacts: [internal_line, outside_body]
-form:
-  title: Acknowledgement
-  intro: Sign below.
-  statements: ["I have read this booklet."]
-""",
-}
-
-
-def edit(old: str, new: str) -> Callable[[str], str]:
-    """Replace `old` (which must be there exactly once) by `new` in a file."""
-
-    def apply(text: str) -> str:
-        if text.count(old) != 1:
-            raise AssertionError(f"corpus edit: {old!r} is not in the file exactly once")
-        return text.replace(old, new)
-
-    return apply
-
-
-def append(extra: str) -> Callable[[str], str]:
-    return lambda text: text + extra
+# The base project is the minimal scratch project of tests/scratch.py (templates/ and
+# content/en/strings.yaml copied from the repository); the line numbers below depend on its
+# content, as written (dedented).
+BASE: dict[str, str] = {rel: textwrap.dedent(text) for rel, text in MINIMAL.items()}
 
 
 # Template cases put their mistake in a partial of their own, included at the top of <main>, so

@@ -1,0 +1,114 @@
+"""The field types of the content schema (content/schema.py): text, ids, paths, roles.
+
+Every string type keeps the YAML value itself through validation (a YStr knows its file, line,
+column and key), so any later stage can name where a value is written. Text refuses a plain
+scalar that YAML 1.1 tools would read as a number, boolean, null or date; an id is lowercase
+letters, digits and hyphens, because ids end up in output paths; a path stays inside its folder.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, ValidatorFunctionWrapHandler, WithJsonSchema, WrapValidator
+from pydantic_core import PydanticCustomError
+
+from booklets.content.yamlload import YStr
+
+IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _keep_position(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Validate as usual, but give back the YAML value itself (a YStr knows its file, line, column
+    and key), so every later stage can say where a value is written without going back to the YAML."""
+    out = handler(value)
+    return value if isinstance(value, YStr) and out == value else out
+
+
+Positioned = WrapValidator(_keep_position)
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, YStr) and value.coerced_to:
+        raise PydanticCustomError(
+            "unquoted_text",
+            'unquoted {found} would be read as {what} by YAML tools; put it in quotes: "{found}"',
+            {"found": str(value), "what": value.coerced_to},
+        )
+    return value
+
+
+def _ident(value: Any) -> Any:
+    value = _text(value)
+    if isinstance(value, str) and not IDENT_RE.match(value):
+        raise PydanticCustomError(
+            "bad_ident",
+            "expected an id of lowercase letters, digits and hyphens (at most 40), found {found}",
+            {"found": repr(str(value))},
+        )
+    return value
+
+
+def _relpath(folder: str) -> Any:
+    """A validator for a resource path relative to `folder`: never a URL, absolute or `..`."""
+
+    def check(value: Any) -> Any:
+        value = _text(value)
+        if not isinstance(value, str):
+            return value
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or value.startswith("//"):
+            raise PydanticCustomError(
+                "url_path",
+                "expected a path inside {folder}, found the URL {found}; copy the file into "
+                "{folder} and give its path from there",
+                {"found": repr(str(value)), "folder": folder},
+            )
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "\\")) or ".." in parts:
+            raise PydanticCustomError(
+                "outside_path",
+                "expected a path inside {folder}, found {found}; give the path from {folder} "
+                "(no leading /, no ..)",
+                {"found": repr(str(value)), "folder": folder},
+            )
+        if not value.strip() or any(ord(ch) < 32 for ch in value):
+            raise PydanticCustomError(
+                "bad_path",
+                "expected a file path inside {folder}, found {found}",
+                {"found": repr(str(value)), "folder": folder},
+            )
+        return value
+
+    return check
+
+
+Text = Annotated[str, BeforeValidator(_text), Field(min_length=1), Positioned]
+# The JSON Schema (content/jsonschema.py) states the id pattern too, so an editor flags a bad id.
+Ident = Annotated[str, BeforeValidator(_ident), Positioned,
+                  WithJsonSchema({"type": "string", "pattern": IDENT_RE.pattern})]
+AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
+TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
+# Text, or text per language ({en: ..., es: ...}). The JSON Schema names the second form and says
+# its keys are language codes (validation is the same: i18n checks the languages).
+LocalText = Text | Annotated[dict[str, Text], WithJsonSchema({
+    "type": "object", "title": "text per language", "propertyNames": {"pattern": IDENT_RE.pattern},
+    "additionalProperties": {"type": "string", "minLength": 1}})]
+Role = Annotated[Literal[
+    "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
+], Positioned]
+
+
+def _sha256(value: Any) -> Any:
+    value = _text(value)
+    if isinstance(value, str) and not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise PydanticCustomError(
+            "bad_hash",
+            "expected a SHA-256 written as 64 lowercase hex digits, found '{found}'; the record is "
+            "written by `build.py --release`: restore it from version control",
+            {"found": str(value)},
+        )
+    return value
+
+
+Sha256 = Annotated[str, BeforeValidator(_sha256)]
