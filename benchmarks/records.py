@@ -189,7 +189,7 @@ def decoder_study(batch: Path, forms: list[int], body: list[int], people: int) -
     import zxingcpp
     from PIL import Image
 
-    from booklets.packets.scan import decode
+    from booklets.packets.qrdecode import decode
 
     qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
     local, fixed, histogram = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.FixedThreshold,

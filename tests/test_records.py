@@ -485,7 +485,7 @@ def test_a_page_that_kills_its_worker_is_reported_and_the_others_are_read(tmp_pa
 
 def test_decoding_finds_the_code_however_the_page_was_scanned(world: World) -> None:
     """The decoder's own range, page by page (the stack above mixes these at random)."""
-    from booklets.packets.scan import decode
+    from booklets.packets.qrdecode import decode
 
     pdf = pypdfium2.PdfDocument(world.batch)
     person = 8

@@ -37,6 +37,8 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from booklets.render.pagecontent import Marked, read_page, rewrite_page
+
 # A link's description is cut at a word boundary near this many characters.
 DESCRIPTION_CHARS = 160
 _WORDS = re.compile(r"\s+")
@@ -82,23 +84,6 @@ class Elem:
                 yield from kid.mcids()
 
 
-@dataclass
-class Marked:
-    """What one page's content stream says about one marked-content id, or one artifact."""
-
-    text: str = ""
-    y: float | None = None  # baseline of its first text, in default user space
-    kind: str = ""  # artifacts: their /Type and /Subtype ("Pagination/Header"); "" if not given
-
-
-@dataclass
-class PageContent:
-    """The tagged and the artifact text of one page, in content-stream order."""
-
-    marked: dict[int, Marked] = field(default_factory=dict)  # by marked-content id
-    artifacts: list[Marked] = field(default_factory=list)
-
-
 def running_heads(data: bytes) -> dict[int, list[str]]:
     """Page index -> the text of each /Pagination artifact on it that repeats a heading of the
     document's structure tree (a running head: the section title, said once as its heading)."""
@@ -110,7 +95,7 @@ def running_heads(data: bytes) -> dict[int, list[str]]:
                     if re.fullmatch(r"H[1-6]?", e.type)]
         out: dict[int, list[str]] = {}
         for index, page in enumerate(pdf.pages):
-            texts = [a.text for a in _read_page(page).artifacts if a.kind.startswith("Pagination")
+            texts = [a.text for a in read_page(page).artifacts if a.kind.startswith("Pagination")
                      and _squash(a.text) and any(h.endswith(_squash(a.text)) for h in headings)]
             if texts:
                 out[index] = texts
@@ -140,7 +125,7 @@ class _Finisher:
         self.root = pdf.Root.StructTreeRoot
         self.pages = list(pdf.pages)
         self.page_index = {page.obj.objgen: i for i, page in enumerate(self.pages)}
-        self.marked = [_read_page(page).marked for page in self.pages]
+        self.marked = [read_page(page).marked for page in self.pages]
         self.renumbered: dict[Mcid, int] = {}  # old id -> new id, filled while writing
 
     def read_tree(self) -> list[Elem]:
@@ -278,7 +263,7 @@ class _Finisher:
             held = sorted(m.mcid for m in owner if m.page == index)
             renumber = {old: new for new, old in enumerate(held)}
             self.renumbered.update({Mcid(index, old): new for old, new in renumber.items()})
-            _rewrite_page(pdf, page, renumber, self.marked[index])
+            rewrite_page(pdf, page, renumber, self.marked[index])
             page.obj.StructParents = index
             nums.append(index)
             nums.append(Array([owner[Mcid(index, m)].obj for m in held]))
@@ -432,170 +417,3 @@ def _named_destinations(pdf: pikepdf.Pdf, page_index: dict[Any, int]) -> dict[st
         if isinstance(dest, Array) and len(dest) >= 4 and dest[0].objgen in page_index and dest[1] == "/XYZ":
             out[str(name)] = (page_index[dest[0].objgen], float(dest[3]))
     return out
-
-
-# --- content streams ---------------------------------------------------------------------------
-
-Matrix = tuple[float, float, float, float, float, float]
-IDENTITY: Matrix = (1, 0, 0, 1, 0, 0)
-
-
-def _mul(m: Matrix, n: Matrix) -> Matrix:
-    """m × n, PDF's row-vector convention (apply m, then n)."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
-
-
-def _mcid_of(operands: list[Any]) -> int | None:
-    if len(operands) == 2 and isinstance(operands[1], Dictionary) and "/MCID" in operands[1]:
-        return int(operands[1].MCID)
-    return None
-
-
-# The operators _read_page follows: graphics state, marked content, text position and text.
-_READ_OPERATORS = "q Q cm BDC BMC EMC BT Tm Td TD TL T* Tf Tj TJ ' \" Do"
-
-
-def _read_page(page: Any) -> PageContent:
-    """Text and position of each marked-content id and artifact of a page, from its content stream."""
-    fonts = _page_fonts(page)
-    content = PageContent()
-    ctm: Matrix = IDENTITY
-    stack: list[Matrix] = []
-    marks: list[Marked | None] = []  # open marked-content sequences; None: neither tagged nor artifact
-    tm: Matrix = IDENTITY
-    tlm: Matrix = IDENTITY
-    font: _Font | None = None
-    leading = 0.0
-    for instruction in pikepdf.parse_content_stream(page, _READ_OPERATORS):
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            continue
-        operands, op = list(instruction.operands), str(instruction.operator)
-        if op == "q":
-            stack.append(ctm)
-        elif op == "Q":
-            ctm = stack.pop() if stack else IDENTITY
-        elif op == "cm":
-            ctm = _mul(tuple(float(v) for v in operands), ctm)  # type: ignore[arg-type]
-        elif op in ("BDC", "BMC"):
-            marks.append(_open_mark(operands, content))
-        elif op == "EMC":
-            if marks:
-                marks.pop()
-        elif op == "BT":
-            tm = tlm = IDENTITY
-        elif op == "Tm":
-            tm = tlm = tuple(float(v) for v in operands)  # type: ignore[assignment]
-        elif op in ("Td", "TD"):
-            tx, ty = float(operands[0]), float(operands[1])
-            if op == "TD":
-                leading = -ty
-            tm = tlm = _mul((1, 0, 0, 1, tx, ty), tlm)
-        elif op == "TL":
-            leading = float(operands[0])
-        elif op == "T*":
-            tm = tlm = _mul((1, 0, 0, 1, 0, -leading), tlm)
-        elif op == "Tf":
-            font = fonts.get(str(operands[0]))
-        elif op in ("Tj", "TJ", "'", '"'):
-            if op in ("'", '"'):
-                tm = tlm = _mul((1, 0, 0, 1, 0, -leading), tlm)
-            mark = next((m for m in reversed(marks) if m is not None), None)
-            if mark is None:
-                continue
-            if mark.y is None:
-                mark.y = _mul(tm, ctm)[5]
-            shown: list[Any] = list(operands[0]) if op == "TJ" else [operands[-1]]  # TJ: strings and kerning
-            for item in shown:
-                if font is not None and isinstance(item, (bytes, pikepdf.String)):
-                    mark.text += font.decode(bytes(item))
-        elif op == "Do" and marks and marks[-1] is not None and marks[-1].y is None:
-            marks[-1].y = ctm[5]
-    return content
-
-
-def _open_mark(operands: list[Any], content: PageContent) -> Marked | None:
-    """The record a BDC/BMC opens: a marked-content id's, an artifact's, or None (another tag)."""
-    mcid = _mcid_of(operands)
-    if mcid is not None:
-        return content.marked.setdefault(mcid, Marked())
-    if operands and operands[0] == Name.Artifact:
-        props = operands[1] if len(operands) > 1 and isinstance(operands[1], Dictionary) else Dictionary()
-        kind = "/".join(str(props[k])[1:] for k in ("/Type", "/Subtype") if k in props)
-        content.artifacts.append(Marked(kind=kind))
-        return content.artifacts[-1]
-    return None
-
-
-class _Font:
-    """Enough of a font to turn shown strings into text: its /ToUnicode map and code width."""
-
-    def __init__(self, font: Any) -> None:
-        self.width = 2 if font.get("/Subtype") == "/Type0" else 1
-        self.map: dict[int, str] = {}
-        cmap = font.get("/ToUnicode")
-        if isinstance(cmap, pikepdf.Stream):
-            self._parse(cmap.read_bytes().decode("latin-1"))
-
-    def _parse(self, text: str) -> None:
-        def uni(hexstr: str) -> str:
-            raw = bytes.fromhex(hexstr)
-            return raw.decode("utf-16-be", errors="replace")
-
-        for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
-            for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
-                self.map[int(src, 16)] = uni(dst)
-        for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
-            for lo, hi, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(<[0-9a-fA-F]*>|\[[^\]]*\])", block):
-                start, end = int(lo, 16), int(hi, 16)
-                if dst.startswith("["):
-                    for code, item in zip(range(start, end + 1), re.findall(r"<([0-9a-fA-F]*)>", dst), strict=False):
-                        self.map[code] = uni(item)
-                else:
-                    base = bytes.fromhex(dst[1:-1])
-                    for offset in range(end - start + 1):
-                        last = (int.from_bytes(base[-2:], "big") + offset).to_bytes(2, "big")
-                        self.map[start + offset] = (base[:-2] + last).decode("utf-16-be", errors="replace")
-
-    def decode(self, data: bytes) -> str:
-        w = self.width
-        return "".join(self.map.get(int.from_bytes(data[i : i + w], "big"), "") for i in range(0, len(data) - w + 1, w))
-
-
-def _page_fonts(page: Any) -> dict[str, _Font]:
-    resources = page.obj.get("/Resources")
-    fonts = resources.get("/Font") if isinstance(resources, Dictionary) else None
-    if not isinstance(fonts, Dictionary):
-        return {}
-    return {str(name): _Font(font) for name, font in fonts.items() if isinstance(font, Dictionary)}
-
-
-def _rewrite_page(pdf: pikepdf.Pdf, page: Any, renumber: dict[int, int], marked: dict[int, Marked]) -> None:
-    """Renumber the held marked content of a page; the rest becomes running-head/foot artifacts."""
-    middle = _page_middle(page)
-    out: list[Any] = []
-    for instruction in pikepdf.parse_content_stream(page):
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            out.append(instruction)
-            continue
-        operands, op = list(instruction.operands), instruction.operator
-        if str(op) == "BDC":
-            mcid = _mcid_of(operands)
-            if mcid is not None:
-                new = renumber.get(mcid)
-                if new is None:
-                    y = marked.get(mcid, Marked()).y
-                    where = "/Header" if y is not None and y > middle else "/Footer"
-                    operands = [Name.Artifact, Dictionary(Type=Name.Pagination, Subtype=Name(where))]
-                else:
-                    operands = [operands[0], Dictionary(MCID=new)]
-                instruction = pikepdf.ContentStreamInstruction(operands, op)
-        out.append(instruction)
-    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
-
-
-def _page_middle(page: Any) -> float:
-    box = page.obj.get("/MediaBox")
-    return (float(box[1]) + float(box[3])) / 2 if isinstance(box, Array) else 0.0
