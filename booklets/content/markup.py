@@ -4,6 +4,12 @@ Paragraphs, bold, links, bullet and numbered lists; `[^source-id]` citations bec
 endnote references. Raw HTML is escaped (markdown-it's `html` option off), italics render bold
 (clear-print guidance: emphasis is bold, never italic), and only web, mail, phone and in-document
 links are kept, so content can never point WeasyPrint at a local file.
+
+Two small additions for booklets: `[words]{lang=en}` marks a phrase in another language (a
+`<span lang="en">`, so a screen reader voices it right and a translation check can tell a quoted
+English name from untranslated text), and a link to a contact, `[the line for families](#contact-
+family_line)`, is followed by that contact's phone number when the renderer is given one
+(`env["contact_phones"]`), so text that says "call" always prints what to call.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 CITE_RE = re.compile(r"\[\^([a-z0-9][a-z0-9-]{0,39})\]")
+LANG_RE = re.compile(r"\[([^\]\n]+)\]\{lang=([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\}")
+"""`[misconduct in public office]{lang=en}`: a phrase in another language."""
+_CONTACT_HREF = re.compile(r"^#contact-([A-Za-z0-9_-]+)$")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|tel:|#)", re.IGNORECASE)
 
 
@@ -31,6 +40,39 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
         token.meta = {"id": match.group(1)}
     state.pos = match.end()
     return True
+
+
+def _lang_rule(state: StateInline, silent: bool) -> bool:
+    match = LANG_RE.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        opening = state.push("lang_open", "span", 1)
+        opening.attrs = {"lang": match.group(2)}
+        text = state.push("text", "", 0)
+        text.content = match.group(1)
+        state.push("lang_close", "span", -1)
+    state.pos = match.end()
+    return True
+
+
+def _render_link_close(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """`</a>`, and after a link to a contact, the contact's phone number in brackets."""
+    depth, j = 0, idx - 1
+    while j >= 0:
+        if tokens[j].type == "link_close":
+            depth += 1
+        elif tokens[j].type == "link_open":
+            if depth == 0:
+                break
+            depth -= 1
+        j -= 1
+    href = str(tokens[j].attrGet("href") or "") if j >= 0 else ""
+    match = _CONTACT_HREF.match(href)
+    phone = env.get("contact_phones", {}).get(match.group(1)) if match else None
+    return f'</a> <span class="contact-ref">({phone})</span>' if phone else "</a>"
 
 
 def _render_citation(
@@ -62,6 +104,8 @@ def make_markdown() -> MarkdownIt:
     )
     md.enable(["replacements", "smartquotes"])
     md.inline.ruler.before("link", "citation", _citation_rule)
+    md.inline.ruler.before("link", "lang", _lang_rule)
+    md.add_render_rule("link_close", _render_link_close)
     md.add_render_rule("citation", _render_citation)
     md.add_render_rule("em_open", _bold("<strong>"))
     md.add_render_rule("em_close", _bold("</strong>"))
@@ -77,6 +121,7 @@ def citations_in(text: str) -> list[str]:
 def plain_text(text: str) -> str:
     """The words of a markdown text without markup or citations (for reading-level checks)."""
     text = CITE_RE.sub("", text)
+    text = LANG_RE.sub(r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text, flags=re.MULTILINE)
     return text.replace("**", "").replace("__", "")

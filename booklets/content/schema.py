@@ -98,9 +98,22 @@ Ident = Annotated[str, BeforeValidator(_ident), Positioned]
 AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
 TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
 LocalText = Text | dict[str, Text]
+"""Text written once for every language, or `{en: ..., es: ...}` with one text per language built."""
+ROLES = ("internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support")
 Role = Annotated[Literal[
     "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
 ], Positioned]
+FORM_FIELDS = ("name", "id", "facility", "signature", "date", "training_date", "trainer_name",
+               "trainer_signature", "educator_name", "educator_signature", "session_date", "format",
+               "language", "declined")
+FormField = Annotated[Literal[
+    "name", "id", "facility", "signature", "date", "training_date", "trainer_name",
+    "trainer_signature", "educator_name", "educator_signature", "session_date", "format",
+    "language", "declined"
+], Positioned]
+"""A line of a form to fill in; its label is `form_<field>` in <lang>/strings.yaml. A packet fills
+`name`, `id` and `date` from the roster, and `facility` is printed from the facility file."""
+ContactPart = Literal["phone", "hours", "address", "email", "website", "note"]
 
 
 class Model(BaseModel):
@@ -119,7 +132,9 @@ class Size(Model):
 class BookletConfig(Model):
     """content/booklet.yaml: document control and the matrix to build."""
 
-    organisation: Text
+    organisation: LocalText
+    """Printed on the cover and back cover and written as the PDF's Author: one text per language
+    (`{en: ..., es: ...}`) unless the name is the same in every language."""
     document_number: Text
     revision: Text
     effective_date: dt.date
@@ -205,14 +220,16 @@ class Edition(Model):
 
 
 class Contact(Model):
-    """One way to reach someone, shown as a contact card."""
+    """One way to reach someone, shown as a contact card. Every value is printed, so each may be
+    written per language (`{en: ..., es: ...}`); a value written once is the same in every language."""
 
     name: LocalText
-    phone: Text | None = None
+    phone: LocalText | None = None
     hours: LocalText | None = None
-    address: list[Text] | None = None
-    email: Text | None = None
-    website: Text | None = None
+    address: list[LocalText] | None = None
+    """Lines of a mailing address (people in custody can write to it)."""
+    email: LocalText | None = None
+    website: LocalText | None = None
     note: LocalText | None = None
 
 
@@ -220,9 +237,54 @@ class Facility(Model):
     """content/facilities/<id>.yaml: one site's name, address for letters and contacts."""
 
     name: LocalText
-    address: list[Text] = Field(min_length=1)
+    jurisdiction: Ident | None = None
+    """Where the site is (a file content/jurisdictions/<id>.yaml): its booklets state only that
+    jurisdiction's law, figures and bodies. Required once any section varies by jurisdiction."""
+    address: list[LocalText] = Field(min_length=1)
     calls_monitored: LocalText
     contacts: dict[Role, Contact]
+
+
+class TermRule(Model):
+    """One concept's wording: the term to use and the terms `check` flags where they appear."""
+
+    use: Text | None = None
+    """The preferred term, named in the finding (none: the avoided terms have no replacement,
+    e.g. another jurisdiction's law)."""
+    avoid: list[Text] = Field(min_length=1)
+    """Words or phrases flagged wherever a booklet prints them (whole words, any case)."""
+    why: Text | None = None
+    """Why, for the finding's message."""
+    up_to_grade: Annotated[float, Field(ge=1, le=20)] | None = None
+    """Only in booklets whose reading_grade target is at most this (jargon for plain-language
+    booklets); none: in every booklet."""
+
+
+class Terms(Model):
+    """content/<lang>/terms.yaml: one term per concept in this language, checked by `check`."""
+
+    terms: list[TermRule] = Field(default_factory=list)
+    contacts: dict[Role, list[Text]] = Field(default_factory=dict)
+    """Phrases that mean a contact (e.g. `family_line: [line for families]`): a section whose text
+    says one must name that contact, in its `contacts:` list or with a link `(#contact-<role>)`,
+    so the booklet prints the number it promises."""
+
+
+class Jurisdiction(Model):
+    """content/jurisdictions/<id>.yaml: the law a booklet states depends on where it is read."""
+
+    name: LocalText
+    """Printed on the back cover: "For use in: England and Wales"."""
+    words: dict[Ident, dict[str, Text]] = Field(default_factory=dict)
+    """Per language, the words that differ by jurisdiction; text writes `{{word}}` (or
+    `{{Word}}` at the start of a sentence) and each booklet prints its jurisdiction's word."""
+    roles: dict[Role, LocalText] = Field(default_factory=dict)
+    """How a contact role is called here, per language (replaces `role_<role>` of strings.yaml)."""
+    contacts: dict[Role, list[ContactPart]] = Field(default_factory=dict)
+    """What a facility's contact must give here, e.g. `support_line: [phone, address]` where the
+    law requires a mailing address for outside support."""
+    avoid: dict[Ident, list[TermRule]] = Field(default_factory=dict)
+    """Per language, terms `check` flags in this jurisdiction's booklets (another country's law)."""
 
 
 class Image(Model):
@@ -244,25 +306,40 @@ class SectionText(Model):
 
     title: Text
     body: Text
+    local: Text | None = None
+    """Printed after the body: what depends on where the booklet is read (the law, official
+    figures, bodies' names). Usually given per jurisdiction (`jurisdictions:`)."""
     callout: Callout | None = None
     contacts: list[Role] = Field(default_factory=list)
     image: Image | None = None
 
 
 class SectionOverride(Model):
-    """Audience-specific wording for a shared section: any part given replaces the shared one."""
+    """Wording for one jurisdiction (or one audience): any part given replaces the shared one."""
 
     title: Text | None = None
     body: Text | None = None
+    local: Text | None = None
     callout: Callout | None = None
     contacts: list[Role] | None = None
     image: Image | None = None
 
 
+class Variant(SectionOverride):
+    """Audience-specific wording for a shared section, itself varying by jurisdiction if needed."""
+
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace this variant's; once given, every jurisdiction a
+    booklet is built for must have an entry (`{}`: this variant's wording applies there)."""
+
+
 class SharedSection(SectionText):
     """A section written once in <lang>/shared.yaml and included by several audiences."""
 
-    variants: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace the shared ones; once given, every jurisdiction a
+    booklet is built for must have an entry (`{}`: the shared wording applies there)."""
+    variants: dict[Ident, Variant] = Field(default_factory=dict)
 
 
 class SectionEntry(Model):
@@ -272,13 +349,17 @@ class SectionEntry(Model):
     id: Ident | None = None
     title: Text | None = None
     body: Text | None = None
+    local: Text | None = None
     callout: Callout | None = None
     contacts: list[Role] = Field(default_factory=list)
     image: Image | None = None
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace the inline section's (as for shared sections)."""
 
     @model_validator(mode="after")
     def _one_form(self) -> SectionEntry:
-        inline = [self.id, self.title, self.body, self.callout, self.image]
+        inline = [self.id, self.title, self.body, self.local, self.callout, self.image,
+                  self.jurisdictions or None]
         if self.include is not None and any(v is not None for v in inline):
             raise PydanticCustomError(
                 "include_and_inline",
@@ -292,12 +373,41 @@ class SectionEntry(Model):
         return self
 
 
+DEFAULT_FIELDS = ("name", "id", "facility", "signature", "date")
+
+
+class FormBlock(Model):
+    """One record on a form (e.g. receipt at intake, then the education session): its own
+    statements and lines, signed separately."""
+
+    title: Text
+    statements: list[Text] = Field(default_factory=list)
+    fields: list[FormField] = Field(min_length=1)
+
+
 class Form(Model):
-    """The acknowledgement, receipt or confirmation page at the end of a booklet."""
+    """The acknowledgement, receipt or confirmation page at the end of a booklet: statements to
+    sign, then the lines to fill in (`fields`), then any further records (`blocks`)."""
 
     title: Text
     intro: Text
     statements: list[Text] = Field(min_length=1)
+    fields: list[FormField] = Field(default_factory=lambda: list(DEFAULT_FIELDS))
+    """The lines under the statements, in order; labels come from `form_<field>` in strings.yaml."""
+    blocks: list[FormBlock] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _filled_once(self) -> Form:
+        # A packet fills the person's name, ID and date into the one line each has on the form.
+        seen: set[str] = set()
+        for field in [*self.fields, *(f for b in self.blocks for f in b.fields)]:
+            if field in ("name", "id", "date") and field in seen:
+                raise PydanticCustomError(
+                    "field_twice",
+                    "field `{field}` appears twice on the form; a packet fills it once: keep one "
+                    "(use `session_date` or `training_date` for other dates)", {"field": str(field)})
+            seen.add(field)
+        return self
 
 
 class Audience(Model):
@@ -318,6 +428,9 @@ class Source(Model):
 
     text: Text
     url: Text | None = None
+    jurisdictions: list[Ident] = Field(default_factory=list)
+    """Where the source applies (e.g. `[us]` for US federal law): a booklet for a facility in
+    another jurisdiction may not cite it. Empty: everywhere."""
 
 
 class Strings(Model):
@@ -349,11 +462,22 @@ class Strings(Model):
     role_support_line: Text
     role_family_line: Text
     role_staff_support: Text
+    for_use_in: Text
+    """Back cover, before the jurisdiction's name: "For use in"."""
     form_name: Text
     form_id: Text
     form_facility: Text
     form_signature: Text
     form_date: Text
+    form_training_date: Text
+    form_trainer_name: Text
+    form_trainer_signature: Text
+    form_educator_name: Text
+    form_educator_signature: Text
+    form_session_date: Text
+    form_format: Text
+    form_language: Text
+    form_declined: Text
     sign_here: Text
     other_formats: Text
     placeholder: Text
