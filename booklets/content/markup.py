@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -111,6 +112,16 @@ def make_markdown() -> MarkdownIt:
     md.add_render_rule("em_close", _bold("</strong>"))
     md.validateLink = lambda url: bool(_SAFE_LINK.match(url.strip()))  # type: ignore[method-assign]
     return md
+
+
+def lang_spans(text: str) -> Markup:
+    """Plain text (a facility value, say) as safe HTML, with `[words]{lang=xx}` marked."""
+    out, pos = Markup(""), 0
+    for match in LANG_RE.finditer(text):
+        out += escape(text[pos:match.start()])
+        out += Markup('<span lang="{}">{}</span>').format(match.group(2), match.group(1))
+        pos = match.end()
+    return out + escape(text[pos:])
 
 
 def citations_in(text: str) -> list[str]:

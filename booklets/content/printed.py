@@ -31,6 +31,7 @@ class Printed:
     part: str  # the section id, or "cover", "form", "contacts", "booklet"
     prose: bool  # running text (measured for reading level), not a heading, name or label
     markdown: bool = False  # written in the Markdown subset (citations, links, lists)
+    data: bool = False  # a name, number or address from a facility file: not words to check
 
 
 def contact_refs(text: str) -> list[str]:
@@ -65,16 +66,16 @@ def printed_texts(project: Project, lang: str, audience_id: str, facility_id: st
     place: Place | None = project.place(facility_id, lang)
     out: list[Printed] = []
 
-    def add(text: Any, part: str, prose: bool, markdown: bool = False) -> None:
+    def add(text: Any, part: str, prose: bool, markdown: bool = False, data: bool = False) -> None:
         text = apply_words(project.local(text, lang), place)
         if isinstance(text, str) and text:
-            out.append(Printed(text, part, prose, markdown))
+            out.append(Printed(text, part, prose, markdown, data))
 
     add(audience.title, "cover", False)
     add(audience.subtitle, "cover", True)
     add(audience.summary, "cover", True)
     add(audience.name, "cover", False)
-    add(project.booklet.organisation, "cover", False)
+    add(project.booklet.organisation, "cover", False, data=True)
     sections = resolve_sections(language, audience_id, place)
     for sid, section in sections:
         out.append(Printed(section.title, sid, False))
@@ -95,19 +96,19 @@ def printed_texts(project: Project, lang: str, audience_id: str, facility_id: st
             for statement in block.statements:
                 add(statement, "form", True)
     facility = project.facilities[facility_id]
-    add(facility.name, "contacts", False)
+    add(facility.name, "contacts", False, data=True)
     for role in booklet_roles(project, lang, audience_id, facility_id):
         contact = facility.contacts.get(role)  # type: ignore[call-overload]
         if contact is None:
             continue
-        add(contact.name, "contacts", False)
+        add(contact.name, "contacts", False, data=True)
         add(contact.hours, "contacts", True)
         add(contact.note, "contacts", True)
         for value in (contact.phone, contact.email, contact.website, *(contact.address or [])):
-            add(value, "contacts", False)
+            add(value, "contacts", False, data=True)
     add(facility.calls_monitored, "contacts", True)
     for line in facility.address:
-        add(line, "contacts", False)
+        add(line, "contacts", False, data=True)
     add(language.strings.other_formats, "booklet", True)
     return out
 

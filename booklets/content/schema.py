@@ -264,6 +264,9 @@ class Terms(Model):
     """content/<lang>/terms.yaml: one term per concept in this language, checked by `check`."""
 
     terms: list[TermRule] = Field(default_factory=list)
+    acronyms: dict[str, Text] = Field(default_factory=dict)
+    """Acronym -> what it stands for (`PREA: Prison Rape Elimination Act`): `check` warns when a
+    booklet uses the acronym before it has spelled it out."""
     contacts: dict[Role, list[Text]] = Field(default_factory=dict)
     """Phrases that mean a contact (e.g. `family_line: [line for families]`): a section whose text
     says one must name that contact, in its `contacts:` list or with a link `(#contact-<role>)`,

@@ -8,7 +8,9 @@ audience file, the shared section, the audience's variant of it, or a jurisdicti
 
 Layers, each replacing the parts it gives: the shared section, its wording for the jurisdiction,
 the audience's variant, the variant's wording for the jurisdiction. An inline section has two: its
-own text and its wording for the jurisdiction.
+own text and its wording for the jurisdiction. `local` (the law and figures where the booklet is
+read) continues the body, so a layer that rewrites the body drops the `local` below it: an
+audience's variant states the local law in its own words (its `jurisdictions:`), or not at all.
 """
 
 from __future__ import annotations
@@ -73,9 +75,15 @@ def resolve_sections(language: Language, audience_id: str,
         parts: dict[str, Any] = {}
         for _, layer in layers(language, audience_id, entry, jurisdiction):
             # The first layer is the section itself; each later one replaces the parts it gives.
-            if layer is not None:
-                parts.update({name: getattr(layer, name) for name in SectionText.model_fields
-                              if getattr(layer, name, None) is not None})
+            if layer is None:
+                continue
+            given = {name: getattr(layer, name) for name in SectionText.model_fields
+                     if getattr(layer, name, None) is not None}
+            if parts and "body" in given:
+                # `local` continues the body: a layer that rewrites the body (another audience's
+                # variant) says the local part in its own words, or not at all.
+                parts.pop("local", None)
+            parts.update(given)
         callout = parts.get("callout")
         if callout is not None and place is not None:
             callout = Callout(title=apply_words(callout.title, place), body=apply_words(callout.body, place))

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from booklets import __version__, paths
 from booklets.content import i18n, schema
-from booklets.content.markup import make_markdown
+from booklets.content.markup import lang_spans, make_markdown
 from booklets.content.project import Language, Project
 from booklets.content.printed import booklet_roles, section_roles
 from booklets.content.sections import apply_words, resolve_sections
@@ -83,10 +83,14 @@ def plain(value: Any, name: str = "") -> Any:
 
 
 def _marked(value: Any, label: str) -> Any:
-    """A facility value tagged !placeholder, wrapped so a reader of a draft cannot miss it."""
+    """A facility value as safe HTML (phrases marked `[words]{lang=en}` in their language); one
+    tagged !placeholder is wrapped so a reader of a draft cannot miss it."""
+    if not isinstance(value, str):
+        return value
+    html = lang_spans(value)
     if isinstance(value, YStr) and value.placeholder:
-        return Markup('<span class="placeholder" title="{}">{}</span>').format(label, value)
-    return value
+        return Markup('<span class="placeholder" title="{}">{}</span>').format(label, html)
+    return html
 
 
 def _facility(project: Project, target: Target, language: Language, roles: list[str]) -> dict[str, Any]:
