@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from booklets import paths
 from booklets.check.findings import AudienceGrade, CheckReport, Finding, SectionGrade, Severity

@@ -3,10 +3,11 @@
 A language names its formula in ``content/<lang>/strings.yaml`` (``readability:``). textstat counts
 words; syllables are counted by check/syllables.py (English by the CMU dictionary, Spanish by the
 Academy's spelling rules), measured against hand-counted samples, because textstat's hyphenation
-patterns undercount Spanish by about 5%. Other languages fall back to textstat's count. Sentences are split here rather than by
-textstat, because textstat splits on every full stop ("18 U.S.C. §2243(b)" becomes four sentences)
-and ignores sentences of one or two words, both of which make legal text look easier than it is;
-the long-sentence check must also see the very sentences the grade is computed from.
+patterns undercount Spanish by about 5%. Other languages fall back to textstat's count.
+Sentences are split here rather than by textstat, because textstat splits on every full stop
+("18 U.S.C. §2243(b)" becomes four sentences) and ignores sentences of one or two words, both of
+which make legal text look easier than it is; the long-sentence check must also see the very
+sentences the grade is computed from.
 
 Spanish formulas give a reading-ease score (higher is easier); it is converted to a grade with the
 scale published with each formula, so every audience's ``reading_grade`` target means the same.

@@ -115,9 +115,9 @@ def _english_rule(w: str) -> int:
     if not w:
         return 1
     groups = len(re.findall(r"[aeiouy]+", w))
-    if w.endswith("e") and not w.endswith(("le", "ee", "ye")) and groups > 1:
-        groups -= 1
-    elif w.endswith("ed") and not w.endswith(("ted", "ded")) and groups > 1:
+    silent_e = w.endswith("e") and not w.endswith(("le", "ee", "ye"))
+    silent_ed = w.endswith("ed") and not w.endswith(("ted", "ded"))
+    if groups > 1 and (silent_e or silent_ed):
         groups -= 1
     return max(groups, 1)
 
@@ -136,4 +136,4 @@ def count(text: str, locale: str) -> int | None:
     per_word = counter(locale)
     if per_word is None:
         return None
-    return sum(per_word(w) for w in words(text))
+    return sum(int(per_word(w)) for w in words(text))

@@ -212,7 +212,7 @@ class _Merger:
         return out
 
     def merge_by_index(self, target: YList, source: YList, loc: tuple[Any, ...]) -> YList:
-        out = YList(self.merge(t, s, (*loc, i)) for i, (t, s) in enumerate(zip(target, source)))
+        out = YList(self.merge(t, s, (*loc, i)) for i, (t, s) in enumerate(zip(target, source, strict=False)))
         out.line, out.column, out.item_pos = target.line, target.column, list(target.item_pos[:len(source)])
         for i in range(len(target), len(source)):
             self.gap(target, (*loc, i), source.item_pos[i][0])

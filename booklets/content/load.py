@@ -229,7 +229,7 @@ def _load_jurisdiction(ld: _Loader, jid: Any, into: dict[str, schema.Jurisdictio
                                       + (f" or use one of: {', '.join(known)}" if known else "")))
     elif (jur := ld.load(ld.root / rel, schema.Jurisdiction)) is not None:
         into[str(jid)] = jur
-        found = [(("name",), jur.name)]
+        found: list[tuple[tuple[Any, ...], Any]] = [(("name",), jur.name)]
         found += [(("words", w), text) for w, text in jur.words.items()]
         found += [(("roles", r), text) for r, text in jur.roles.items()]
         _check_localized(ld, rel, found, booklet)

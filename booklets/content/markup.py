@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup, escape
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from markupsafe import Markup, escape
 
 CITE_RE = re.compile(r"\[\^([a-z0-9][a-z0-9-]{0,39})\]")
 LANG_RE = re.compile(r"\[([^\]\n]+)\]\{lang=([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\}")

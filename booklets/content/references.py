@@ -157,15 +157,15 @@ def _booklet_references(project: Project) -> list[Problem]:
                                 f"facility {fid!r} has no contact {role!r}; add it to {paths.facility_file(fid)}")))
                 for printed in printed_texts(project, lang, aid, fid):
                     text = printed.text
-                    for role in contact_refs(text):
-                        at = locate.text(text, text.find(f"#contact-{role}"), f"#contact-{role}")
-                        if role not in schema.ROLES:
-                            close = difflib.get_close_matches(role, schema.ROLES, n=1)
+                    for ref in contact_refs(text):
+                        at = locate.text(text, text.find(f"#contact-{ref}"), f"#contact-{ref}")
+                        if ref not in schema.ROLES:
+                            close = difflib.get_close_matches(ref, schema.ROLES, n=1)
                             hint = f"did you mean #contact-{close[0]}?" if close else f"known roles: {roles}"
-                            problems.append(_at(text, at, f"link to unknown contact #contact-{role}; {hint}"))
-                        elif role not in facility.contacts:
+                            problems.append(_at(text, at, f"link to unknown contact #contact-{ref}; {hint}"))
+                        elif ref not in facility.contacts:
                             problems.append(_at(text, at, (
-                                f"facility {fid!r} has no contact {role!r}; add it to {paths.facility_file(fid)}")))
+                                f"facility {fid!r} has no contact {ref!r}; add it to {paths.facility_file(fid)}")))
                     for word in words_in(text):
                         if place is None or word not in place.words:
                             at = locate.text(text, text.find("{{"), "{{")
@@ -194,12 +194,12 @@ def _contact_requirements(project: Project) -> list[Problem]:
     """What a facility's jurisdiction requires of its contacts (e.g. a mailing address for outside
     confidential support), at the facility file."""
     problems = []
-    for fid, facility in project.facilities.items():
+    for facility in project.facilities.values():
         jid = facility.jurisdiction
         jurisdiction = project.jurisdictions.get(jid) if jid is not None else None
         if jurisdiction is None:
             continue
-        rule_file = paths.jurisdiction_file(jid)
+        rule_file = paths.jurisdiction_file(str(jid))
         for role, parts in jurisdiction.contacts.items():
             contact = facility.contacts.get(role)
             if contact is None:
@@ -207,7 +207,7 @@ def _contact_requirements(project: Project) -> list[Problem]:
                     f"jurisdiction {jid!r} requires a {role!r} contact with {', '.join(parts)} ({rule_file}:"
                     f"{getattr(role, 'line', 0)}); add `{role}:` to contacts")))
                 continue
-            name = contact.name if isinstance(contact.name, YStr) else next(iter(contact.name.values()))
+            name = contact.name if isinstance(contact.name, str) else next(iter(contact.name.values()))
             for part in parts:
                 if getattr(contact, part) is None:
                     problems.append(Problem.at(name, (

@@ -11,115 +11,29 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
-    field_validator,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from booklets.content.yamlload import YStr
-
-IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-
-
-def _keep_position(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """Validate as usual, but give back the YAML value itself (a YStr knows its file, line, column
-    and key), so every later stage can say where a value is written without going back to the YAML."""
-    out = handler(value)
-    return value if isinstance(value, YStr) and out == value else out
-
-
-Positioned = WrapValidator(_keep_position)
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, YStr) and value.coerced_to:
-        raise PydanticCustomError(
-            "unquoted_text",
-            'unquoted {found} would be read as {what} by YAML tools; put it in quotes: "{found}"',
-            {"found": str(value), "what": value.coerced_to},
-        )
-    return value
-
-
-def _ident(value: Any) -> Any:
-    value = _text(value)
-    if isinstance(value, str) and not IDENT_RE.match(value):
-        raise PydanticCustomError(
-            "bad_ident",
-            "expected an id of lowercase letters, digits and hyphens (at most 40), found {found}",
-            {"found": repr(str(value))},
-        )
-    return value
-
-
-def _relpath(folder: str) -> Any:
-    """A validator for a resource path relative to `folder`: never a URL, absolute or `..`."""
-
-    def check(value: Any) -> Any:
-        value = _text(value)
-        if not isinstance(value, str):
-            return value
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or value.startswith("//"):
-            raise PydanticCustomError(
-                "url_path",
-                "expected a path inside {folder}, found the URL {found}; copy the file into "
-                "{folder} and give its path from there",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        parts = value.replace("\\", "/").split("/")
-        if value.startswith(("/", "\\")) or ".." in parts:
-            raise PydanticCustomError(
-                "outside_path",
-                "expected a path inside {folder}, found {found}; give the path from {folder} "
-                "(no leading /, no ..)",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        if not value.strip() or any(ord(ch) < 32 for ch in value):
-            raise PydanticCustomError(
-                "bad_path",
-                "expected a file path inside {folder}, found {found}",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        return value
-
-    return check
-
-
-Text = Annotated[str, BeforeValidator(_text), Field(min_length=1), Positioned]
-Ident = Annotated[str, BeforeValidator(_ident), Positioned]
-AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
-TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
-LocalText = Text | dict[str, Text]
-"""Text written once for every language, or `{en: ..., es: ...}` with one text per language built."""
-ROLES = ("internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support")
-Role = Annotated[Literal[
-    "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
-], Positioned]
-FORM_FIELDS = ("name", "id", "facility", "signature", "date", "training_date", "trainer_name",
-               "trainer_signature", "educator_name", "educator_signature", "session_date", "format",
-               "language", "declined")
-FormField = Annotated[Literal[
-    "name", "id", "facility", "signature", "date", "training_date", "trainer_name",
-    "trainer_signature", "educator_name", "educator_signature", "session_date", "format",
-    "language", "declined"
-], Positioned]
-"""A line of a form to fill in; its label is `form_<field>` in <lang>/strings.yaml. A packet fills
-`name`, `id` and `date` from the roster, and `facility` is printed from the facility file."""
-ContactPart = Literal["phone", "hours", "address", "email", "website", "note"]
-
-
-class Model(BaseModel):
-    """Base for every content model: unknown keys are errors, values are immutable once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# The schema's vocabulary, re-exported: every model of content/ is reachable as schema.<Name>.
+from booklets.content.fieldtypes import FORM_FIELDS as FORM_FIELDS
+from booklets.content.fieldtypes import IDENT_RE as IDENT_RE
+from booklets.content.fieldtypes import ROLES as ROLES
+from booklets.content.fieldtypes import AssetPath as AssetPath
+from booklets.content.fieldtypes import ContactPart as ContactPart
+from booklets.content.fieldtypes import FormField as FormField
+from booklets.content.fieldtypes import Ident as Ident
+from booklets.content.fieldtypes import LocalText as LocalText
+from booklets.content.fieldtypes import Model as Model
+from booklets.content.fieldtypes import Positioned as Positioned
+from booklets.content.fieldtypes import Role as Role
+from booklets.content.fieldtypes import TemplatePath as TemplatePath
+from booklets.content.fieldtypes import Text as Text
+from booklets.content.fieldtypes import _text
+from booklets.content.places import Contact as Contact
+from booklets.content.places import Facility as Facility
+from booklets.content.places import Jurisdiction as Jurisdiction
+from booklets.content.places import TermRule as TermRule
+from booklets.content.places import Terms as Terms
 
 
 class Size(Model):
@@ -217,77 +131,6 @@ class Edition(Model):
                 {"multiple": multiple},
             )
         return value
-
-
-class Contact(Model):
-    """One way to reach someone, shown as a contact card. Every value is printed, so each may be
-    written per language (`{en: ..., es: ...}`); a value written once is the same in every language."""
-
-    name: LocalText
-    phone: LocalText | None = None
-    hours: LocalText | None = None
-    address: list[LocalText] | None = None
-    """Lines of a mailing address (people in custody can write to it)."""
-    email: LocalText | None = None
-    website: LocalText | None = None
-    note: LocalText | None = None
-
-
-class Facility(Model):
-    """content/facilities/<id>.yaml: one site's name, address for letters and contacts."""
-
-    name: LocalText
-    jurisdiction: Ident | None = None
-    """Where the site is (a file content/jurisdictions/<id>.yaml): its booklets state only that
-    jurisdiction's law, figures and bodies. Required once any section varies by jurisdiction."""
-    address: list[LocalText] = Field(min_length=1)
-    calls_monitored: LocalText
-    contacts: dict[Role, Contact]
-
-
-class TermRule(Model):
-    """One concept's wording: the term to use and the terms `check` flags where they appear."""
-
-    use: Text | None = None
-    """The preferred term, named in the finding (none: the avoided terms have no replacement,
-    e.g. another jurisdiction's law)."""
-    avoid: list[Text] = Field(min_length=1)
-    """Words or phrases flagged wherever a booklet prints them (whole words, any case)."""
-    why: Text | None = None
-    """Why, for the finding's message."""
-    up_to_grade: Annotated[float, Field(ge=1, le=20)] | None = None
-    """Only in booklets whose reading_grade target is at most this (jargon for plain-language
-    booklets); none: in every booklet."""
-
-
-class Terms(Model):
-    """content/<lang>/terms.yaml: one term per concept in this language, checked by `check`."""
-
-    terms: list[TermRule] = Field(default_factory=list)
-    acronyms: dict[str, Text] = Field(default_factory=dict)
-    """Acronym -> what it stands for (`PREA: Prison Rape Elimination Act`): `check` warns when a
-    booklet uses the acronym before it has spelled it out."""
-    contacts: dict[Role, list[Text]] = Field(default_factory=dict)
-    """Phrases that mean a contact (e.g. `family_line: [line for families]`): a section whose text
-    says one must name that contact, in its `contacts:` list or with a link `(#contact-<role>)`,
-    so the booklet prints the number it promises."""
-
-
-class Jurisdiction(Model):
-    """content/jurisdictions/<id>.yaml: the law a booklet states depends on where it is read."""
-
-    name: LocalText
-    """Printed on the back cover: "For use in: England and Wales"."""
-    words: dict[Ident, dict[str, Text]] = Field(default_factory=dict)
-    """Per language, the words that differ by jurisdiction; text writes `{{word}}` (or
-    `{{Word}}` at the start of a sentence) and each booklet prints its jurisdiction's word."""
-    roles: dict[Role, LocalText] = Field(default_factory=dict)
-    """How a contact role is called here, per language (replaces `role_<role>` of strings.yaml)."""
-    contacts: dict[Role, list[ContactPart]] = Field(default_factory=dict)
-    """What a facility's contact must give here, e.g. `support_line: [phone, address]` where the
-    law requires a mailing address for outside support."""
-    avoid: dict[Ident, list[TermRule]] = Field(default_factory=dict)
-    """Per language, terms `check` flags in this jurisdiction's booklets (another country's law)."""
 
 
 class Image(Model):
@@ -395,7 +238,7 @@ class Form(Model):
     title: Text
     intro: Text
     statements: list[Text] = Field(min_length=1)
-    fields: list[FormField] = Field(default_factory=lambda: list(DEFAULT_FIELDS))
+    fields: list[FormField] = Field(default_factory=lambda: list(DEFAULT_FIELDS))  # type: ignore[arg-type]
     """The lines under the statements, in order; labels come from `form_<field>` in strings.yaml."""
     blocks: list[FormBlock] = Field(default_factory=list)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from babel.dates import format_date
@@ -20,8 +20,8 @@ from markupsafe import Markup, escape
 from booklets import __version__, paths
 from booklets.content import i18n, schema
 from booklets.content.markup import lang_spans, make_markdown
-from booklets.content.project import Language, Project
 from booklets.content.printed import booklet_roles, section_roles
+from booklets.content.project import Language, Project
 from booklets.content.sections import apply_words, resolve_sections
 from booklets.content.yamlload import YStr
 from booklets.plan import Target
@@ -133,7 +133,7 @@ def _form(form: schema.Form, strings: schema.Strings, words: Any, markdown: Any,
     values = {"name": person["name"] if person else "", "id": person["id"] if person else "",
               "date": person["date"] if person else "", "facility": facility["name"]}
 
-    def fields(ids: list[str]) -> list[dict[str, Any]]:
+    def fields(ids: Sequence[str]) -> list[dict[str, Any]]:
         return [{"id": str(f), "label": getattr(strings, f"form_{f}"), "value": values.get(str(f), ""),
                  "signature": str(f).endswith("signature") or f == "declined", "sign_here": f == "signature"}
                 for f in ids]

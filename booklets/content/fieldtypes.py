@@ -1,0 +1,112 @@
+"""The value types of the content schema: text, ids, paths, localised text, roles and form fields.
+
+Every text field refuses a value that YAML 1.1 would have turned into a number, boolean or date,
+and keeps the YAML value itself (a YStr knows its file, line, column and key) through validation;
+every id that ends up in an output path is restricted to ``[a-z0-9-]`` so it cannot escape dist/.
+The models that use these types are in content/schema.py.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
+
+from booklets.content.yamlload import YStr
+
+IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _keep_position(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Validate as usual, but give back the YAML value itself (a YStr knows its file, line, column
+    and key), so every later stage can say where a value is written without going back to the YAML."""
+    out = handler(value)
+    return value if isinstance(value, YStr) and out == value else out
+
+
+Positioned = WrapValidator(_keep_position)
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, YStr) and value.coerced_to:
+        raise PydanticCustomError(
+            "unquoted_text",
+            'unquoted {found} would be read as {what} by YAML tools; put it in quotes: "{found}"',
+            {"found": str(value), "what": value.coerced_to},
+        )
+    return value
+
+
+def _ident(value: Any) -> Any:
+    value = _text(value)
+    if isinstance(value, str) and not IDENT_RE.match(value):
+        raise PydanticCustomError(
+            "bad_ident",
+            "expected an id of lowercase letters, digits and hyphens (at most 40), found {found}",
+            {"found": repr(str(value))},
+        )
+    return value
+
+
+def _relpath(folder: str) -> Any:
+    """A validator for a resource path relative to `folder`: never a URL, absolute or `..`."""
+
+    def check(value: Any) -> Any:
+        value = _text(value)
+        if not isinstance(value, str):
+            return value
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or value.startswith("//"):
+            raise PydanticCustomError(
+                "url_path",
+                "expected a path inside {folder}, found the URL {found}; copy the file into "
+                "{folder} and give its path from there",
+                {"found": repr(str(value)), "folder": folder},
+            )
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "\\")) or ".." in parts:
+            raise PydanticCustomError(
+                "outside_path",
+                "expected a path inside {folder}, found {found}; give the path from {folder} "
+                "(no leading /, no ..)",
+                {"found": repr(str(value)), "folder": folder},
+            )
+        if not value.strip() or any(ord(ch) < 32 for ch in value):
+            raise PydanticCustomError(
+                "bad_path",
+                "expected a file path inside {folder}, found {found}",
+                {"found": repr(str(value)), "folder": folder},
+            )
+        return value
+
+    return check
+
+
+Text = Annotated[str, BeforeValidator(_text), Field(min_length=1), Positioned]
+Ident = Annotated[str, BeforeValidator(_ident), Positioned]
+AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
+TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
+LocalText = Text | dict[str, Text]
+"""Text written once for every language, or `{en: ..., es: ...}` with one text per language built."""
+ROLES = ("internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support")
+Role = Annotated[Literal[
+    "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
+], Positioned]
+FORM_FIELDS = ("name", "id", "facility", "signature", "date", "training_date", "trainer_name",
+               "trainer_signature", "educator_name", "educator_signature", "session_date", "format",
+               "language", "declined")
+FormField = Annotated[Literal[
+    "name", "id", "facility", "signature", "date", "training_date", "trainer_name",
+    "trainer_signature", "educator_name", "educator_signature", "session_date", "format",
+    "language", "declined"
+], Positioned]
+"""A line of a form to fill in; its label is `form_<field>` in <lang>/strings.yaml. A packet fills
+`name`, `id` and `date` from the roster, and `facility` is printed from the facility file."""
+ContactPart = Literal["phone", "hours", "address", "email", "website", "note"]
+
+
+class Model(BaseModel):
+    """Base for every content model: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
