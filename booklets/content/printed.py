@@ -77,6 +77,12 @@ def printed_texts(project: Project, lang: str, audience_id: str, facility_id: st
     add(audience.name, "cover", False)
     add(project.booklet.organisation, "cover", False, data=True)
     sections = resolve_sections(language, audience_id, place)
+    # The inside cover repeats the first call-out of a section that shows contacts ("If you need
+    # help now"): in reading order it comes before every section. Not prose here, so the reading
+    # level counts it once, where it is written.
+    help_box = next((sec.callout for _, sec in sections if sec.callout and section_roles(sec)), None)
+    if help_box is not None:
+        out += [Printed(help_box.title, "inside-cover", False), Printed(help_box.body, "inside-cover", False, True)]
     for sid, section in sections:
         out.append(Printed(section.title, sid, False))
         out.append(Printed(section.body, sid, True, True))
