@@ -15,7 +15,8 @@ break near the ends of a word and so miss about one syllable in twenty in Spanis
   words the dictionary lacks.
 
 Both are measured by tests/test_syllables.py against hand-counted samples (tests/data/).
-A number written in digits counts one syllable per digit, roughly how it is read.
+A number written in digits counts as one syllable, as textstat counts it: the hand-counted samples
+measure words, and how a number is read aloud ("24,661") is not something spelling can settle.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def spanish(word: str) -> int:
     """Syllables of one Spanish word, by the spelling rules (see the module docstring)."""
     w = word.lower()
     if w.isdigit():
-        return len(w)
+        return 1
     nuclei = 0
     run = ""  # the current run of vowels (h between vowels ends a run: written hiatus)
     for i, ch in enumerate(w):
@@ -94,7 +95,7 @@ def english(word: str) -> int:
     """Syllables of one English word: the CMU dictionary, US spelling, then a vowel-group rule."""
     w = word.lower().replace("’", "'")
     if w.isdigit():
-        return len(w)
+        return 1
     candidates = [w]
     if w.endswith("'s"):
         candidates.append(w[:-2])
