@@ -160,9 +160,14 @@ class Edition(Model):
     """Padding pages are ruled Notes pages placed before the back cover, never after it."""
     pad_to_multiple: Annotated[int, Field(ge=1, le=16)] = 1
     """Pad the page count to a multiple of this (4 for a saddle-stitched booklet), with Notes."""
-    sections_start_right: bool = False
-    """Every section, the sources and the form start on a right-hand (odd) page; the blank left
-    page this may leave carries no header or footer."""
+    section_break: Literal["auto", "page", "right"] = "auto"
+    """Where each section starts: `auto` flows on after the previous one (the page breaks where it
+    is full, with the keep rules of the stylesheet), `page` starts each on a new page (e.g. large
+    print chapter openers), `right` on a right-hand (odd) page; a blank left page this leaves
+    carries no header or footer. A section can ask for its own break (`break: page`)."""
+    form_page: Literal["page", "right"] = "page"
+    """Where the form starts: on a page of its own (`page`), or on a right-hand page (`right`, for
+    print) whose back is a Notes page, so the form can be cut out without losing anything."""
     bleed_mm: Annotated[float, Field(ge=0, le=10)] = 0
     """Bleed beyond the trim on every side, in mm (3 for most print shops): full-bleed colour
     reaches into it and the PDF BleedBox is set to it."""
@@ -268,7 +273,12 @@ class SharedSection(SectionText):
 class SectionEntry(Model):
     """One entry in an audience's section list: `include: <shared id>` or a section written inline."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     include: Ident | None = None
+    break_: Literal["page", "right"] | None = Field(default=None, alias="break")
+    """This section starts on a new page (`page`) or a right-hand page (`right`) whatever the
+    edition's `section_break`; without it the section follows the edition."""
     id: Ident | None = None
     title: Text | None = None
     body: Text | None = None
@@ -300,12 +310,76 @@ class Form(Model):
     statements: list[Text] = Field(min_length=1)
 
 
+def _relative_luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two colours written #rrggbb (1 to 21)."""
+    def rgb(hex_colour: str) -> tuple[int, int, int]:
+        return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
+
+    light, dark = sorted((_relative_luminance(rgb(first)), _relative_luminance(rgb(second))), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+WCAG_AA = 4.5
+"""Contrast for normal-size text (WCAG 2 AA): the accent colours small text, such as the label
+in the running foot, so the large-text 3:1 is not enough."""
+ACCENT_PAIRS = {"#ffffff": "white paper, and white text on the cover band",
+                "#eef3f8": "the light tint behind the other-formats note and the audience label"}
+"""The colours an audience's accent meets in templates/css/booklet.css (`--paper`, `--tint`): as
+text on them, and as the background of white text. Keep the two lists the same."""
+
+
+def _accent(value: Any) -> Any:
+    value = _text(value)
+    if not isinstance(value, str):
+        return value
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise PydanticCustomError(
+            "bad_colour", "expected a colour written #rrggbb (six hex digits), found {found}",
+            {"found": repr(str(value))})
+    for other, where in ACCENT_PAIRS.items():
+        ratio = contrast_ratio(value.lower(), other)
+        if ratio < WCAG_AA:
+            raise PydanticCustomError(
+                "low_contrast",
+                "accent {found} has a contrast of {ratio:.2f}:1 against {other} ({where}); WCAG AA "
+                "needs {aa}:1 for text: choose a darker colour",
+                {"found": str(value), "ratio": ratio, "other": other, "where": where, "aa": WCAG_AA})
+    return value
+
+
+Accent = Annotated[str, BeforeValidator(_accent), Positioned]
+Cmyk = Annotated[list[Annotated[float, Field(ge=0, le=100)]], Field(min_length=4, max_length=4)]
+"""A print colour as percentages of cyan, magenta, yellow and black."""
+
+
 class Audience(Model):
     """<lang>/audiences/<id>.yaml: one booklet's text."""
 
     name: Text
     title: Text
     subtitle: Text | None = None
+    label: Text | None = None
+    """Who the booklet is for, short, in its language ("For staff"): shown on the cover and in
+    every page's running foot, so a booklet is never mistaken for another audience's."""
+    accent: Accent | None = None
+    """The audience's colour (#rrggbb) for the cover band, headings' rules and the label; checked
+    for WCAG AA contrast against the colours it meets (ACCENT_PAIRS)."""
+    accent_cmyk: Cmyk | None = None
+    """The same colour for the print shop, as percentages [c, m, y, k]; the print edition uses it
+    as given (device-cmyk). Without it, print converts the screen colour naively."""
+    logo: Image | None = None
+    """An organisation or facility logo (SVG or PNG under content/assets/, with alt text), on the
+    cover and the back cover."""
     summary: Text
     keywords: list[Text] = Field(default_factory=list)
     reading_grade: Annotated[float, Field(ge=1, le=20)]
@@ -357,6 +431,9 @@ class Strings(Model):
     sign_here: Text
     other_formats: Text
     placeholder: Text
+    draft_mark: Text
+    """Across every page of a booklet that still shows example (!placeholder) values, in any
+    build but a release: "DRAFT — example contacts, not for distribution"."""
     readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
         "flesch_kincaid")
     """The reading-level formula `check` measures this language with: flesch_kincaid (English),

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from booklets import __version__, paths
 from booklets.content import i18n, schema
 from booklets.content.markup import make_markdown
-from booklets.content.project import Language, Project
+from booklets.content.project import Language, Project, placeholders
 from booklets.content.sections import resolve_sections
 from booklets.content.yamlload import YStr
 from booklets.plan import Target
@@ -127,13 +127,54 @@ def _facility(project: Project, target: Target, language: Language, roles: list[
     }
 
 
+def notes_pages(edition: schema.Edition, has_form: bool) -> int:
+    """How many Notes pages the template lays out; the PDF stage keeps the ones padding needs.
+
+    Up to one sheet's worth less one, and one more when the form starts on a right-hand page: its
+    back must be a Notes page (never the back cover), so at least one is always kept."""
+    if not edition.notes_pages:
+        return 0
+    return edition.pad_to_multiple - 1 + (1 if has_form and edition.form_page == "right" else 0)
+
+
 def effective_date_text(date: dt.date, locale: str) -> str:
     """The effective date as readers of that language write it (Babel, not a hand-made table)."""
     return format_date(date, format="long", locale=locale)
 
 
-def build_context(project: Project, target: Target, person: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Everything the booklet template needs for one target, as plain data."""
+def _cmyk(colour: str, given: list[float] | None) -> str:
+    """A CSS device-cmyk() colour for print: as the audience file gives it, else from the sRGB."""
+    if given is not None:
+        c, m, y, k = (v / 100 for v in given)
+    else:  # the naive conversion; a print shop's profile would do better, so content can say
+        r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        k = 1 - max(r, g, b)
+        c, m, y = ((1 - v - k) / (1 - k) if k < 1 else 0.0 for v in (r, g, b))
+    return "device-cmyk(" + " ".join(f"{v:.3f}".rstrip("0").rstrip(".") or "0" for v in (c, m, y, k)) + ")"
+
+
+def _identity(project: Project, audience: schema.Audience, strings: schema.Strings) -> dict[str, Any]:
+    """The audience's label, colours and logo; defaults for an audience file without them."""
+    accent = str(audience.accent or "#1d3557").lower()
+    logo = None
+    if audience.logo is not None:
+        path = (project.root / paths.asset(audience.logo.src)).resolve()
+        logo = {"url": path.as_uri(), "alt": audience.logo.alt}
+    return {
+        "label": audience.label or f"{strings.for_audience} {audience.name}",
+        "accent": accent,
+        "accent_cmyk": _cmyk(accent, audience.accent_cmyk),
+        "logo": logo,
+    }
+
+
+def build_context(project: Project, target: Target, person: Mapping[str, str] | None = None,
+                  release: bool = False) -> dict[str, Any]:
+    """Everything the booklet template needs for one target, as plain data.
+
+    `draft` is set when the booklet shows example (!placeholder) values of its facility and the
+    build is not a release: the template then marks every page."""
+
     language = project.languages[target.language]
     audience = language.audiences[target.audience]
     edition = project.editions[target.edition]
@@ -146,7 +187,7 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
     sections: list[dict[str, Any]] = []
     roles: list[str] = []
     help_callout = None
-    for sid, sec in resolve_sections(language, target.audience):
+    for placed, (sid, sec) in zip(audience.sections, resolve_sections(language, target.audience), strict=True):
         callout = {"title": sec.callout.title, "body": markdown(sec.callout.body)} if sec.callout else None
         image = None
         if sec.image is not None:
@@ -155,6 +196,7 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
         sections.append({
             "id": sid, "number": len(sections) + 1, "anchor": f"s-{sid}", "title": sec.title,
             "body": markdown(sec.body), "callout": callout, "image": image, "contacts": list(sec.contacts),
+            "starts": placed.break_ or edition.section_break,  # auto (flows on), page or right
         })
         roles += [r for r in sec.contacts if r not in roles]
         if help_callout is None and callout is not None and sec.contacts:
@@ -185,10 +227,12 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
         "facility": facility,
         "sections": sections,
         "help_callout": help_callout,
+        "identity": _identity(project, audience, language.strings),
+        "draft": not release and bool(placeholders(project, {target.facility})),
         "sources": sources,
         "form": form,
         "person": person,
-        "notes_pages": edition.pad_to_multiple - 1 if edition.notes_pages else 0,
+        "notes_pages": notes_pages(edition, form is not None),
         "fonts": [{"family": family, "weight": weight, "url": path.as_uri()} for family, weight, path in faces()],
         "stylesheets": [(project.templates_dir / s).resolve().as_uri() for s in sheets],
     }
