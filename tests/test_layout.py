@@ -70,7 +70,7 @@ def destinations(path: Path) -> dict[str, int]:
 def test_default_build_has_no_layout_findings(default_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """0 near-empty body pages, 0 stranded headings, 0 split forms, 0 overflow pages and 0 lines
     past the margin, in every language and edition, imposed sheets included."""
-    status, report = check_json(capsys, REPO, "--out", str(default_build))
+    _, report = check_json(capsys, REPO, "--out", str(default_build))
     found = [f"{f['file']} {f['key']}: [{f['check']}] {f['message']}" for f in report["findings"]
              if f["check"] in LAYOUT_CHECKS]
     assert found == []

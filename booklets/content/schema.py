@@ -165,9 +165,10 @@ class Edition(Model):
     is full, with the keep rules of the stylesheet), `page` starts each on a new page (e.g. large
     print chapter openers), `right` on a right-hand (odd) page; a blank left page this leaves
     carries no header or footer. A section can ask for its own break (`break: page`)."""
-    form_page: Literal["page", "right"] = "page"
-    """Where the form starts: on a page of its own (`page`), or on a right-hand page (`right`, for
-    print) whose back is a Notes page, so the form can be cut out without losing anything."""
+    form_page: Literal["page", "right", "right-if-free"] = "page"
+    """Where the form starts: on a page of its own (`page`); on a right-hand page whose back is a
+    Notes page (`right`, for print: the form can be cut out without losing anything); or there
+    whenever that costs no extra sheet, else on a page of its own (`right-if-free`)."""
     bleed_mm: Annotated[float, Field(ge=0, le=10)] = 0
     """Bleed beyond the trim on every side, in mm (3 for most print shops): full-bleed colour
     reaches into it and the PDF BleedBox is set to it."""

@@ -134,7 +134,7 @@ def notes_pages(edition: schema.Edition, has_form: bool) -> int:
     back must be a Notes page (never the back cover), so at least one is always kept."""
     if not edition.notes_pages:
         return 0
-    return edition.pad_to_multiple - 1 + (1 if has_form and edition.form_page == "right" else 0)
+    return edition.pad_to_multiple - 1 + (1 if has_form and edition.form_page != "page" else 0)
 
 
 def effective_date_text(date: dt.date, locale: str) -> str:

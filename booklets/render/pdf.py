@@ -117,6 +117,11 @@ class RenderError(Exception):
     """A target could not be rendered; the message says why in one line."""
 
 
+class FormCostsASheet(RenderError):
+    """A right-hand form with Notes on its back would need one more sheet than a form on the next
+    page (raised only when the edition asks for `right-if-free`)."""
+
+
 class NotOnePage(RenderError):
     """A part that must be one page ran onto the next (`anchor` is where it starts)."""
 
@@ -201,6 +206,8 @@ class PdfOptions:
     """Notes pages always kept (1 when the form's back must be a Notes page)."""
     one_page: tuple[tuple[str, str], ...] = ()
     """(start, end) anchors that must be on one page, e.g. ("form", "content-end")."""
+    form_right_if_free: bool = False
+    """Raise FormCostsASheet if the right-hand form makes the booklet a sheet longer."""
 
 
 def render_pdf(
@@ -216,6 +223,8 @@ def render_pdf(
             pages = document.pages
             for start, end in options.one_page:
                 _check_one_page(pages, start, end)
+            if options.form_right_if_free and _right_form_costs_a_sheet(pages, options):
+                raise FormCostsASheet("a right-hand form would cost a sheet")
             if options.notes_pages:
                 pages = _pad(pages, options.pad_to_multiple, options.notes_pages, options.min_notes)
                 document = document.copy(pages)
@@ -319,6 +328,22 @@ def _pad(pages: list[Any], multiple: int, notes: int, min_notes: int = 0) -> lis
     body, back = notes_start, len(pages) - back_start
     needed = min(min_notes + (-(body + back + min_notes)) % multiple, back_start - notes_start)
     return pages[: notes_start + needed] + pages[back_start:]
+
+
+def _right_form_costs_a_sheet(pages: list[Any], options: PdfOptions) -> bool:
+    """Would the booklet be shorter with the form on the next page (no blank page before it, no
+    Notes page required behind it) than on a right-hand page with Notes behind it?"""
+    form = next((i for i, page in enumerate(pages) if "form" in page.anchors), None)
+    if form is None or not options.notes_pages:
+        return False
+    notes = next(i for i, page in enumerate(pages) if "notes-1" in page.anchors)
+    back = len(pages) - next(i for i, page in enumerate(pages) if "back-cover" in page.anchors)
+    blank = form > 0 and bool(getattr(getattr(pages[form - 1], "_page_box", None), "page_type", None)
+                              and pages[form - 1]._page_box.page_type.blank)
+    multiple = options.pad_to_multiple
+    right = notes + options.min_notes + (-(notes + back + options.min_notes)) % multiple + back
+    plain = notes - blank + (-(notes - blank + back)) % multiple + back
+    return right > plain
 
 
 def _finish(bleed_mm: float, epoch: int) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from booklets import paths
@@ -41,31 +41,41 @@ def render_target(project: Project, target: Target, html: str) -> list[RenderedF
     # Imported late: WeasyPrint is slow to import.
     from booklets.render.context import notes_pages
     from booklets.render.impose import ImposeError, impose
-    from booklets.render.pdf import NotOnePage, PdfOptions, RenderError, render_pdf
+    from booklets.render.pdf import FormCostsASheet, NotOnePage, PdfOptions, RenderError, render_pdf
 
     edition = project.editions[target.edition]
     effective = project.booklet.effective_date
     form = project.languages[target.language].audiences[target.audience].form
+    right = form is not None and edition.notes_pages and edition.form_page != "page"
     options = PdfOptions(
         pdf_variant=edition.pdf_variant,
         pad_to_multiple=edition.pad_to_multiple,
         notes_pages=notes_pages(edition, form is not None),
         epoch=int(dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()),
         bleed_mm=edition.bleed_mm,
-        min_notes=1 if form is not None and edition.notes_pages and edition.form_page == "right" else 0,
+        min_notes=1 if right else 0,  # the back of a right-hand form is a Notes page
         one_page=(FORM,),
+        form_right_if_free=right and edition.form_page == "right-if-free",
     )
+
     def render(text: str) -> tuple[bytes, int]:
-        return render_pdf(text, project.templates_dir, allowed_roots(project), options)
+        try:
+            return render_pdf(text, project.templates_dir, allowed_roots(project), options)
+        except FormCostsASheet:
+            # Cheaper on paper to set the form on the next page, left or right (it can still be
+            # photocopied): a second layout, for the booklets where it saves a sheet.
+            plain = replace(options, min_notes=0, form_right_if_free=False)
+            return render_pdf(_body_class(text, "form-anywhere"), project.templates_dir, allowed_roots(project),
+                              plain)
 
     try:
         pdf, pages = render(html)
     except NotOnePage as first:
         # The form must be one page, to sign, photocopy or cut out whole. A second layout sets it
-        # tighter (less space, text at the edition's smallest size); if even that runs over, the
-        # form's text is too long, and that is the content's to fix.
+        # tighter (less space; large print: text at its minimum size); if even that runs over,
+        # the form's text is too long, and that is the content's to fix.
         try:
-            pdf, pages = render(_compact_form(html))
+            pdf, pages = render(_body_class(html, "form-compact"))
         except NotOnePage:
             title = form.title if form is not None else None
             raise BookletError([Problem.at(title, file=paths.audience_file(
@@ -82,6 +92,7 @@ def render_target(project: Project, target: Target, html: str) -> list[RenderedF
     return files
 
 
-def _compact_form(html: str) -> str:
-    """The same booklet with the form set tight (`form-compact` on <body>: see booklet.css)."""
-    return re.sub(r'<body class="', '<body class="form-compact ', html, count=1)
+def _body_class(html: str, name: str) -> str:
+    """The same booklet with a class on <body> (booklet.css: `form-compact` sets the form tight,
+    `form-anywhere` lets it start on any page)."""
+    return re.sub(r'<body class="', f'<body class="{name} ', html, count=1)
