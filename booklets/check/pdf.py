@@ -13,7 +13,10 @@ its YAML declares:
   they are installed, what two PDF/UA-1 validators report (validators.py: page-validation and
   outloud, check `pdfua`); a notice says how to install them when they are not;
 * `min_body_pt` (large print): no smaller text, except the running header and footer, which are
-  smaller by design (lines at the same height on several pages, in the top or bottom band).
+  smaller by design (lines at the same height on several pages, in the top or bottom band);
+* layout (check/layout.py), on every booklet and its imposed sheets: near-empty body pages,
+  headings stranded at the foot of a page, a form split over pages, pages holding only a running
+  head or footer (overflow), and lines running past the text block.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import pikepdf
 from booklets import paths
 from booklets.check import validators
 from booklets.check.findings import CheckReport, Finding, PdfResult, Severity
+from booklets.check.layout import Issue, check_booklet, check_sheets
 from booklets.check.pdfscan import box_problem, descriptor, destinations, fonts, page_texts, small_lines, squash
 from booklets.check.readability import blocks
 from booklets.content import schema as models
@@ -137,6 +141,8 @@ class _Pdf:
             self.reading_order(target, dests)
         if edition.min_body_pt:
             self.text_size(edition.min_body_pt)
+        for issue in check_booklet(self.path):
+            self.add(_severity(issue), issue.check, issue.where, issue.message)
         return PdfResult(self.rel, target.edition, pages)
 
     def fonts(self, pdf: pikepdf.Pdf) -> None:
@@ -277,9 +283,15 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Ch
         report.findings += checker.findings
 
 
+def _severity(issue: Issue) -> Severity:
+    return "warning" if issue.severity == "warning" else "error"
+
+
 def _check_imposed(rel_path: str, sheets: Path, booklet: Path) -> list[Finding]:
-    """Imposed sheets: half as many pages as the booklet, each two trims wide and one trim high."""
-    out: list[Finding] = []
+    """Imposed sheets: half as many pages as the booklet, each two trims wide and one trim high,
+    and each half laid out as well as the booklet page it shows (check/layout.py)."""
+    out = [Finding.of(_severity(issue), issue.check, rel_path, 0, 0, issue.where, issue.message)
+           for issue in check_sheets(sheets, booklet)]
     with pikepdf.open(sheets) as imposed, pikepdf.open(booklet) as pages:
         if not pages.pages:
             return out

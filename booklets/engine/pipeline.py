@@ -50,11 +50,13 @@ class BuildOptions:
     def render_options(self) -> dict[str, object]:
         """Options that change the bytes a target writes; they are part of every inputs hash.
 
-        `--draft` does (marked fallbacks). `--release` does not: it refuses what a draft would
-        allow, and is checked on every release build however much is up to date. An option that
+        `--draft` does (marked fallbacks). `--release` does too: a booklet that shows example
+        (!placeholder) values is marked DRAFT on every page in any build but a release (a release
+        also refuses placeholders, and is checked on every release build however much is up to
+        date), so the mark's state is in the hash and toggling it renders again. An option that
         changes output must be added here.
         """
-        return {"draft": self.draft}
+        return {"draft": self.draft, "release": self.release}
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -186,7 +188,7 @@ def _render(
     if parallel:
         warm_up()  # the fork server imports WeasyPrint while this process loads the content
     project = project or _load(options, result)
-    html = {t: render_html(project, t) for t in stale}
+    html = {t: render_html(project, t, release=options.release) for t in stale}
     # Longest first needs comparable estimates: last build's times when every stale target has
     # one, else the size of each HTML (large print and long audiences take longest either way).
     known = {t: r.seconds for t in stale if (r := records[t]) is not None}

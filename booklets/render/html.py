@@ -117,10 +117,12 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_html(project: Project, target: Target, person: Mapping[str, str] | None = None) -> str:
-    """The HTML WeasyPrint receives for one target. Template errors name the template file and line."""
+def render_html(project: Project, target: Target, person: Mapping[str, str] | None = None,
+                release: bool = False) -> str:
+    """The HTML WeasyPrint receives for one target. Template errors name the template file and line.
+    A release build never carries the draft mark (build_context)."""
     env = environment(project.templates_dir)
-    context = build_context(project, target, person)
+    context = build_context(project, target, person, release)
     try:
         html = env.get_template("booklet.html.j2").render(context)
     except jinja2.TemplateSyntaxError as exc:

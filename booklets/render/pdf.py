@@ -13,6 +13,11 @@
   put it up to 10 pt out, into the crop-mark area); set while writing, in the same pass.
 * Tagged editions (a `pdf_variant`) get their structure tree finished by tagging.py: running heads
   and feet as artifacts, one described Link element per link, no empty elements (PDF/UA-1).
+* Parts that must stay on one page (the form: from its `form` anchor to `content-end`) are checked
+  in the layout itself; NotOnePage says which did not fit, and the caller decides (target.py).
+* Each page records its text block (the page area the stylesheet's margins leave) in its
+  /PieceInfo, the PDF's place for a program's own data, so `check --pdf` can tell a line that runs
+  into the margin without guessing the margins (check/layout.py).
 """
 
 from __future__ import annotations
@@ -115,6 +120,20 @@ class RenderError(Exception):
     """A target could not be rendered; the message says why in one line."""
 
 
+class FormCostsASheet(RenderError):
+    """A right-hand form with Notes on its back would need one more sheet than a form on the next
+    page (raised only when the edition asks for `right-if-free`)."""
+
+
+class NotOnePage(RenderError):
+    """A part that must be one page ran onto the next (`anchor` is where it starts)."""
+
+    def __init__(self, anchor: str, pages: int) -> None:
+        super().__init__(f"#{anchor} runs over {pages} pages; it must fit on one")
+        self.anchor = anchor
+        self.pages = pages
+
+
 # About the machine, not the booklet: fontTools subsets deterministically with SOURCE_DATE_EPOCH.
 _BENIGN = ("Using fontTools instead of HarfBuzz-Subset",)
 
@@ -186,6 +205,12 @@ class PdfOptions:
     notes_pages: int = 0
     epoch: int = 0
     bleed_mm: float = 0
+    min_notes: int = 0
+    """Notes pages always kept (1 when the form's back must be a Notes page)."""
+    one_page: tuple[tuple[str, str], ...] = ()
+    """(start, end) anchors that must be on one page, e.g. ("form", "content-end")."""
+    form_right_if_free: bool = False
+    """Raise FormCostsASheet if the right-hand form makes the booklet a sheet longer."""
 
 
 def render_pdf(
@@ -199,11 +224,15 @@ def render_pdf(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             document = source.render(pdf_variant=options.pdf_variant)
             pages = document.pages
+            for start, end in options.one_page:
+                _check_one_page(pages, start, end)
+            if options.form_right_if_free and _right_form_costs_a_sheet(pages, options):
+                raise FormCostsASheet("a right-hand form would cost a sheet")
             if options.notes_pages:
-                pages = _pad(pages, options.pad_to_multiple, options.notes_pages)
+                pages = _pad(pages, options.pad_to_multiple, options.notes_pages, options.min_notes)
                 document = document.copy(pages)
             data = document.write_pdf(pdf_identifier=True, pdf_variant=options.pdf_variant,
-                                      finisher=_bleed_box(options.bleed_mm))
+                                      finisher=_finish(options.bleed_mm, options.epoch))
         except FatalURLFetchingError as exc:
             if _refusal(exc) is None:
                 raise RenderError(str(exc)) from None
@@ -279,8 +308,21 @@ def _refusal(exc: BaseException) -> ResourceRefused | None:
     return None
 
 
-def _pad(pages: list[Any], multiple: int, notes: int) -> list[Any]:
-    """Keep just enough of the notes pages (between the content and the back cover) to fill the sheets.
+def _check_one_page(pages: list[Any], start: str, end: str) -> None:
+    """Raise NotOnePage unless the `start` and `end` anchors are on one page (absent: nothing to do)."""
+    # An element's anchor is on every page it reaches: where it starts is the first of them.
+    where: dict[str, int] = {}
+    for i, page in enumerate(pages):
+        for name in (start, end):
+            if name in page.anchors:
+                where.setdefault(name, i)
+    if start in where and end in where and where[end] != where[start]:
+        raise NotOnePage(start, where[end] - where[start] + 1)
+
+
+def _pad(pages: list[Any], multiple: int, notes: int, min_notes: int = 0) -> list[Any]:
+    """Keep just enough of the notes pages (between the content and the back cover) to fill the
+    sheets, and at least `min_notes` of them.
 
     Pages are found by their anchors (`notes-1`, `back-cover`), so a back cover that runs to two
     pages still ends the booklet and the kept notes pages keep their printed numbers.
@@ -290,19 +332,65 @@ def _pad(pages: list[Any], multiple: int, notes: int) -> list[Any]:
 
     notes_start, back_start = first("notes-1"), first("back-cover")
     body, back = notes_start, len(pages) - back_start
-    needed = min((-(body + back)) % multiple, back_start - notes_start)
+    needed = min(min_notes + (-(body + back + min_notes)) % multiple, back_start - notes_start)
     return pages[: notes_start + needed] + pages[back_start:]
 
 
-def _bleed_box(bleed_mm: float) -> Any:
-    """A WeasyPrint finisher setting each page's BleedBox to its TrimBox plus the bleed."""
+def _right_form_costs_a_sheet(pages: list[Any], options: PdfOptions) -> bool:
+    """Would the booklet be shorter with the form on the next page (no blank page before it, no
+    Notes page required behind it) than on a right-hand page with Notes behind it?"""
+    form = next((i for i, page in enumerate(pages) if "form" in page.anchors), None)
+    if form is None or not options.notes_pages:
+        return False
+    notes = next(i for i, page in enumerate(pages) if "notes-1" in page.anchors)
+    back = len(pages) - next(i for i, page in enumerate(pages) if "back-cover" in page.anchors)
+    blank = form > 0 and bool(getattr(getattr(pages[form - 1], "_page_box", None), "page_type", None)
+                              and pages[form - 1]._page_box.page_type.blank)
+    multiple = options.pad_to_multiple
+    right = notes + options.min_notes + (-(notes + back + options.min_notes)) % multiple + back
+    plain = notes - blank + (-(notes - blank + back)) % multiple + back
+    return right > plain
+
+
+def _finish(bleed_mm: float, epoch: int) -> Any:
+    """A WeasyPrint finisher: each page's BleedBox is its TrimBox plus the bleed, and its text
+    block is recorded in its /PieceInfo (read back by check/layout.py)."""
+    import datetime as dt
+
+    import pydyf
+
     bleed = bleed_mm * 72 / 25.4
+    stamp = pydyf.String(dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("D:%Y%m%d%H%M%SZ"))
 
     def finish(document: Any, pdf: Any) -> None:
-        for obj in pdf.objects:
-            if isinstance(obj, dict) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+        page_dicts = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Page"]
+        for obj, page in zip(page_dicts, document.pages, strict=True):
+            if bleed and "TrimBox" in obj:
                 x0, y0, x1, y1 = obj["TrimBox"]
                 box = [x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed]
                 obj["BleedBox"] = type(obj["TrimBox"])(box)  # a pydyf.Array, like the TrimBox
+            area = text_block(page)
+            if area is not None:
+                obj["LastModified"] = stamp  # required with /PieceInfo
+                obj["PieceInfo"] = pydyf.Dictionary({PIECE: pydyf.Dictionary({
+                    "LastModified": stamp,
+                    "Private": pydyf.Dictionary({"TextBlock": pydyf.Array([round(v, 3) for v in area])}),
+                })})
 
     return finish
+
+
+PIECE = "Booklets"
+"""The /PieceInfo key this program's page data is stored under."""
+
+
+def text_block(page: Any) -> tuple[float, float, float, float] | None:
+    """A laid-out page's content area (inside its margins) in PDF points, origin at the bottom left
+    of the trim: (x0, y0, x1, y1)."""
+    box = getattr(page, "_page_box", None)
+    if box is None:
+        return None
+    pt = 0.75  # CSS px -> PDF points
+    height = page.height * pt
+    x, y = box.content_box_x() * pt, box.content_box_y() * pt
+    return x, height - y - box.height * pt, x + box.width * pt, height - y
