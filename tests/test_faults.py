@@ -339,32 +339,116 @@ def test_lock_wait_has_a_limit_and_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_a_killed_build_never_leaves_a_stale_lock(tmp_path: Path) -> None:
+    out = tmp_path / "out"
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; "
          "from booklets.engine.lock import build_lock\n"
          "with build_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(120)",
-         str(tmp_path)],
+         str(out)],
         env=cli_env(tmp_path), stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-    with pytest.raises(BookletError), build_lock(tmp_path, timeout=0, tell=lambda _: None):
+    with pytest.raises(BookletError), build_lock(out, timeout=0, tell=lambda _: None):
         pass
     holder.kill()
     holder.wait()
-    with build_lock(tmp_path, timeout=5):  # acquired at once: the kernel dropped the dead lock
+    with build_lock(out, timeout=5):  # acquired at once: the kernel dropped the dead lock
         pass
 
 
-def test_stale_temp_files_are_removed_under_the_lock_only(tmp_path: Path) -> None:
-    stale = tmp_path / "north/en/.staff-screen.pdf.a1b2c3d4.tmp"
+def _temp_name(name: str, token: str = "a1b2c3d4") -> str:
+    """How write_atomic names its temporary file for `name` (output.py)."""
+    temp = f".{name}.{token}.booklets.tmp"
+    assert is_temp_file(temp)
+    return temp
+
+
+def test_stale_temp_files_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    """Only a temp file whose writer is gone (its lock is free) is removed: never one being written,
+    never a file merely named like one, never a link."""
+    (tmp_path / ".booklets-cache").mkdir()
+    stale = tmp_path / "north/en" / _temp_name("staff-screen.pdf")
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"%PDF-1.7 half a file")
-    keep = [tmp_path / "north/en/staff-screen.pdf", tmp_path / "notes.tmp", tmp_path / ".hidden"]
+    live = tmp_path / "personal" / _temp_name("batch-roster.pdf", "e5f6g7h8")
+    live.parent.mkdir()
+    live.write_bytes(b"%PDF-1.7 being written")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_bytes(b"keep")
+    link = tmp_path / _temp_name("index.html", "linklink")
+    link.symlink_to(outside)
+    keep = [tmp_path / "north/en/staff-screen.pdf", tmp_path / "notes.tmp", tmp_path / ".hidden",
+            tmp_path / "north/en/.staff-screen.pdf.a1b2c3d4.tmp"]  # another tool's naming
     for path in keep:
         path.write_bytes(b"keep")
-    with build_lock(tmp_path):
-        pass
+    with open(live, "rb") as writer:
+        import fcntl
+
+        fcntl.flock(writer.fileno(), fcntl.LOCK_EX)  # as write_atomic holds its temp file
+        with build_lock(tmp_path):
+            pass
     assert not stale.exists()
+    assert live.read_bytes() == b"%PDF-1.7 being written"
+    assert link.is_symlink() and outside.read_bytes() == b"keep"
     assert all(path.read_bytes() == b"keep" for path in keep)
+
+
+def test_a_build_never_removes_a_file_another_run_is_writing(builds: Builds, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A `packets` run writes its batch to a temp file for minutes; a build started meanwhile (even
+    one with nothing to do) must leave it alone, and the batch then lands complete."""
+    from booklets.engine.output import open_atomic
+
+    out = tmp_path / "dist"
+    restore(out, builds.old_files)
+    (out / ".booklets-cache").mkdir(exist_ok=True)
+    batch = out / "personal/batch-roster.pdf"
+    batch.parent.mkdir()
+    with open_atomic(batch) as fh:
+        fh.write(b"%PDF-1.7 first people\n")
+        [temp] = [p for p in batch.parent.iterdir() if is_temp_file(p.name)]
+        assert main(["--project", str(builds.old), "--out", str(out)]) == 0, capsys.readouterr().err
+        assert temp.exists(), "the build removed a batch that was being written"
+        fh.write(b"the rest\n")
+    assert batch.read_bytes() == b"%PDF-1.7 first people\nthe rest\n"
+    assert _temps(snapshot(out)) == []
+
+
+def test_out_into_a_folder_no_build_wrote_is_refused_and_nothing_in_it_changes(
+        builds: Builds, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--out ~/Documents` by mistake: one line, exit 2, and not a file in it is written, replaced
+    or deleted (its own index.html, a `*.tmp` deep inside, a file named like our temp files)."""
+    out = tmp_path / "documents"
+    files = {"index.html": b"<p>my own page</p>\n", "notes.tmp": b"mine",
+             "deep/inside/draft.tmp": b"mine", f"deep/{_temp_name('report.pdf')}": b"mine"}
+    restore(out, files)
+    status = main(["--project", str(builds.old), "--out", str(out)])
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {out}: is not empty and no booklets build wrote it (there is no .booklets-cache/ or "
+        "manifest.json of a build in it); a build writes and deletes only its own files, so build "
+        "into a new or empty folder with --out"]
+    assert status == 2
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
+
+
+def test_a_report_file_the_build_did_not_write_is_never_overwritten(
+        builds: Builds, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An index.html put into the output folder by hand is not the build's to replace: it stays,
+    with a warning, and the PDFs still build; once it is moved away the gallery comes back."""
+    out = tmp_path / "dist"
+    restore(out, builds.old_files)
+    assert main(["--project", str(builds.old), "--out", str(out)]) == 0
+    gallery = builds.old_files["index.html"]
+    (out / "index.html").write_bytes(b"<p>the team's own start page</p>\n")
+    capsys.readouterr()
+    assert main(["--project", str(builds.new), "--out", str(out)]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: {out / 'index.html'}: not written by booklets (or changed since); it is left as "
+        "it is and the gallery and manifest are not written: move it away to get them"]
+    assert (out / "index.html").read_bytes() == b"<p>the team's own start page</p>\n"
+    assert pdfs(snapshot(out)) == pdfs(builds.new_files)
+    (out / "index.html").unlink()
+    assert main(["--project", str(builds.old), "--out", str(out)]) == 0
+    assert (out / "index.html").read_bytes() == gallery
 
 
 def test_bad_input_leaves_no_new_output_folder(tmp_path: Path,

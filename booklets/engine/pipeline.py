@@ -104,7 +104,15 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
     # 4. Report: the gallery and manifest of the whole output folder; the stamp tells `serve`.
     result.results = [outcomes[t] for t in targets]
     try:
-        write_gallery(options.out_dir, records)
+        foreign = cache.foreign_report_files(options.out_dir)
+        if foreign:
+            result.warnings += [
+                f"warning: {path}: not written by booklets (or changed since); it is left as it is "
+                "and the gallery and manifest are not written: move it away to get them"
+                for path in foreign]
+        else:
+            write_gallery(options.out_dir, records)
+            cache.record_report(options.out_dir)
         cache.write_stamp(
             options.out_dir,
             [r.target.name for r in result.with_status("built")],
