@@ -308,7 +308,7 @@ def test_output_cannot_be_redirected_outside_by_a_link_in_the_output_folder(
         setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, elsewhere = tmp_path / "dist", tmp_path / "elsewhere"
     elsewhere.mkdir()
-    out.mkdir()
+    (out / ".booklets-cache").mkdir(parents=True)  # a folder a build made
     (out / "north").symlink_to(elsewhere)
     status = main(["--project", str(setup.project), "--out", str(out)])
     assert status == 2
@@ -318,6 +318,62 @@ def test_output_cannot_be_redirected_outside_by_a_link_in_the_output_folder(
         f"the output folder {out} (a link in it points elsewhere); remove the link or build into "
         "another folder with --out"]
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hard-link"])
+def test_a_linked_lock_file_is_refused_and_nothing_outside_is_written(
+        kind: str, setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`dist/.lock` as a link to a file elsewhere: the build would truncate and write that file.
+    It is refused in one line, and the file elsewhere keeps its bytes."""
+    out, victim = tmp_path / "dist", tmp_path / "victim.txt"
+    support.restore(out, setup.good)
+    victim.write_text("precious\n")
+    if kind == "symlink":
+        (out / ".lock").symlink_to(victim)
+        what = ("is a link; a build never writes through links, so it cannot lock this folder: "
+                "remove the link, or build into another folder with --out")
+    else:
+        os.link(victim, out / ".lock")
+        what = ("has another name (a hard link), so writing it would change a file elsewhere; a "
+                "build writes only files of its own: remove it, or build into another folder with "
+                "--out")
+    status = main(["--project", str(setup.project), "--out", str(out), "--force"])
+    assert capsys.readouterr().err.splitlines() == [f"error: {out / '.lock'}: {what}"]
+    assert status == 2
+    assert victim.read_text() == "precious\n"
+    assert snapshot(out) == setup.good
+
+
+def test_a_link_inside_the_output_folder_is_never_written_through(
+        setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder of the output replaced by a link, even to another folder of the output, is not
+    written through (each folder is opened without following links, so a link made after the
+    path was checked is refused too); a link where a file goes is replaced, never followed."""
+    from booklets.engine.output import LinkInTheWay, write_atomic
+
+    out = tmp_path / "dist"
+    support.restore(out, setup.good)
+    elsewhere = out / "elsewhere"
+    elsewhere.mkdir()
+    shutil.move(out / "north", elsewhere / "north")
+    (out / "north").symlink_to(elsewhere / "north")
+    before = snapshot(elsewhere)
+    status = main(["--project", str(setup.project), "--out", str(out), "--force"])
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: north/en/staff-screen: {out / 'north'}: is a link or a file where the build writes "
+        "a folder; the build never writes through links: remove it, or build into another folder "
+        "with --out")
+    assert status == 2
+    assert snapshot(elsewhere) == before
+    # The same with the check done earlier and the link made afterwards (write_atomic alone).
+    with pytest.raises(LinkInTheWay):
+        write_atomic(out / "north/en/new.pdf", b"%PDF", base=out)
+    victim = tmp_path / "victim.pdf"
+    victim.write_bytes(b"precious")
+    (out / "manifest.json").unlink()
+    (out / "manifest.json").symlink_to(victim)
+    write_atomic(out / "manifest.json", b"{}", base=out)
+    assert victim.read_bytes() == b"precious" and not (out / "manifest.json").is_symlink()
 
 
 # --- helpers ---------------------------------------------------------------------------------

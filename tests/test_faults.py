@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import itertools
+import json
 import os
 import shlex
 import shutil
@@ -18,8 +19,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,11 +199,15 @@ def test_full_disk_gives_one_clear_line_per_booklet_and_loses_nothing(
     status = main(["--project", str(builds.new), "--out", str(out), "--facility", "north"])
     err = capsys.readouterr().err
     assert status == 2, err
-    assert err.splitlines() == [
-        f"warning: cannot write {out}: No space left on device; the gallery and manifest are not "
-        "up to date",
-        f"error: north/en/staff-screen: cannot write {out}: No space left on device"]
+    assert err.splitlines() == _full_disk_expectation(out)
     _assert_kept(out, builds.old_files)
+
+
+def _full_disk_expectation(out: Path) -> list[str]:
+    """The path that could not be written, why, and what to do: one line each."""
+    todo = "No space left on device; free some space there, or build into another folder with --out"
+    return [f"warning: the gallery and manifest are not up to date: cannot write {out}/manifest.json: {todo}",
+            f"error: north/en/staff-screen: cannot write {out}/north/en/staff-screen.pdf: {todo}"]
 
 
 needs_namespace = pytest.mark.skipif(not support.namespace_available(),
@@ -228,10 +235,7 @@ def test_real_full_disk_loses_nothing(builds: Builds, tmp_path: Path) -> None:
     done = support.run_in_namespace(script, support.cli_env(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "status=2" in done.stdout
-    assert err.read_text().splitlines() == [
-        f"warning: cannot write {out}: No space left on device; the gallery and manifest are not "
-        "up to date",
-        f"error: north/en/staff-screen: cannot write {out}: No space left on device"]
+    assert err.read_text().splitlines() == _full_disk_expectation(out)
     _assert_kept(saved, builds.old_files)  # nothing lost, no temp file left
 
 
@@ -481,3 +485,113 @@ def test_a_build_waiting_on_a_removed_lock_locks_the_new_one(builds: Builds, tmp
     proc.wait(timeout=300)
     assert proc.returncode == 0
     _assert_complete(out, builds.new_files)
+
+
+# --- damaged caches, read-only project -----------------------------------------------------------
+
+RECORD = ".booklets-cache/north/en/staff-screen.json"
+
+
+def _damage(change: str) -> Callable[[dict[str, Any], str], str]:
+    """A way to damage the build record: most stay valid JSON, only wrong."""
+    def apply(record: dict[str, Any], text: str) -> str:
+        first = record["files"][0]
+        if change == "truncated":
+            return text[: len(text) // 2]
+        if change == "outside-path":
+            first["path"] = "../../../../../../etc/passwd"
+        elif change == "absolute-path":
+            first["path"] = "/etc/passwd"
+        elif change == "another-targets-file":
+            first["path"] = "south/en/staff-screen.pdf"
+        elif change == "meta-not-a-mapping":
+            record["meta"] = ["title"]
+        elif change == "files-not-a-list":
+            record["files"] = "north/en/staff-screen.pdf"
+        elif change == "size-as-text":
+            first["bytes"] = str(first["bytes"])
+        elif change == "no-pdf":
+            record["files"] = [f for f in record["files"] if f["kind"] != "pdf"]
+        elif change == "unknown-field":
+            record["owner"] = "someone"
+        return json.dumps(record)
+    return apply
+
+
+@pytest.mark.parametrize("change", ["truncated", "outside-path", "absolute-path", "another-targets-file",
+                                    "meta-not-a-mapping", "files-not-a-list", "size-as-text", "no-pdf",
+                                    "unknown-field"])
+def test_a_damaged_build_record_is_discarded_and_its_target_rebuilt(
+        change: str, builds: Builds, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A build record is only a cache: damaged or edited, it is never trusted (it could name any
+    file to read or skip), never fatal; its target is simply built again."""
+    out = tmp_path / "dist"
+    assert main(["--project", str(builds.old), "--out", str(out)]) == 0
+    record = out / RECORD
+    text = record.read_text()
+    record.write_text(_damage(change)(json.loads(text), text))
+    capsys.readouterr()
+    status = main(["--project", str(builds.old), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "Traceback" not in captured.err and captured.err == ""
+    assert "1 rendered, 2 up to date, 0 failed" in captured.out
+    _assert_complete(out, builds.old_files)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_packets_write_nothing_into_the_project_and_rebuild_a_damaged_font_cache(
+        builds: Builds, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --out elsewhere, `packets` leaves the project as it was (it may be read-only or
+    shared); its caches live in the output folder, and a truncated cached font is made again."""
+    project, out = tmp_path / "project", tmp_path / "elsewhere"
+    shutil.copytree(builds.old, project)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,id,audience,language,facility,date\nAna Diaz,A1,staff,en,north,2026-01-15\n")
+    before = _tree(project)
+    argv = ["packets", str(roster), "--project", str(project), "--out", str(out), "--edition", "screen"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert _tree(project) == before
+    batch = (out / "personal/batch-roster.pdf").read_bytes()
+    fonts = sorted((out / ".booklets-cache/packets").glob("font-*"))
+    assert fonts
+    for font in fonts:
+        font.write_bytes(font.read_bytes()[:1000])
+    capsys.readouterr()
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (out / "personal/batch-roster.pdf").read_bytes() == batch
+    assert _tree(project) == before
+
+
+@needs_namespace
+def test_a_read_only_project_builds_elsewhere_and_a_release_says_what_to_do(
+        builds: Builds, tmp_path: Path) -> None:
+    """A project on a read-only share: a build into another folder works (nothing is written into
+    the project); a release, which records itself in the project, says so in one line, exit 2."""
+    project, out = tmp_path / "project", tmp_path / "dist"
+    shutil.copytree(builds.old, project)
+    booklet = project / "content/booklet.yaml"
+    booklet.write_text(booklet.read_text() + 'supersedes: "1.0"\n')
+    script = f"""
+        mount --bind '{project}' '{project}'
+        mount -o remount,bind,ro '{project}'
+        set +e
+        {shlex.join(cli(project, out))} >/dev/null 2>'{tmp_path}/build.err'
+        echo "build=$?"
+        {shlex.join(cli(project, out, "--release"))} >/dev/null 2>'{tmp_path}/release.err'
+        echo "release=$?"
+    """
+    done = support.run_in_namespace(script, support.cli_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "build=0" in done.stdout and "release=2" in done.stdout, done.stdout
+    assert (tmp_path / "build.err").read_text() == ""
+    assert (tmp_path / "release.err").read_text().splitlines() == [
+        "error: content/releases.yaml: the booklets are built, but revision 2.0 is not recorded: "
+        f"cannot write {project}/content/releases.yaml: Read-only file system; make the project "
+        "writable (or free some space) and run the release build again"]
+    built = pdfs(snapshot(out))
+    assert built.keys() == pdfs(builds.old_files).keys()
+    assert all(data.startswith(b"%PDF-") for data in built.values())

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from booklets import paths
-from booklets.engine.output import safe_join, write_atomic
+from booklets.engine.output import safe_join, write_output
 from booklets.errors import BookletError
 from booklets.plan import Target
 
@@ -76,8 +76,7 @@ def write_file(
     PDFs are fsynced; thumbnails are not: one lost in a crash no longer matches its record, so its
     target is simply rebuilt.
     """
-    path = safe_join(out_dir, rel)
-    write_atomic(path, data, durable=kind == "pdf", base=out_dir.resolve())
+    path = write_output(out_dir, rel, data, durable=kind == "pdf")
     st = path.stat()
     return FileRecord(
         rel.as_posix(), kind, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns, pages
@@ -88,7 +87,7 @@ def save(out_dir: Path, record: Record, target: Target) -> None:
     """Write the record; call only once every file it lists is in place."""
     text = json.dumps(asdict(record), indent=1, sort_keys=True)
     # Not fsynced: the PDF it describes already is, and a record lost in a crash means a rebuild.
-    write_atomic(record_path(out_dir, target), text.encode(), durable=False, base=out_dir.resolve())
+    write_output(out_dir, paths.record_file(target), text.encode(), durable=False)
 
 
 def load(out_dir: Path, target: Target) -> Record | None:
@@ -180,7 +179,7 @@ def write_stamp(out_dir: Path, rendered: list[str], failed: list[str], problems:
         "problems": problems,
     }
     data = json.dumps(stamp, indent=1).encode()
-    write_atomic(safe_join(out_dir, paths.STAMP), data, durable=False, base=out_dir.resolve())
+    write_output(out_dir, paths.STAMP, data, durable=False)
 
 
 def stamp_path(out_dir: Path) -> Path:
@@ -251,5 +250,4 @@ def record_report(out_dir: Path) -> None:
         data = _read_nofollow(out_dir / name)
         if data is not None:
             hashes[name] = hashlib.sha256(data).hexdigest()
-    write_atomic(safe_join(out_dir, REPORT_RECORD), json.dumps(hashes, indent=1).encode(),
-                 durable=False, base=out_dir.resolve())
+    write_output(out_dir, REPORT_RECORD, json.dumps(hashes, indent=1).encode(), durable=False)

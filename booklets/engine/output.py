@@ -143,6 +143,27 @@ def _new_temp(folder: int, name: str) -> tuple[int, str]:
         os.close(fd)
 
 
+def cannot_write(exc: OSError, fallback: Path, elsewhere: str = "build into another folder with --out") -> str:
+    """A failed write in one line: the path, why, and what to do about it."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        todo = f"free some space there, or {elsewhere}"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        todo = f"make it writable, or {elsewhere}"
+    else:
+        todo = f"check that folder, or {elsewhere}"
+    return f"cannot write {exc.filename or fallback}: {exc.strerror}; {todo}"
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """An OSError of our own file operations names the file being written (the operations work
+    on a folder descriptor and a temporary name, which would mean nothing to the reader)."""
+    try:
+        yield
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+
+
 @contextmanager
 def _atomic(path: Path, base: Path | None, mode: int, durable: bool) -> Iterator[BinaryIO]:
     """The file object of a new temporary file; moved to `path` when the block ends cleanly."""
@@ -151,17 +172,27 @@ def _atomic(path: Path, base: Path | None, mode: int, durable: bool) -> Iterator
         return
     parts = (Path(os.path.abspath(path.parent)).relative_to(os.path.abspath(base)).parts
              if base is not None else ())
-    folder = _open_folder(base if base is not None else path.parent, parts)
+    with _naming(path):
+        if base is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        folder = _open_folder(base if base is not None else path.parent, parts)
     try:
-        fd, tmp = _new_temp(folder, path.name)
+        with _naming(path):
+            fd, tmp = _new_temp(folder, path.name)
         try:
-            with os.fdopen(fd, "wb", closefd=False) as fh:
+            fh = os.fdopen(fd, "wb", closefd=False)
+            try:
                 yield fh
-                fh.flush()
+            except BaseException:
+                with suppress(OSError):
+                    fh.close()
+                raise
+            with _naming(path):
+                fh.close()  # flushes: a full disk may say so only now
                 if durable:
                     os.fsync(fd)
-            os.fchmod(fd, mode)
-            os.replace(tmp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+                os.fchmod(fd, mode)
+                os.replace(tmp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
         except BaseException:
             # Any failure (full disk, read-only folder, Ctrl-C) removes our temp file and leaves
             # the previous file exactly as it was.
@@ -206,8 +237,17 @@ def write_atomic(path: Path, data: bytes, durable: bool = True, base: Path | Non
     `durable=False` skips the fsync, for files that are checked and re-made when they do not
     match (cover thumbnails, build records): a crash then costs a rebuild, never a wrong file.
     """
-    with _atomic(path, base, mode, durable) as fh:
+    with _atomic(path, base, mode, durable) as fh, _naming(path):
         fh.write(data)
+
+
+def write_output(out_dir: Path, rel: PurePosixPath, data: bytes, durable: bool = True) -> Path:
+    """Write `data` to `rel` inside the output folder: checked to stay inside it (safe_join), and
+    written along the path as named, each folder opened without following links. Returns the path."""
+    safe_join(out_dir, rel)
+    base = out_dir.resolve()
+    write_atomic(base / rel, data, durable=durable, base=base)
+    return base / rel
 
 
 @contextmanager

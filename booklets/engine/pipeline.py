@@ -21,7 +21,7 @@ from booklets.engine import cache
 from booklets.engine.gallery import write_gallery
 from booklets.engine.inputs import input_hashes, read_matrix
 from booklets.engine.lock import build_lock
-from booklets.engine.output import safe_join
+from booklets.engine.output import cannot_write, safe_join
 from booklets.engine.results import BuildResult, NoProgress, Progress, Status, TargetResult
 from booklets.errors import BookletError, Problem
 from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
@@ -121,8 +121,7 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
         )
     except OSError as exc:  # a full disk or read-only folder: the PDFs are as the table says
         result.warnings.append(
-            f"warning: cannot write {exc.filename or options.out_dir}: {exc.strerror}; the gallery "
-            "and manifest are not up to date")
+            f"warning: the gallery and manifest are not up to date: {cannot_write(exc, options.out_dir)}")
     if released is not None and result.ok:  # a revision is recorded once all of it is built
         from booklets.engine import release
 

@@ -188,6 +188,12 @@ def record(root: Path, release: Release) -> list[str]:
         f"  effective_date: {q(release.effective_date)}\n"
         f"  supersedes: {q(release.supersedes)}\n"
     )
-    write_atomic(path, text.encode("utf-8"))
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:  # a read-only or full project: the booklets are built, unrecorded
+        raise BookletError([Problem(RECORD, message=(
+            f"the booklets are built, but revision {release.revision} is not recorded: cannot "
+            f"write {path}: {exc.strerror}; make the project writable (or free some space) and run "
+            "the release build again"))]) from None
     note = f"released revision {release.revision}: recorded in {RECORD}; commit it with the content"
     return [f"note: {note}"]

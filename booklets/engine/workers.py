@@ -85,6 +85,7 @@ def _peak_rss_kb() -> int:
 def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> Done:
     """Render one target and write its PDF, cover thumbnail and record (in that order)."""
     import booklets.render.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
+    from booklets.engine.output import cannot_write
     from booklets.errors import BookletError
     from booklets.render.pdf import RenderError
     from booklets.render.thumbnail import cover_png
@@ -111,7 +112,7 @@ def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> D
     except BookletError as exc:  # bad input found while rendering: a resource a template names,
         error = "; ".join(str(p) for p in exc.problems)  # a character no font has (file:line)
     except OSError as exc:
-        error = f"cannot write {exc.filename or out_dir}: {exc.strerror}"
+        error = cannot_write(exc, out_dir)
     except Exception as exc:  # a renderer bug on one target must not cost the others their PDFs
         error = f"unexpected {type(exc).__name__} while rendering: {exc}"
     return Done(t, None, error, time.perf_counter() - start, _peak_rss_kb())
