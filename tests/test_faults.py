@@ -595,3 +595,101 @@ def test_a_read_only_project_builds_elsewhere_and_a_release_says_what_to_do(
     built = pdfs(snapshot(out))
     assert built.keys() == pdfs(builds.old_files).keys()
     assert all(data.startswith(b"%PDF-") for data in built.values())
+
+
+# --- everything the renderer may read is in the inputs hash and the release hash ----------------
+
+def _png() -> bytes:
+    import zlib as z
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + z.crc32(kind + data).to_bytes(4, "big")
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", bytes.fromhex("00000001000000010802000000"))
+            + chunk(b"IDAT", z.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def _append(path: Path, extra: bytes = b"\n") -> None:
+    path.write_bytes(path.read_bytes() + extra)
+
+
+# Each kind of file a target's render reads, and an edit of it (paths relative to the project, or
+# to the copy of the font package / booklets package / a fake library folder the test makes).
+READABLE_KINDS: dict[str, Callable[[Path, Path], None]] = {
+    "template": lambda p, env: _append(p / "templates/partials/section.html.j2"),
+    "base stylesheet": lambda p, env: _append(p / "templates/css/booklet.css", b"/* x */\n"),
+    "edition stylesheet": lambda p, env: _append(p / "templates/editions/screen.css", b"/* x */\n"),
+    "asset": lambda p, env: _append(p / "content/assets/logo.png", b"\0"),
+    "new asset": lambda p, env: (p / "content/assets/new.png").write_bytes(_png()),
+    "booklet.yaml": lambda p, env: _append(p / "content/booklet.yaml"),
+    "edition file": lambda p, env: _append(p / "content/editions/screen.yaml"),
+    "facility file": lambda p, env: _append(p / "content/facilities/north.yaml"),
+    "strings": lambda p, env: _append(p / "content/en/strings.yaml"),
+    "sources": lambda p, env: _append(p / "content/en/sources.yaml"),
+    "shared sections": lambda p, env: _append(p / "content/en/shared.yaml"),
+    "audience file": lambda p, env: _append(p / "content/en/audiences/staff.yaml"),
+    "font file": lambda p, env: _append(env / "fonts/SourceSansPro-Regular.ttf", b"\0"),
+    "code": lambda p, env: _append(env / "booklets/render/context.py"),
+    "package data": lambda p, env: _append(env / "booklets/engine/templates/gallery.html.j2"),
+    "library version": lambda p, env: (env / "site/weasyprint-71.0.dist-info").mkdir(parents=True),
+    "system library": lambda p, env: (env / "lib/libharfbuzz.so.0").unlink() or (  # type: ignore[func-returns-value]
+        env / "lib/libharfbuzz.so.0").symlink_to("libharfbuzz.so.0.60830.0"),
+}
+
+
+@pytest.fixture(scope="module")
+def readable(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project that shows an image."""
+    tmp = tmp_path_factory.mktemp("readable")
+    project = tmp / "project"
+    support.write_project(project)
+    (project / "content/assets").mkdir(parents=True)
+    (project / "content/assets/logo.png").write_bytes(_png())
+    staff = project / "content/en/audiences/staff.yaml"
+    staff.write_text(staff.read_text().replace(
+        "    contacts: [internal_line, outside_body]\n",
+        "    contacts: [internal_line, outside_body]\n    image: {src: logo.png, alt: A logo}\n"))
+    assert main(["--project", str(project), "--out", str(tmp / "dist")]) == 0
+    return tmp
+
+
+@pytest.mark.parametrize("kind", READABLE_KINDS)
+def test_every_kind_of_file_the_renderer_reads_makes_its_target_stale_and_changes_the_release_hash(
+        kind: str, readable: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the render reads but the hash misses would leave a stale PDF "up to date" and let a
+    released revision be made again from other files. Each kind is changed in turn."""
+    from booklets.engine import cache, inputs, release
+    from booklets.plan import Target
+    from booklets.render import fonts
+
+    project = tmp_path / "project"
+    shutil.copytree(readable / "project", project)
+    env = tmp_path / "env"
+    shutil.copytree(fonts.font_dir(), env / "fonts")
+    shutil.copytree(inputs._PACKAGE, env / "booklets", ignore=shutil.ignore_patterns("__pycache__"))
+    (env / "site").mkdir()
+    (env / "lib").mkdir()
+    (env / "lib/libharfbuzz.so.0.60000.0").write_bytes(b"\x7fELF")
+    (env / "lib/libharfbuzz.so.0.60830.0").write_bytes(b"\x7fELF")
+    (env / "lib/libharfbuzz.so.0").symlink_to("libharfbuzz.so.0.60000.0")
+    monkeypatch.setattr(fonts, "font_dir", lambda: env / "fonts")
+    monkeypatch.setattr(inputs, "_PACKAGE", env / "booklets")
+    monkeypatch.syspath_prepend(str(env / "site"))
+    monkeypatch.setattr(inputs, "_library_dirs", lambda: [str(env / "lib")])
+    inputs._distributions.cache_clear()
+    target = Target("north", "en", "staff", "screen")
+    record = cache.load(readable / "dist", target)
+    assert record is not None
+
+    def state() -> tuple[str, str]:
+        inputs._distributions.cache_clear()
+        return inputs.input_hashes(project, [target], {"draft": False})[target], release.content_hash(project)
+
+    before = state()
+    assert state() == before  # stable
+    READABLE_KINDS[kind](project, env)
+    after = state()
+    inputs._distributions.cache_clear()
+    assert after[0] != before[0], f"a change to the {kind} leaves the target up to date"
+    assert not cache.is_fresh(readable / "dist", record, after[0])
+    assert after[1] != before[1], f"a change to the {kind} leaves the release hash as it was"

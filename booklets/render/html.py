@@ -9,17 +9,20 @@ loop helpers and a handful of string and mapping methods). The context is plain 
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Mapping
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 from markupsafe import Markup
 
+from booklets import paths
 from booklets.content import i18n
 from booklets.content.project import Project
 from booklets.errors import BookletError, Problem
@@ -41,8 +44,12 @@ def css_string(value: Any) -> Markup:
     return Markup(f'"{out}"')
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
 class _OutsideTemplate(jinja2.TemplateNotFound):
-    """A template file that is a link to somewhere outside templates/."""
+    """A template file that may not be read: a link to somewhere outside templates/, a hidden file,
+    a device or FIFO, or a file too large to be a template."""
 
 
 class _ProjectLoader(jinja2.FileSystemLoader):
@@ -55,6 +62,20 @@ class _ProjectLoader(jinja2.FileSystemLoader):
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses `..`
+        if not paths.renderer_may_read(PurePosixPath(*pieces)):
+            raise _OutsideTemplate(template, f"template {template!r} is a hidden file or an editor's "
+                                   "backup, which are never read; give it a plain name")
+        try:
+            st = (self.root / Path(*pieces)).stat()
+        except OSError:
+            st = None  # missing: Jinja's own "not found" follows
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise _OutsideTemplate(template, f"template {template!r} is not a plain file (a device, "
+                                   "FIFO or folder); replace it with a file")
+        if st is not None and st.st_size > MAX_TEMPLATE_BYTES:
+            raise _OutsideTemplate(template, f"template {template!r} is {st.st_size:,} bytes, over the "
+                                   f"{MAX_TEMPLATE_BYTES:,} byte limit for a template")
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not real.is_relative_to(self.root):

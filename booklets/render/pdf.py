@@ -1,7 +1,8 @@
 """PDF stage: HTML to PDF with WeasyPrint, restricted to the project's own files, deterministic.
 
 * Resources load only through :class:`ProjectFetcher`: files under the allowed folders (templates,
-  content, the font package); no network, no `file://` elsewhere, symlinks resolved first.
+  content/assets, the font package); no network, no `file://` elsewhere, symlinks resolved first,
+  no hidden file, device or FIFO, nothing over MAX_RESOURCE_BYTES.
 * WeasyPrint logs (rather than raises) missing images, refused URLs and bad CSS and still writes a
   PDF; we capture its log during a render and fail the target on any warning or error.
 * Bytes are reproducible: creation dates come from the content (`dcterms.created`), the PDF /ID
@@ -19,16 +20,18 @@ import logging
 import mimetypes
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 from urllib.parse import unquote, urljoin, urlsplit
 
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from booklets import paths
 from booklets.errors import BookletError, Problem
 
 
@@ -63,14 +66,43 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
             raise ResourceRefused(url, "only files inside the project are used, never the network")
         # Resolve links first: a link inside the project that points outside is outside.
         path = Path(unquote(parts.path)).resolve()
-        if not any(path.is_relative_to(root) for root in self.allowed):
-            raise ResourceRefused(url, f"{path} is outside the project's templates/ and content/")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ResourceRefused(url, f"cannot read {path}: {exc.strerror}") from None
+        home = next((root for root in self.allowed if path.is_relative_to(root)), None)
+        if home is None:
+            raise ResourceRefused(url, f"{path} is outside the project's templates/ and content/assets/")
+        # The inputs hash counts exactly what may be read here (paths.renderer_may_read).
+        if not paths.renderer_may_read(PurePosixPath(path.relative_to(home).as_posix())):
+            raise ResourceRefused(url, f"{path} is a hidden file or an editor's backup; give the "
+                                  "resource a plain name")
+        data = read_resource(path, lambda why: ResourceRefused(url, why))
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, data, headers={"Content-Type": mime})
+
+
+MAX_RESOURCE_BYTES = 64 * 1024 * 1024  # an image or font far larger is a wrong file
+
+
+def read_resource(path: Path, refuse: Callable[[str], Exception]) -> bytes:
+    """A plain file's bytes, read without blocking or without bound: a FIFO, a device or a file
+    over MAX_RESOURCE_BYTES raises refuse(reason) before anything is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise refuse(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise refuse(f"{path} is not a plain file (a device, FIFO or folder)")
+        if st.st_size > MAX_RESOURCE_BYTES:
+            raise refuse(f"{path} is {st.st_size:,} bytes, over the {MAX_RESOURCE_BYTES:,} byte limit")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_RESOURCE_BYTES + 1)
+    except OSError as exc:
+        raise refuse(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_RESOURCE_BYTES:  # it grew while we read
+        raise refuse(f"{path} is over the {MAX_RESOURCE_BYTES:,} byte limit")
+    return data
 
 
 # Where templates and stylesheets name resources: src="", href="", data="", url(), @import "".
@@ -208,7 +240,7 @@ def render_pdf(
     if fetcher.refused:
         _report_refusal(fetcher.refused[0], base_dir)
     if log.missing_glyphs:
-        _report_missing_glyphs(list(log.missing_glyphs), allowed)
+        _report_missing_glyphs(list(log.missing_glyphs), [base_dir.parent / paths.CONTENT])
     if log.messages:
         raise RenderError("; ".join(dict.fromkeys(log.messages)))
     return bytes(data), len(pages)
@@ -253,6 +285,8 @@ def _find_character(ch: str, folders: list[Path]) -> tuple[str, int, int] | None
     for folder in folders:
         root = folder.resolve()
         for path in sorted(root.rglob("*.yaml")):
+            if not path.is_file() or path.stat().st_size > 1024 * 1024:
+                continue  # a FIFO or a huge file: not content (the loader says so)
             text = path.read_text(encoding="utf-8-sig", errors="replace")
             found = pattern.search(text)
             if found:

@@ -5,7 +5,7 @@ a file or two, and lists every line expected on stderr. The test (tests/test_bad
 checks exit status 2, no traceback, and that the PDF an earlier build wrote is byte-identical.
 
 `{outside}` in an expected line stands for a folder outside the project that the test creates
-(holding a file named `secret.txt`); `{out}` for the output folder.
+(holding a file named `secret.txt`); `{out}` for the output folder; `{project}` for the project.
 
 To add a case: copy a neighbour, run `pytest tests/test_bad_input.py -k NAME`, and check that
 the printed line says exactly what is wrong, where, and how to fix it before pasting it in.
@@ -134,6 +134,7 @@ class Case:
     expected: list[str]
     argv: tuple[str, ...] = ()
     links: dict[str, str] = field(default_factory=dict)  # path in project -> target ({outside})
+    fifos: tuple[str, ...] = ()  # named pipes to make in the project (a read would block for ever)
 
 
 A = "error: " + STAFF
@@ -416,11 +417,11 @@ CASES: list[Case] = [
     Case("template-image-file-url",
          with_extra('<p>Extra</p>\n<img src="file:///etc/passwd" alt="">\n'), [
         f"{RENDERING}templates/partials/extra.html.j2:2:6: refused to load file:///etc/passwd: "
-        "/etc/passwd is outside the project's templates/ and content/"]),
+        "/etc/passwd is outside the project's templates/ and content/assets/"]),
     Case("template-attachment",
          with_extra('<p>Extra</p>\n<a rel="attachment" href="/etc/passwd">x</a>\n'), [
         f"{RENDERING}templates/partials/extra.html.j2:2:21: refused to load file:///etc/passwd: "
-        "/etc/passwd is outside the project's templates/ and content/"]),
+        "/etc/passwd is outside the project's templates/ and content/assets/"]),
     Case("template-https-image",
          with_extra('<p>Extra</p>\n<img src="https://example.com/x.png" alt="">\n'), [
         f"{RENDERING}templates/partials/extra.html.j2:2:6: refused to load https://example.com/x.png: "
@@ -430,7 +431,31 @@ CASES: list[Case] = [
         "templates/editions/hostile.css": "/* imports a file from outside */\n"
                                           '@import url("../../../../../../../../etc/passwd");\n'}, [
         f"{RENDERING}templates/editions/hostile.css:2:9: refused to load file:///etc/passwd: "
-        "/etc/passwd is outside the project's templates/ and content/"]),
+        "/etc/passwd is outside the project's templates/ and content/assets/"]),
+    # --- the renderer reads only what the inputs hash counts (issue 12, item 6) -----------------
+    Case("template-reads-content-outside-assets",
+         with_extra('<p>Extra</p>\n<img src="../content/en/sources.yaml" alt="">\n'), [
+        f"{RENDERING}templates/partials/extra.html.j2:2:6: refused to load file://{{project}}/content/en/"
+        "sources.yaml: {project}/content/en/sources.yaml is outside the project's templates/ and "
+        "content/assets/"]),
+    Case("template-links-a-hidden-stylesheet",
+         {**with_extra('<p>Extra</p>\n<link rel="stylesheet" href="css/.theme.css">\n'),
+          "templates/css/.theme.css": "body { color: red }\n"}, [
+        f"{RENDERING}templates/partials/extra.html.j2:2:24: refused to load file://{{project}}/"
+        "templates/css/.theme.css: {project}/templates/css/.theme.css is a hidden file or an "
+        "editor's backup; give the resource a plain name"]),
+    Case("template-includes-an-editor-backup",
+         {**with_extra('<p>Extra</p>\n{% include "partials/extra.html.j2~" %}\n'),
+          "templates/partials/extra.html.j2~": "<p>an older copy</p>\n"}, [
+        "error: templates/partials/extra.html.j2:2:1: template 'partials/extra.html.j2~' is a hidden "
+        "file or an editor's backup, which are never read; give it a plain name"]),
+    Case("template-includes-a-fifo", with_extra('<p>Extra</p>\n{% include "partials/pipe.html.j2" %}\n'), [
+        "error: templates/partials/extra.html.j2:2:1: template 'partials/pipe.html.j2' is not a plain "
+        "file (a device, FIFO or folder); replace it with a file"], fifos=("templates/partials/pipe.html.j2",)),
+    Case("asset-is-a-fifo", {**image("pipe.png")}, [
+        f"{A}:17:18: sections[1].image.src: image content/assets/pipe.png is not a plain file (a "
+        "device, FIFO or folder); put the image file there"],
+        fifos=("content/assets/pipe.png",)),
     # --- identifiers that would make output paths escape dist/ ----------------------------------
     Case("id-path-traversal", {BOOKLET: edit("audiences: [staff]", "audiences: [../../etc]")}, [
         f"{B}:6:13: audiences[0]: expected an id of lowercase letters, digits and hyphens (at "
