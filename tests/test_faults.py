@@ -693,3 +693,40 @@ def test_every_kind_of_file_the_renderer_reads_makes_its_target_stale_and_change
     assert after[0] != before[0], f"a change to the {kind} leaves the target up to date"
     assert not cache.is_fresh(readable / "dist", record, after[0])
     assert after[1] != before[1], f"a change to the {kind} leaves the release hash as it was"
+
+
+# --- inputs that never end --------------------------------------------------------------------
+
+def _limit_memory() -> None:
+    import resource
+
+    # A read without bound must fail fast, not take the machine's memory (on the code before the fix).
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "huge"])
+def test_a_roster_that_never_ends_is_refused_before_it_is_read(kind: str, builds: Builds,
+                                                               tmp_path: Path) -> None:
+    """`packets /dev/zero`, a named pipe, or a 20 GB file: one line at once, never a hang or a read
+    of the whole thing into memory."""
+    roster = tmp_path / "roster.csv"
+    if kind == "dev-zero":
+        roster.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(roster)
+    else:
+        with open(roster, "wb") as fh:
+            fh.truncate(20_000_000_000)  # sparse: takes no disk
+    argv = [sys.executable, "-m", "booklets", "packets", str(roster), "--project", str(builds.old),
+            "--out", str(tmp_path / "dist"), "--edition", "screen"]
+    started = time.monotonic()
+    done = subprocess.run(argv, env=cli_env(tmp_path), capture_output=True, text=True, timeout=120,
+                          preexec_fn=_limit_memory)
+    assert time.monotonic() - started < 60
+    assert done.stderr.splitlines() == [f"error: {roster}: " + (
+        "the roster is 20,000,000,000 bytes, more than the 20,000,000 a roster can be; check that "
+        "this is the right file" if kind == "huge" else
+        "is not a plain file (a device, a FIFO or a folder), so it could never be read to its end; "
+        "pass the roster's CSV file")]
+    assert done.returncode == 2
+    assert not (tmp_path / "dist").exists()

@@ -95,8 +95,8 @@ def load(out_dir: Path, target: Target) -> Record | None:
     not a record of this target's own files (a damaged or hand-edited cache is rebuilt, never
     trusted: a record naming any other file would make a build read or trust that file)."""
     try:
-        data = json.loads(record_path(out_dir, target).read_bytes())
-        return _valid(data, target)
+        raw = _read_nofollow(record_path(out_dir, target), limit=16 * 1024 * 1024)
+        return None if raw is None else _valid(json.loads(raw), target)
     except (OSError, ValueError, TypeError, KeyError, BookletError):
         return None
 
