@@ -95,7 +95,7 @@ def load(out_dir: Path, target: Target) -> Record | None:
     not a record of this target's own files (a damaged or hand-edited cache is rebuilt, never
     trusted: a record naming any other file would make a build read or trust that file)."""
     try:
-        raw = _read_nofollow(record_path(out_dir, target), limit=16 * 1024 * 1024)
+        raw = read_plain_file(record_path(out_dir, target), limit=16 * 1024 * 1024)
         return None if raw is None else _valid(json.loads(raw), target)
     except (OSError, ValueError, TypeError, KeyError, BookletError):
         return None
@@ -194,7 +194,7 @@ REPORT_FILES = (paths.GALLERY, paths.MANIFEST)
 _LEGACY_MARKS = {paths.GALLERY: b"made by booklets ", paths.MANIFEST: b'"generator": "booklets '}
 
 
-def _read_nofollow(path: Path, limit: int = 64 * 1024 * 1024) -> bytes | None:
+def read_plain_file(path: Path, limit: int = 64 * 1024 * 1024) -> bytes | None:
     """A plain file's bytes, or None if it is anything else (a link, a device, a folder, too big)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -215,7 +215,7 @@ def _read_nofollow(path: Path, limit: int = 64 * 1024 * 1024) -> bytes | None:
 def has_our_manifest(out_dir: Path) -> bool:
     """Whether out_dir holds a manifest.json a build wrote (a copy of a built folder without its
     hidden cache is still a booklets output folder)."""
-    data = _read_nofollow(out_dir / paths.MANIFEST, limit=64 * 1024 * 1024)
+    data = read_plain_file(out_dir / paths.MANIFEST, limit=64 * 1024 * 1024)
     return data is not None and _LEGACY_MARKS[paths.MANIFEST] in data[:4096]
 
 
@@ -232,7 +232,7 @@ def foreign_report_files(out_dir: Path) -> list[Path]:
         path = out_dir / name
         if not os.path.lexists(path):
             continue
-        data = _read_nofollow(path)
+        data = read_plain_file(path)
         if data is None:
             foreign.append(path)
         elif name in recorded:
@@ -247,7 +247,7 @@ def record_report(out_dir: Path) -> None:
     """Remember the report files as written now (call right after writing them)."""
     hashes = {}
     for name in REPORT_FILES:
-        data = _read_nofollow(out_dir / name)
+        data = read_plain_file(out_dir / name)
         if data is not None:
             hashes[name] = hashlib.sha256(data).hexdigest()
     write_output(out_dir, REPORT_RECORD, json.dumps(hashes, indent=1).encode(), durable=False)
