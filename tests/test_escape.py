@@ -424,3 +424,52 @@ def _assert_secret_untouched(setup: Setup, watch: Watch) -> None:
             for obj in pdf.objects:
                 if isinstance(obj, pikepdf.Stream):
                     assert MARKER.encode() not in obj.read_bytes()
+
+
+# --- the template context: plain data, nothing to call --------------------------------------------
+
+def test_nothing_reachable_from_the_template_context_can_read_files_run_code_or_import() -> None:
+    """Walk every object a template can reach from the context of every default booklet: through
+    records' fields, list items, and every attribute the sandbox lets a template read. Only plain
+    data is there, and of what is callable, the sandbox calls only a few harmless text methods (a
+    model object's `parse_raw`, a function's globals, a class's subclasses are all out of reach)."""
+    from markupsafe import Markup
+
+    from booklets.content.load import load_project
+    from booklets.plan import plan
+    from booklets.render.context import View, build_context
+    from booklets.render.html import _callable_allowed, environment
+
+    project = load_project(support.REPO)
+    env = environment(project.templates_dir)
+    harmless = {"upper", "lower", "strip", "startswith", "endswith", "replace", "split", "join",
+                "format", "title"}
+    kinds: set[type] = set()
+    callable_names: set[str] = set()
+    reached = 0
+    for target in plan(project.booklet):
+        stack: list[tuple[str, Any]] = list(build_context(project, target).items())
+        seen: set[int] = set()
+        while stack:
+            where, obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            reached += 1
+            kinds.add(type(obj))
+            if isinstance(obj, View):
+                stack += [(f"{where}.{k}", v) for k, v in object.__getattribute__(obj, "_fields").items()]
+            elif isinstance(obj, list):
+                stack += [(f"{where}[{i}]", v) for i, v in enumerate(obj)]
+            for name in dir(obj):
+                if not env.is_safe_attribute(obj, name, None):
+                    continue
+                value = env.getattr(obj, name)
+                if callable(value) and _callable_allowed(value):
+                    callable_names.add(name)
+                    assert isinstance(obj, str), f"{where}.{name} is callable from a template"
+                elif not callable(value):
+                    stack.append((f"{where}.{name}", value))
+    assert reached > 1000
+    assert kinds <= {View, list, str, Markup, int, float, bool, type(None)}, kinds
+    assert callable_names <= harmless, callable_names - harmless

@@ -730,3 +730,36 @@ def test_a_roster_that_never_ends_is_refused_before_it_is_read(kind: str, builds
         "pass the roster's CSV file")]
     assert done.returncode == 2
     assert not (tmp_path / "dist").exists()
+
+
+# --- a render that never ends --------------------------------------------------------------------
+
+
+
+def _slow_template() -> dict[str, object]:
+    """HTML that is quick to make and slow to lay out: thousands of table cells."""
+    cases = support.load("cases")
+    rows = "{% for i in range(400) %}<tr><td>a</td><td>b</td><td>c</td><td>{{ i }}</td></tr>{% endfor %}"
+    return cases.with_extra(f"<p>Extra</p>\n<table>{rows}</table>\n")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_pdf_render_past_its_time_limit_fails_that_booklet_in_one_line(jobs: str, builds: Builds,
+                                                                       tmp_path: Path) -> None:
+    """The PDF stage has its budget too, in the worker processes and in a build rendering in its own
+    process: each booklet past it fails with one line, the earlier PDFs stay, the lock is let go."""
+    project, out = tmp_path / "project", tmp_path / "dist"
+    shutil.copytree(builds.old, project)
+    support.apply(project, _slow_template(), {}, tmp_path)
+    restore(out, builds.old_files)
+    started = time.monotonic()
+    done = subprocess.run(cli(project, out, "--time-limit", "1", "--jobs", jobs), env=cli_env(tmp_path),
+                          capture_output=True, text=True, timeout=600)
+    assert time.monotonic() - started < 120
+    assert done.returncode == 2, done.stderr
+    assert sorted(done.stderr.splitlines()) == [
+        f"error: {f}/en/staff-screen: rendering took longer than 1 s, the time limit per booklet "
+        "(--time-limit); make the booklet simpler, or raise --time-limit" for f in sorted(FACILITIES)]
+    _assert_kept(out, builds.old_files)
+    with build_lock(out, timeout=0, tell=lambda _: None):
+        pass  # free

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from booklets import __version__, paths
+from booklets.engine.pipeline import DEFAULT_TIME_LIMIT
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Shard, split_values
 
@@ -61,6 +62,12 @@ def _jobs(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    if not text.replace(".", "", 1).isdigit() or float(text) >= 1e6:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds (0 for no limit), found {text!r}")
+    return float(text)
+
+
 def _shard(text: str) -> Shard:
     try:
         return Shard.parse(text)
@@ -92,6 +99,13 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
         default=Shard(),
         metavar="I/N",
         help="build only part I of N disjoint parts of the selected targets (for CI matrices)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="SECONDS",
+        help="stop a booklet whose templates, or whose PDF render, run longer than this (default: 120; 0: no limit)",
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
@@ -130,6 +144,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
         force=getattr(args, "force", False),
         jobs=args.jobs,
         shard=args.shard,
+        time_limit=args.time_limit,
     )
 
 
@@ -221,6 +236,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         str(options.jobs),
         "--shard",
         f"{options.shard.index}/{options.shard.count}",
+        "--time-limit",
+        str(options.time_limit),
     ]
     for flag, values in (
         ("--audience", args.audience),

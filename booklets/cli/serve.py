@@ -159,7 +159,7 @@ class Preview:
             assert self.project is not None
             cached = self.pages.get(target)
             if cached is None or cached[0] != hashes.get(target):
-                page = render_html(self.project, target)
+                page = render_html(self.project, target, time_limit=self.options.time_limit)
                 for name, root in self.roots().items():
                     page = page.replace(root.resolve().as_uri() + "/", f"/_files/{name}/")
                 cached = self.pages[target] = (hashes.get(target, ""), page)

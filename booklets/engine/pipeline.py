@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BuildOptions", "BuildResult", "TargetResult", "build", "list_targets"]
 
+DEFAULT_TIME_LIMIT = 120.0  # render/limits.py's, kept here too: this module must not import Jinja
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -46,6 +48,8 @@ class BuildOptions:
     force: bool = False
     jobs: int = 1
     shard: Shard = field(default_factory=Shard)
+    # Seconds each target's templates may run, and again its PDF render (render/limits.py); 0: none.
+    time_limit: float = DEFAULT_TIME_LIMIT
 
     def render_options(self) -> dict[str, object]:
         """Options that change the bytes a target writes; they are part of every inputs hash.
@@ -193,12 +197,13 @@ def _render(
     if parallel:
         warm_up()  # the fork server imports WeasyPrint while this process loads the content
     project = project or _load(options, result)
-    html = {t: render_html(project, t) for t in stale}
+    html = {t: render_html(project, t, time_limit=options.time_limit) for t in stale}
     # Longest first needs comparable estimates: last build's times when every stale target has
     # one, else the size of each HTML (large print and long audiences take longest either way).
     known = {t: r.seconds for t in stale if (r := records[t]) is not None}
     jobs = [
-        Job(t, html[t], inputs[t], known[t] if len(known) == len(stale) else float(len(html[t])))
+        Job(t, html[t], inputs[t], known[t] if len(known) == len(stale) else float(len(html[t])),
+            options.time_limit)
         for t in stale
     ]
     return render_all(

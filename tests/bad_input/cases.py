@@ -370,6 +370,84 @@ CASES: list[Case] = [
         "<p>Extra</p>\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n"), [
         "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: access to "
         "attribute '__class__' of 'str' object is unsafe."]),
+    # The sandbox (issue 12, item 1): templates get plain data and may call only what they are given.
+    Case("template-calls-a-model-method-to-unpickle", with_extra(
+        "<p>Extra</p>\n{{ booklet.parse_raw('gASV', content_type='pickle', allow_pickle=True) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: booklet has no "
+        "field 'parse_raw'; define it or guard it with `is defined`"]),
+    Case("template-calls-a-model-method-to-read-a-file", with_extra(
+        "<p>Extra</p>\n{{ audience.parse_file('/etc/passwd') }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: audience has no "
+        "field 'parse_file'; define it or guard it with `is defined`"]),
+    Case("template-calls-a-removed-global", with_extra("<p>Extra</p>\n{{ lipsum(100) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: 'lipsum' is "
+        "undefined; define it or guard it with `is defined`"]),
+    Case("template-format-string-reaches-internals", with_extra(
+        "<p>Extra</p>\n{{ '{0.__class__.__init__.__globals__}'.format(booklet) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: templates may not "
+        "call str.format: they get plain data; use a filter, or ask for the value to be added to the "
+        "template context"]),
+    Case("template-attr-filter-reaches-internals", with_extra(
+        "<p>Extra</p>\n{{ (booklet|attr('_fields')).values() }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: booklet has no "
+        "field '_fields'"]),
+    Case("template-self-reaches-the-context", with_extra(
+        "<p>Extra</p>\n{{ self._TemplateReference__context }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: access to "
+        "attribute '_TemplateReference__context' of 'TemplateReference' object is unsafe."]),
+    Case("template-calls-the-loop", with_extra(
+        "<p>Extra</p>\n{% for s in sections %}{{ loop(sections) }}{% endfor %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: templates may not "
+        "call LoopContext: they get plain data; use a filter, or ask for the value to be added to the "
+        "template context"]),
+    Case("template-imports-a-file-outside", with_extra(
+        "<p>Extra</p>\n{% import '../content/booklet.yaml' as b %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template '../content/booklet.yaml' not found in "
+        "templates/; check the name and the file"]),
+    # Limits (item 12): a template that never ends, or makes too much, stops with its line.
+    Case("template-never-ends", with_extra(
+        "<p>Extra</p>\n{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the template ran for more than 2 s, the time "
+        "limit per booklet (--time-limit): a loop that never ends? Make it shorter, or raise "
+        "--time-limit"], argv=("--time-limit", "2")),
+    Case("template-macro-calls-itself-without-end", with_extra(
+        "<p>Extra</p>\n{% macro m(n) %}{% if n %}{{ m(n - 1) }}{{ m(n - 1) }}{% endif %}{% endmacro %}\n"
+        "{{ m(60) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the template ran for more than 2 s, the time "
+        "limit per booklet (--time-limit): a loop that never ends? Make it shorter, or raise "
+        "--time-limit"], argv=("--time-limit", "2")),
+    Case("template-writes-too-much", with_extra(
+        "<p>Extra</p>\n{% for i in range(99999) %}<p>{{ 'x' * 1000 }}</p>{% endfor %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the template wrote more than 8 MiB of HTML, far "
+        "more than a booklet needs: a loop that runs too long?"]),
+    Case("template-value-too-large", with_extra("<p>Extra</p>\n{{ 'x' * 10 ** 9 }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: a value of 1,000,000,000 characters or items, "
+        "over the 2,097,152 a template may make; a loop or repetition that runs too long?"]),
+    Case("template-value-doubles-line-by-line", with_extra(
+        "<p>Extra</p>\n{% set s = 'x' * 1000000 %}\n{% set s = s ~ s ~ s %}\n"), [
+        "error: templates/partials/extra.html.j2:3:1: a value of 3,000,000 characters or items, over "
+        "the 2,097,152 a template may make; a loop or repetition that runs too long?"]),
+    Case("template-text-piles-up-in-a-block", with_extra(
+        "<p>Extra</p>\n{% set s %}{% for i in range(99999) %}{{ 'x' * 2000000 }}{% endfor %}{% endset %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the template wrote more than 8 MiB of HTML, far "
+        "more than a booklet needs: a loop that runs too long?"]),
+    Case("template-values-pile-up-in-a-list", with_extra(
+        "<p>Extra</p>\n{% set ns = namespace(items=[]) %}\n"
+        "{% for i in range(99999) %}{% set ns.items = ns.items + ['x' * 2000000] %}{% endfor %}\n"), [
+        "error: templates/partials/extra.html.j2:3:1: the template used more than 256 MiB of memory: "
+        "a loop that builds up text without end?"]),
+    Case("template-huge-width", with_extra("<p>Extra</p>\n{{ '%999999999d' | format(1) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: a width or precision of 999,999,999 is over the "
+        "100,000 a template may use"]),
+    Case("template-huge-centre", with_extra("<p>Extra</p>\n{{ 'x' | center(10 ** 9) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the number given to |center, 1,000,000,000 is "
+        "over the 100,000 a template may use"]),
+    Case("template-huge-power", with_extra("<p>Extra</p>\n{{ 7 ** 99999999 }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: 7 ** 99999999 is a number too large for a "
+        "template"]),
+    Case("template-range-too-large", with_extra("<p>Extra</p>\n{{ range(10 ** 12) | list }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: OverflowError: Range too big. "
+        "The sandbox blocks ranges larger than MAX_RANGE (100000)."]),
     Case("template-links-outside",
          with_extra('<p>Extra</p>\n{% include "partials/linked.html.j2" %}\n'), [
         "error: templates/partials/extra.html.j2:2:1: template 'partials/linked.html.j2' is a link "
