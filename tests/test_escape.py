@@ -473,3 +473,79 @@ def test_nothing_reachable_from_the_template_context_can_read_files_run_code_or_
     assert reached > 1000
     assert kinds <= {View, list, str, Markup, int, float, bool, type(None)}, kinds
     assert callable_names <= harmless, callable_names - harmless
+
+
+# --- fonts: only the project's, subset the same way on every machine -------------------------------
+
+def _pdf_fonts(path: Path) -> set[str]:
+    with pikepdf.open(path) as pdf:
+        return {str(font.get("/BaseFont")) for page in pdf.pages
+                for font in (page.Resources.get("/Font") or {}).values()}
+
+
+def test_a_system_font_is_never_embedded_and_check_pdf_names_one(
+        setup: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A character the booklet font lacks is an error at its line (corpus case
+    `character-only-a-system-font-has`), never a glyph from /usr/share/fonts; and a PDF that has a
+    system font anyway (built before, or elsewhere) is refused by `check --pdf`."""
+    import json
+
+    import weasyprint.document
+    from weasyprint.text.fonts import FontConfiguration
+
+    project = _copy(setup, tmp_path, {corpus.STAFF: corpus.edit("title: Boundaries", "title: Boundaries ☎")})
+    out = tmp_path / "dist"
+    assert main(["--project", str(project), "--out", str(out)]) == 2
+    assert not (out / "north/en/staff-screen.pdf").exists()
+    # The renderer as it was: fontconfig's system configuration (DejaVu Sans draws the ☎).
+    monkeypatch.setattr(weasyprint.document, "FontConfiguration", FontConfiguration)
+    monkeypatch.setattr("booklets.render.pinned.ProjectFonts", FontConfiguration)
+    capsys.readouterr()
+    if main(["--project", str(project), "--out", str(out)]) != 0:
+        pytest.skip("this machine has no system font with ☎ to fall back to: " + capsys.readouterr().err)
+    system = {f for f in _pdf_fonts(out / "north/en/staff-screen.pdf") if "Source-Sans" not in f}
+    assert system, "the fallback did not embed a system font"
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["check", "--project", str(project), "--out", str(out), "--pdf", "--format", "json"]) == 1
+    findings = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["check"] == "fonts"]
+    assert findings and all("is not one of the project's fonts: it came from this machine's system "
+                            "fonts" in f["message"] for f in findings), findings
+    assert {f["message"].split("'")[1] for f in findings} == {s.lstrip("/") for s in system}
+
+
+def test_font_subsetting_gives_the_same_bytes_with_or_without_harfbuzz_subset(tmp_path: Path) -> None:
+    """WeasyPrint subsets with HarfBuzz when libharfbuzz-subset is installed, with fontTools
+    otherwise. The renderer picks fontTools on every machine: the library present (real, or a
+    stand-in that fails if used) or absent, the PDF is the same."""
+    import weasyprint.pdf.fonts
+    import weasyprint.text.ffi
+
+    from booklets.render.fonts import faces, font_dir
+    from booklets.render.pdf import PdfOptions, render_pdf
+
+    class NotToBeUsed:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"HarfBuzz-subset was used ({name})")
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    font_faces = "".join(
+        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{path.as_uri()}"); }}'
+        for family, weight, path in faces())
+    html = (f"<html><head><style>{font_faces} body {{ font-family: 'Source Sans Pro' }}</style></head>"
+            "<body><p>Report it. <b>Always.</b> Café, naïve, señor.</p></body></html>")
+    outputs = []
+    present = weasyprint.text.ffi.harfbuzz_subset or NotToBeUsed()
+    for library in (present, None, NotToBeUsed()):
+        weasyprint.pdf.fonts.harfbuzz_subset = library
+        try:
+            data, _ = render_pdf(html, templates, [templates, font_dir()], PdfOptions(epoch=1767225600))
+        finally:
+            weasyprint.pdf.fonts.harfbuzz_subset = None
+        outputs.append(data)
+    assert outputs[0] == outputs[1] == outputs[2]
+    with pikepdf.open(io.BytesIO(outputs[0])) as pdf:
+        programs = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and "/FontFile2" in obj]
+        assert programs  # the font is embedded (subset), by fontTools

@@ -534,6 +534,44 @@ CASES: list[Case] = [
         f"{A}:17:18: sections[1].image.src: image content/assets/pipe.png is not a plain file (a "
         "device, FIFO or folder); put the image file there"],
         fifos=("content/assets/pipe.png",)),
+    # --- what WeasyPrint reports, at the line that has it (issue 12, items 13 and 14) -----------
+    Case("stylesheet-unknown-property", {
+        **stylesheet("editions/typo.css"),
+        "templates/editions/typo.css": "/* a typo */\n.cover { colr: red; }\n"}, [
+        f"{RENDERING}templates/editions/typo.css:2:10: `colr: red` is ignored: unknown property; "
+        "correct the declaration or remove it"]),
+    Case("stylesheet-calc-without-operand", {
+        **stylesheet("editions/typo.css"),
+        "templates/editions/typo.css": "/* a typo */\n.cover { width: calc(100% - ); }\n"}, [
+        f"{RENDERING}templates/editions/typo.css:2:10: `width: calc(100% - )` cannot be read (the "
+        "renderer fails on it: AssertionError); correct the declaration or remove it"]),
+    Case("template-style-unknown-property",
+         with_extra("<p>Extra</p>\n<style>\n  .extra { colr: blue; }\n</style>\n"), [
+        f"{RENDERING}templates/partials/extra.html.j2:3:12: `colr: blue` is ignored: unknown property; "
+        "correct the declaration or remove it"]),
+    Case("svg-image-imports-a-stylesheet", {
+        **image("drawing.svg"),
+        "content/assets/drawing.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n'
+                                      '<style>@import "theme.css";</style>\n'
+                                      '<rect width="10" height="10"/>\n</svg>\n'}, [
+        f"{RENDERING}content/assets/drawing.svg:2:8: an SVG image cannot import a stylesheet (@import); "
+        "put its styles in the SVG's own <style>"]),
+    Case("link-to-a-missing-anchor", {STAFF: edit("Tell someone.", "Tell [someone](#s-nowhere).")}, [
+        f"{RENDERING}{STAFF}:11:22: a link to #s-nowhere leads nowhere in this booklet: no section, "
+        "source or form has that id; link to #s-<section id>, #sources or #form"]),
+    Case("print-stylesheet-hides-the-notes-pages", {
+        BOOKLET: edit("editions: [screen]", "editions: [screen, print]"),
+        "content/editions/print.yaml": "name: Print\nsize: {iso: A5, us: 5.5in 8.5in}\n"
+                                       "stylesheets: [editions/print.css, editions/no-notes.css]\n"
+                                       "notes_pages: true\npad_to_multiple: 4\n",
+        "templates/editions/no-notes.css": ".notes { display: none; }\n"}, [
+        "error: north/en/staff-print: templates/partials/notes.html.j2:1:24: the print edition pads the "
+        "booklet with Notes pages before the back cover, but the laid-out booklet has no Notes pages "
+        "(no page holds #notes-1): a stylesheet hides them (display: none?); show them in print, or "
+        "set notes_pages: false in the edition"], argv=("--edition", "print")),
+    Case("character-only-a-system-font-has", {STAFF: edit("title: Boundaries", "title: Boundaries ☎")}, [
+        f"{RENDERING}{A[7:]}:2:19: the character '☎' (U+260E) is in none of the booklet's fonts, so "
+        "the PDF would show an empty box; remove it or write it another way"]),
     # --- identifiers that would make output paths escape dist/ ----------------------------------
     Case("id-path-traversal", {BOOKLET: edit("audiences: [staff]", "audiences: [../../etc]")}, [
         f"{B}:6:13: audiences[0]: expected an id of lowercase letters, digits and hyphens (at "
