@@ -136,11 +136,15 @@ def _digest(path: Path, root: Path | None = None, text: bool = False) -> str:
         return f"unreadable ({exc.strerror})"
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Every file under `folder` the renderer may read, linked folders followed (once each), in
-    sorted order; hidden files and folders, editor backups and caches are left out."""
+def _walk(folder: Path, within: Path) -> tuple[list[Path], list[Path]]:
+    """Every file under `folder` the renderer may read, linked folders inside `within` followed
+    (once each), in sorted order; hidden files and folders, editor backups and caches are left out.
+    Also the linked folders that lead outside `within`: never walked (a link to / must not make a
+    build walk the disk), but counted, as the link they are."""
     found: list[Path] = []
+    outside: list[Path] = []
     seen: set[str] = set()
+    home = os.path.realpath(within)
     for current, dirs, files in os.walk(folder, followlinks=True):
         real = os.path.realpath(current)
         if real in seen:  # a link back up the tree
@@ -148,9 +152,16 @@ def _walk(folder: Path) -> list[Path]:
             continue
         seen.add(real)
         rel = PurePosixPath(Path(current).relative_to(folder).as_posix())
-        dirs[:] = sorted(d for d in dirs if paths.renderer_may_read(rel / d))
+        kept = []
+        for d in sorted(d for d in dirs if paths.renderer_may_read(rel / d)):
+            target = os.path.realpath(os.path.join(current, d))
+            if os.path.commonpath([home, target]) == home:
+                kept.append(d)
+            else:
+                outside.append(Path(current, d))
+        dirs[:] = kept
         found += [Path(current, f) for f in files if paths.renderer_may_read(rel / f)]
-    return sorted(found)
+    return sorted(found), sorted(outside)
 
 
 def _tree(root: Path, folder: Path, project: Path | None = None, text: bool = False) -> dict[str, str]:
@@ -158,7 +169,12 @@ def _tree(root: Path, folder: Path, project: Path | None = None, text: bool = Fa
     `project`: the project root, when the folder is the project's (see _digest)."""
     if not folder.is_dir():
         return {}
-    return {path.relative_to(root).as_posix(): _digest(path, project, text) for path in _walk(folder)}
+    if project is not None and not folder.resolve().is_relative_to(project.resolve()):
+        return {folder.relative_to(root).as_posix(): f"outside:{folder.resolve()}"}  # a link out
+    files, outside = _walk(folder, project if project is not None else folder)
+    tree = {path.relative_to(root).as_posix(): _digest(path, project, text) for path in files}
+    tree.update({path.relative_to(root).as_posix(): f"outside:{path.resolve()}" for path in outside})
+    return tree
 
 
 def project_files(root: Path, folders: Iterable[str], text: bool = False) -> dict[str, str]:

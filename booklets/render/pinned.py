@@ -5,9 +5,10 @@ Importing this module (render/pdf.py does) sets, for every render in the process
 * **Fonts: only the project's.** WeasyPrint starts each render from fontconfig's system
   configuration, so a character the booklet font lacks (☎, ⚠) is silently drawn from whatever the
   machine has (DejaVu Sans from /usr/share/fonts) and embedded. ProjectFonts starts from an empty
-  configuration (no-system-fonts.conf) instead: the only fonts are the ones the templates load
-  with @font-face, through the fetcher, from the font package. A character none of them has is
-  drawn as .notdef, which the render reports as bad input naming the character and where it is.
+  configuration (no-system-fonts.conf) instead, holding the booklet typeface's faces from the font
+  package (render/fonts.py) and whatever the templates load with @font-face through the fetcher. A
+  character none of them has is drawn as .notdef, which the render reports as bad input naming
+  the character and where it is.
 * **One subsetter: fontTools.** WeasyPrint subsets embedded fonts with HarfBuzz when the system
   has libharfbuzz-subset and with fontTools otherwise, so the same inputs gave different bytes on
   two machines. fontTools is a pinned Python dependency (its version is in the inputs hash) and
@@ -28,14 +29,18 @@ import weasyprint
 import weasyprint.css
 import weasyprint.document
 import weasyprint.pdf.fonts
+from weasyprint.text.ffi import ffi, fontconfig, pangoft2
 from weasyprint.text.fonts import FontConfiguration
+
+from booklets.render.fonts import faces
 
 NO_SYSTEM_FONTS = Path(__file__).with_name("no-system-fonts.conf")
 _stylesheets: list[str] = []  # base URLs of the stylesheets being read, innermost last
 
 
 class ProjectFonts(FontConfiguration):  # type: ignore[misc]
-    """A font configuration holding no font but those @font-face rules add."""
+    """A font configuration holding the booklet typeface's faces and what @font-face rules add,
+    and no system font. (Never none at all: with no font for some text, Pango crashes.)"""
 
     def __init__(self) -> None:
         # fontconfig reads FONTCONFIG_FILE when the configuration is loaded, and only then.
@@ -48,6 +53,9 @@ class ProjectFonts(FontConfiguration):  # type: ignore[misc]
                 del os.environ["FONTCONFIG_FILE"]
             else:
                 os.environ["FONTCONFIG_FILE"] = previous
+        for _family, _weight, path in faces():
+            fontconfig.FcConfigAppFontAddFile(self._config, str(path).encode())
+        pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", self.font_map))
 
 
 def current_stylesheet() -> str | None:
