@@ -4,9 +4,10 @@ Which PDF is which comes from its path, `<out>/<facility>/<lang>/<audience>-<edi
 what each edition promises from `content/editions/<id>.yaml`, so a new edition is checked by what
 its YAML declares:
 
-* every booklet: all fonts embedded and none of Type 3 (printers substitute or rasterise those); page
-  boxes nested (TrimBox inside BleedBox inside MediaBox), with the declared bleed on every side;
-  the first section's heading extracted before its first paragraph (text in reading order);
+* every booklet: all fonts embedded, each one of the project's (never a system font), and none of
+  Type 3 (printers substitute or rasterise those); page boxes nested (TrimBox inside BleedBox
+  inside MediaBox), with the declared bleed on every side; the first section's heading extracted
+  before its first paragraph (text in reading order);
 * `pad_to_multiple` > 1 (saddle-stitched print): the page count is a multiple of it;
 * `pdf_variant` set (screen, large print): tagged (/StructTreeRoot, /MarkInfo /Marked true), /Lang
   of the booklet's language, and the document title displayed instead of the file name; and, when
@@ -39,6 +40,7 @@ from booklets.content.project import Project
 from booklets.content.sections import resolve_sections
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Target, plan
+from booklets.render.fonts import font_name, project_font_names
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,13 @@ class _Pdf:
             if fd is None or not any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                 self.add("error", "fonts", where, f"font {base!r} is not embedded, so printers and "
                          "readers substitute another; give it an @font-face src the renderer reads")
+                continue
+            program = next(fd[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in fd)
+            embedded = font_name(program.read_bytes()) if isinstance(program, pikepdf.Stream) else None
+            if embedded is not None and embedded not in project_font_names():
+                self.add("error", "fonts", where, f"font {base!r} ({embedded[0]}) is not one of the "
+                         "project's fonts: it came from this machine's system fonts, so another "
+                         "machine makes another PDF; rebuild the booklet")
 
     def boxes(self, pdf: pikepdf.Pdf, edition: models.Edition | None) -> None:
         bleed_mm = edition.bleed_mm if edition else 0

@@ -21,7 +21,7 @@ from booklets.engine import cache
 from booklets.engine.gallery import write_gallery
 from booklets.engine.inputs import input_hashes, read_matrix
 from booklets.engine.lock import build_lock
-from booklets.engine.output import safe_join
+from booklets.engine.output import cannot_write, safe_join
 from booklets.engine.results import BuildResult, NoProgress, Progress, Status, TargetResult
 from booklets.errors import BookletError, Problem
 from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from booklets.engine.workers import Done
 
 __all__ = ["BuildOptions", "BuildResult", "TargetResult", "build", "list_targets"]
+
+DEFAULT_TIME_LIMIT = 120.0  # render/limits.py's, kept here too: this module must not import Jinja
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class BuildOptions:
     force: bool = False
     jobs: int = 1
     shard: Shard = field(default_factory=Shard)
+    # Seconds each target's templates may run, and again its PDF render (render/limits.py); 0: none.
+    time_limit: float = DEFAULT_TIME_LIMIT
 
     def render_options(self) -> dict[str, object]:
         """Options that change the bytes a target writes; they are part of every inputs hash.
@@ -106,7 +110,15 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
     # 4. Report: the gallery and manifest of the whole output folder; the stamp tells `serve`.
     result.results = [outcomes[t] for t in targets]
     try:
-        write_gallery(options.out_dir, records)
+        foreign = cache.foreign_report_files(options.out_dir)
+        if foreign:
+            result.warnings += [
+                f"warning: {path}: not written by booklets (or changed since); it is left as it is "
+                "and the gallery and manifest are not written: move it away to get them"
+                for path in foreign]
+        else:
+            write_gallery(options.out_dir, records)
+            cache.record_report(options.out_dir)
         cache.write_stamp(
             options.out_dir,
             [r.target.name for r in result.with_status("built")],
@@ -115,8 +127,7 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
         )
     except OSError as exc:  # a full disk or read-only folder: the PDFs are as the table says
         result.warnings.append(
-            f"warning: cannot write {exc.filename or options.out_dir}: {exc.strerror}; the gallery "
-            "and manifest are not up to date")
+            f"warning: the gallery and manifest are not up to date: {cannot_write(exc, options.out_dir)}")
     if released is not None and result.ok:  # a revision is recorded once all of it is built
         from booklets.engine import release
 
@@ -188,12 +199,14 @@ def _render(
     if parallel:
         warm_up()  # the fork server imports WeasyPrint while this process loads the content
     project = project or _load(options, result)
-    html = {t: render_html(project, t, release=options.release) for t in stale}
+    html = {t: render_html(project, t, release=options.release, time_limit=options.time_limit)
+            for t in stale}
     # Longest first needs comparable estimates: last build's times when every stale target has
     # one, else the size of each HTML (large print and long audiences take longest either way).
     known = {t: r.seconds for t in stale if (r := records[t]) is not None}
     jobs = [
-        Job(t, html[t], inputs[t], known[t] if len(known) == len(stale) else float(len(html[t])))
+        Job(t, html[t], inputs[t], known[t] if len(known) == len(stale) else float(len(html[t])),
+            options.time_limit)
         for t in stale
     ]
     return render_all(

@@ -60,6 +60,7 @@ class Job:
     html: str
     inputs: str
     estimate: float  # expected seconds (or HTML size when never built): only the order matters
+    time_limit: float = 0.0  # seconds the PDF render may take (render/limits.py); 0: no limit
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,17 @@ def _peak_rss_kb() -> int:
 def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> Done:
     """Render one target and write its PDF, cover thumbnail and record (in that order)."""
     import booklets.render.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
+    from booklets.engine.output import cannot_write
     from booklets.errors import BookletError
+    from booklets.render.limits import RenderTimeout, time_limit
     from booklets.render.pdf import RenderError
     from booklets.render.thumbnail import cover_png
 
     start = time.perf_counter()
     t = job.target
     try:
-        rendered = render(project, t, job.html)
+        with time_limit(job.time_limit):
+            rendered = render(project, t, job.html)
         files = [cache.write_file(out_dir, f.relpath, f.data, "pdf", f.pages) for f in rendered]
         files.append(cache.write_file(out_dir, paths.cover_png(t), cover_png(rendered[0].data), "cover"))
         seconds = time.perf_counter() - start
@@ -106,12 +110,12 @@ def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> D
         )
         cache.save(out_dir, record, t)
         return Done(t, record, "", seconds, _peak_rss_kb())
-    except RenderError as exc:
+    except (RenderError, RenderTimeout) as exc:
         error = str(exc)
     except BookletError as exc:  # bad input found while rendering: a resource a template names,
         error = "; ".join(str(p) for p in exc.problems)  # a character no font has (file:line)
     except OSError as exc:
-        error = f"cannot write {exc.filename or out_dir}: {exc.strerror}"
+        error = cannot_write(exc, out_dir)
     except Exception as exc:  # a renderer bug on one target must not cost the others their PDFs
         error = f"unexpected {type(exc).__name__} while rendering: {exc}"
     return Done(t, None, error, time.perf_counter() - start, _peak_rss_kb())

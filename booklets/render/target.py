@@ -22,8 +22,9 @@ FORM = ("form", "content-end")
 
 
 def allowed_roots(project: Project) -> list[Path]:
-    """Folders WeasyPrint may read: the project's templates and content, and the font package."""
-    return [project.templates_dir, project.content_dir, font_dir()]
+    """Folders WeasyPrint may read: the project's templates and content/assets (the only content
+    a booklet shows as a file), and the font package; engine/inputs.py hashes exactly these."""
+    return [project.templates_dir, project.root / paths.ASSETS, font_dir()]
 
 
 @dataclass(frozen=True)
