@@ -150,13 +150,16 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _reap_all() -> dict[int, tuple[int, float]]:
-    """Wait for every child and orphan we reap; {pid: (exit status, when)}."""
+def _reap_all(block: bool = True) -> dict[int, tuple[int, float]]:
+    """Wait for every child and orphan we reap (`block=False`: only those already ended, while
+    the watcher of (e) runs); {pid: (exit status, when)}."""
     ended = {}
     while True:
         try:
-            pid, status, _ = os.wait4(-1, 0)
+            pid, status, _ = os.wait4(-1, 0 if block else os.WNOHANG)
         except ChildProcessError:
+            return ended
+        if pid == 0:
             return ended
         ended[pid] = (os.waitstatus_to_exitcode(status), time.perf_counter())
 
@@ -228,7 +231,7 @@ def _specs(root: Path, tmp: Path, only: str | None = None) -> list[dict[str, obj
     html.mkdir(exist_ok=True)
     args = [sys.executable, "-c", _PREPARE, str(root), str(html), str(root / "dist"), *([only] if only else [])]
     done = subprocess.run(args, capture_output=True, text=True, env=_env(), check=False)
-    _reap_all()
+    _reap_all(block=False)
     if done.returncode != 0:
         sys.exit(f"making the HTML failed:\n{done.stderr}")
     specs: list[dict[str, object]] = json.loads(done.stdout)
