@@ -18,6 +18,7 @@ from booklets import __version__, paths
 from booklets.cli import personal
 from booklets.cli import schema as schema_command
 from booklets.cli.options import default_jobs, jobs_count
+from booklets.cli.pipes import reader_left, was_rich_broken_pipe
 from booklets.engine.pipeline import DEFAULT_TIME_LIMIT
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Shard, split_values
@@ -317,6 +318,8 @@ def _guarded(run: Callable[[], int], debug: bool) -> int:
     """
     try:
         return run()
+    except BrokenPipeError:
+        raise  # the reader of our output left: not a bug (main)
     except BookletError as exc:
         if debug:
             raise
@@ -340,10 +343,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(args_list)
     command = next(c for c in COMMANDS if c.name == args.command)
     try:
-        return _guarded(lambda: command.run(args), args.debug)
+        status = _guarded(lambda: command.run(args), args.debug)
+        sys.stdout.flush()  # here, where a reader that has left can be noticed (not at exit)
+        return status
     except KeyboardInterrupt:
         if args.debug:
             raise
         print("error: interrupted; each PDF in the output folder is either complete or as it was",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return reader_left()
+    except SystemExit as exc:
+        if was_rich_broken_pipe(exc):
+            return reader_left()
+        raise

@@ -5,13 +5,15 @@ the hash of everything it reads changed since its last build (inputs.py, cache.p
 nothing to do reads booklet.yaml, hashes some files and stops, without loading the content schema
 or WeasyPrint (both are imported inside the functions that need them, on purpose).
 
-Bad input (content, templates) stops the build before any PDF is written: every stale target's HTML
-is made, and so checked, before the first PDF is rendered. Earlier PDFs are never touched by a build
-that cannot succeed, and a target that fails to render leaves its previous PDF in place.
+Bad input (content, templates) stops the build before any PDF is written: PDFs start rendering as
+soon as the first target's HTML is made, but nothing is written until every stale target's HTML is
+made, and so checked (engine/workers.py). Earlier PDFs are never touched by a build that cannot
+succeed, and a target that fails to render leaves its previous PDF in place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -92,7 +94,7 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
     outcomes = {t: _up_to_date(options.out_dir, t, records[t]) for t in targets if t not in stale}
     progress.begin(stale, len(outcomes))
 
-    # 3. Render what is stale: content and HTML here (all HTML first), PDFs in worker processes.
+    # 3. Render what is stale: content and HTML here, PDFs in worker processes as HTML appears.
     try:
         if stale:
             for done in _render(options, project, stale, inputs, records, result, progress):
@@ -191,33 +193,41 @@ def _render(
     result: BuildResult,
     progress: Progress,
 ) -> list[Done]:
-    from booklets.engine.workers import Job, render_all, warm_up
+    from booklets.engine.gallery import describe
+    from booklets.engine.workers import Job, Rendered, commit, engine
     from booklets.render.html import render_html
-    from booklets.render.target import render_target
+    from booklets.render.target import prepare, render_prepared
 
-    parallel = options.jobs > 1 and len(stale) > 1
-    if parallel:
-        warm_up()  # the fork server imports WeasyPrint while this process loads the content
-    project = project or _load(options, result)
-    html = {t: render_html(project, t, release=options.release, time_limit=options.time_limit)
-            for t in stale}
     # Longest first needs comparable estimates: last build's times when every stale target has
-    # one, else the size of each HTML (large print and long audiences take longest either way).
+    # one, else the size of its audience's content file until its HTML exists, then of its HTML.
     known = {t: r.seconds for t in stale if (r := records[t]) is not None}
-    jobs = [
-        Job(t, html[t], inputs[t], known[t] if len(known) == len(stale) else float(len(html[t])),
-            options.time_limit)
-        for t in stale
-    ]
-    return render_all(
-        project,
-        jobs,
-        render_target,
-        options.out_dir,
-        options.jobs if parallel else 1,
-        progress.started,
-        lambda done: progress.finished(_outcome(options.out_dir, done)),
-    )
+    timed = len(known) == len(stale)
+
+    def guess(t: Target) -> float:
+        return known[t] if timed else float(_size(options.root / paths.audience_file(t.language, t.audience)))
+
+    # Workers start now, while this process loads the content; each target's HTML goes to them as
+    # soon as it is made, but nothing is written until every HTML is made (workers.py).
+    with engine(options.jobs, len(stale)) as run:
+        loaded = project or _load(options, result)
+
+        def jobs() -> Iterator[Job]:
+            for t in sorted(stale, key=lambda t: (-guess(t), t)):
+                html = render_html(loaded, t, release=options.release, time_limit=options.time_limit)
+                yield Job(t, html, inputs[t], known[t] if timed else float(len(html)), options.time_limit)
+
+        def write(job: Job, rendered: Rendered) -> Done:
+            return commit(options.out_dir, job, rendered, describe(loaded, job.target))
+
+        return run(prepare(loaded), jobs(), render_prepared, write, progress.started,
+                   lambda done: progress.finished(_outcome(options.out_dir, done)))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _from_record(out_dir: Path, target: Target, record: cache.Record, status: Status, seconds: float,
