@@ -36,6 +36,7 @@ from tests.conftest import MINIMAL, REPO
 PROJECT = load_project(REPO)
 LAYOUT_CHECKS = ("near-empty", "stranded-heading", "split-form", "overflow", "past-margin")
 EDITIONS = ("screen", "print", "large-print")
+NORTH_FILE = "content/facilities/north.yaml"
 
 
 def booklets(dist: Path) -> list[tuple[Target, Path]]:
@@ -456,4 +457,22 @@ def test_a_form_too_long_for_one_page_fails_the_build_naming_the_form(
     assert re.fullmatch(r"error: north/en/staff-screen: content/en/audiences/staff\.yaml:\d+:\d+: form\.title: "
                         r"the form does not fit on one page of the screen edition even set tight \(it runs over "
                         r"\d pages\); shorten its intro or statements", err[0]), err[0]
+    assert not (root / "dist/north/en/staff-screen.pdf").exists()
+
+
+def test_a_back_cover_too_long_for_one_page_fails_the_build_naming_the_facility(
+        make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    # The back cover is the booklet's last page, whole: a second layout fills its columns in turn,
+    # and contacts that fit neither way are the facility file's to shorten.
+    north = MINIMAL[NORTH_FILE].replace(
+        'phone: "0100 000 001"}', f'phone: "0100 000 001", note: "{LONG} {LONG}"}}').replace(
+        'phone: "0100 000 002"}', f'phone: "0100 000 002", note: "{LONG} {LONG}"}}')
+    root = make_project({NORTH_FILE: north})
+    assert main(["--project", str(root)]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(err) == 1, err
+    assert re.fullmatch(r"error: north/en/staff-screen: content/facilities/north\.yaml: contacts: the back cover "
+                        r"\(who to contact\) does not fit on one page of the screen edition in 'en' \(it runs "
+                        r"over \d pages\); list fewer contacts, or shorten their notes, the address or "
+                        r"calls_monitored", err[0]), err[0]
     assert not (root / "dist/north/en/staff-screen.pdf").exists()

@@ -108,7 +108,8 @@ def test_tags_read_in_the_order_the_content_is_written(staff: tuple[Tagged, dict
 def _sections() -> list[tuple[str, Any]]:
     from booklets.content.sections import resolve_sections
 
-    return resolve_sections(PROJECT.languages["en"], "staff")
+    # as printed at the facility: `{{words}}` in its jurisdiction's terms
+    return resolve_sections(PROJECT.languages["en"], "staff", PROJECT.place(FACILITY, "en"))
 
 
 def test_headings_are_the_outline_of_the_content(staff: tuple[Tagged, dict[str, Any]]) -> None:

@@ -220,7 +220,8 @@ class _Pdf:
         language = self.project.languages[target.language]
         if target.audience not in language.audiences:
             return
-        sid, section = resolve_sections(language, target.audience)[0]
+        place = self.project.place(target.facility, target.language)  # `{{words}}` as printed there
+        sid, section = resolve_sections(language, target.audience, place)[0]
         first_block = next(blocks(section.body), (0, ""))[1]
         heading, paragraph = squash(section.title), squash(plain_text(first_block))[:40]
         anchor = f"s-{sid}"

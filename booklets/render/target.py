@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 FORM = ("form", "content-end")
 """The form runs from its anchor to the end of the numbered pages (booklet.html.j2)."""
+BACK = ("back-cover", "back-end")
+"""The back cover (who to contact) is one page: the booklet's last (partials/back-cover.html.j2)."""
+TIGHT = {"form": "form-compact", "back-cover": "back-fill"}
+"""The class on <body> (booklet.css) for a second layout of a one-page part that ran over."""
 
 
 def allowed_roots(project: Project) -> list[Path]:
@@ -116,7 +120,7 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
         epoch=setup.epoch,
         bleed_mm=edition.bleed_mm,
         min_notes=1 if right else 0,  # the back of a right-hand form is a Notes page
-        one_page=(FORM,),
+        one_page=(FORM, BACK),
         form_right_if_free=right and edition.form_page == "right-if-free",
     )
 
@@ -130,19 +134,20 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
             return render_pdf(_body_class(text, "form-anywhere"), setup.templates_dir, list(setup.allowed),
                               plain)
 
-    try:
-        pdf, pages = render(html)
-    except NotOnePage as first:
-        # The form must be one page, to sign, photocopy or cut out whole. A second layout sets it
-        # tighter (less space; large print: text at its minimum size); if even that runs over,
-        # the form's text is too long, and that is the content's to fix.
+    # The form must be one page, to sign, photocopy or cut out whole; the back cover must be one
+    # page, the booklet's last. A part that runs over gets one second layout (the form set tighter,
+    # large print at its minimum size; the back cover's columns filled in turn, not balanced). If it
+    # still runs over, its text is too long, and that is the content's to fix.
+    text, tried = html, dict[str, int]()
+    while True:
         try:
-            pdf, pages = render(_body_class(html, "form-compact"))
-        except NotOnePage:
-            where = form or Problem(paths.audience_file(target.language, target.audience), 0, 0, "form", "")
-            raise BookletError([replace(where, message=(
-                f"the form does not fit on one page of the {target.edition} edition even set tight "
-                f"(it runs over {first.pages} pages); shorten its intro or statements"))]) from None
+            pdf, pages = render(text)
+            break
+        except NotOnePage as over:
+            if over.anchor in tried:
+                raise BookletError([_too_long(setup, target, over.anchor, tried[over.anchor])]) from None
+            tried[over.anchor] = over.pages
+            text = _body_class(text, TIGHT[over.anchor])
     files = [RenderedFile(paths.booklet_pdf(target), pdf, pages)]
     if edition.impose_suffix is not None:
         try:
@@ -151,6 +156,20 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
             raise RenderError(f"cannot impose {paths.booklet_pdf(target)}: {exc}") from None
         files.append(RenderedFile(paths.derived_pdf(target, edition.impose_suffix), sheets, pages // 2))
     return files
+
+
+def _too_long(setup: RenderSetup, target: Target, anchor: str, pages: int) -> Problem:
+    """The problem for a one-page part that ran over even in its second layout, at its source."""
+    if anchor == "form":
+        where = setup.forms.get(f"{target.language}/{target.audience}") or Problem(
+            paths.audience_file(target.language, target.audience), 0, 0, "form", "")
+        return replace(where, message=(
+            f"the form does not fit on one page of the {target.edition} edition even set tight "
+            f"(it runs over {pages} pages); shorten its intro or statements"))
+    return Problem(paths.facility_file(target.facility), 0, 0, "contacts", (
+        f"the back cover (who to contact) does not fit on one page of the {target.edition} edition "
+        f"in {target.language!r} (it runs over {pages} pages); list fewer contacts, or shorten their "
+        "notes, the address or calls_monitored"))
 
 
 def _body_class(html: str, name: str) -> str:
