@@ -29,6 +29,9 @@ class _Loader:
         self.docs: dict[str, Doc] = {}
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        # Missing translations of a normal build: reported after the source's own problems, and
+        # not at all where the source itself is wrong there (see _translation_errors).
+        self.gaps: list[i18n.Gap] = []
 
     def _read(self, path: Path, lang: str | None) -> Doc | None:
         """Parse one file; a translation's file comes back completed from the source (i18n)."""
@@ -51,7 +54,7 @@ class _Loader:
         if self.draft:
             self.warnings.extend(gap.warning() for gap in gaps)
         else:
-            self.problems.extend(gap.error() for gap in gaps)
+            self.gaps.extend(gaps)
         completed = Doc(path, rel, data)
         self.docs[rel] = completed
         return completed
@@ -152,10 +155,24 @@ def load_project(root: Path, draft: bool = False) -> Project:
 
     project = Project(root, booklet, editions, facilities, languages, ld.warnings)
     if not ld.problems:
+        # Checked even while translations are missing: a broken reference in the source language
+        # (a misspelt include) is the error to fix, not the translation that "lacks" it.
         ld.problems += check_references(project)
+    ld.problems += _translation_errors(ld.gaps, ld.problems)
     if ld.problems:
         raise BookletError(ld.problems)
     return project
+
+
+def _translation_errors(gaps: list[i18n.Gap], problems: list[Problem]) -> list[Problem]:
+    """Each missing translation as an error, except those of a source value that is itself wrong.
+
+    A translation "misses" whatever its source has and it does not: a source that includes
+    `zero-tolerence` by mistake makes every translation lack that section. The source's error
+    (`does not exist; did you mean 'zero-tolerance'?`) is reported; the gaps it causes are not.
+    """
+    wrong = {(p.file, p.line) for p in problems if p.line}
+    return [gap.error() for gap in gaps if (gap.source_file, gap.source_line) not in wrong]
 
 
 def _stylesheet_problems(root: Path, edition: schema.Edition) -> list[Problem]:
@@ -229,7 +246,7 @@ def _check_localized(ld: _Loader, rel: str, facility: schema.Facility, langs: li
             if ld.draft:
                 ld.warnings.append(gap.warning())
             else:
-                ld.problems.append(gap.error())
+                ld.gaps.append(gap)
 
     check(("name",), facility.name)
     check(("calls_monitored",), facility.calls_monitored)
