@@ -6,7 +6,8 @@ messages show them); output paths are relative to the output folder (`dist/` by 
 
     content/booklet.yaml, content/releases.yaml, content/assets/
     content/editions/<edition>.yaml, content/facilities/<facility>.yaml
-    content/<lang>/{strings,sources,shared}.yaml, content/<lang>/audiences/<audience>.yaml
+    content/jurisdictions/<jurisdiction>.yaml
+    content/<lang>/{strings,sources,shared,terms}.yaml, content/<lang>/audiences/<audience>.yaml
     templates/
 
     OUT/<facility>/<lang>/<audience>-<edition>.pdf          a booklet (a target)
@@ -42,6 +43,13 @@ def facility_file(facility: str) -> str:
     return f"content/facilities/{facility}.yaml"
 
 
+JURISDICTIONS = "content/jurisdictions"
+
+
+def jurisdiction_file(jurisdiction: str) -> str:
+    return f"{JURISDICTIONS}/{jurisdiction}.yaml"
+
+
 def language_dir(lang: str) -> str:
     return f"content/{lang}"
 
@@ -56,6 +64,10 @@ def sources_file(lang: str) -> str:
 
 def shared_file(lang: str) -> str:
     return f"content/{lang}/shared.yaml"
+
+
+def terms_file(lang: str) -> str:
+    return f"content/{lang}/terms.yaml"
 
 
 def audiences_dir(lang: str) -> str:

@@ -75,7 +75,10 @@ def test_clean_scratch_project_passes_and_reports_its_grade(make_project: Make, 
     [staff] = report["grades"]
     assert staff["audience"] == "staff" and staff["target"] == 10 and staff["ok"]
     assert staff["formula"] == "Flesch–Kincaid grade"
-    assert {s["section"] for s in staff["sections"]} == {"zero-tolerance", "how-to-report", "form"}
+    # Every text a reader sees is measured: the cover, the sections, the form, the contact notes.
+    assert {s["section"] for s in staff["sections"]} == {
+        "cover", "zero-tolerance", "how-to-report", "form", "contacts", "booklet"}
+    assert staff["facility"] == "north"
 
 
 def test_shipped_content_passes_strict_with_each_audiences_grade_shown(capsys) -> None:
@@ -84,8 +87,9 @@ def test_shipped_content_passes_strict_with_each_audiences_grade_shown(capsys) -
     errors = [f"{f['where']} {f['key']}: {f['message']}" for f in report["findings"]
               if f["severity"] == "error"]
     assert status == 0, "\n".join(errors)
-    shown = {(g["language"], g["audience"]) for g in report["grades"]}
-    assert shown == {(lang, aid) for lang in project.booklet.languages for aid in project.booklet.audiences}
+    shown = {(g["language"], g["audience"], g["facility"]) for g in report["grades"]}
+    assert shown == {(lang, aid, fid) for lang in project.booklet.languages for aid in project.booklet.audiences
+                     for fid in project.booklet.facilities}
     for g in report["grades"]:
         assert 0 < g["grade"] <= g["target"], g
         assert g["worst_section"]["grade"] <= g["target"]
@@ -95,7 +99,7 @@ def test_shipped_content_passes_strict_with_each_audiences_grade_shown(capsys) -
     table = capsys.readouterr().out
     for g in report["grades"]:
         row = next(line for line in table.splitlines()
-                   if line.split()[:2] == [g["language"], g["audience"]])
+                   if line.split()[:3] == [g["language"], g["audience"], g["facility"]])
         assert f"{g['grade']:g}" in row and f"{g['worst_section']['grade']:g}" in row
 
 

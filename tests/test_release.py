@@ -19,6 +19,7 @@ from tests.scratch import append, change, edit
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = (REPO / "content/facilities/example.yaml").read_text(encoding="utf-8")
+EXAMPLE_PLACE = (REPO / "content/jurisdictions/england-wales.yaml").read_text(encoding="utf-8")
 
 
 def run(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, list[str]]:
@@ -95,7 +96,8 @@ def placeholder_positions(text: str) -> list[tuple[int, int]]:
 def test_release_with_the_example_facility_lists_every_placeholder(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_project(with_facilities("example", **{"content/facilities/example.yaml": EXAMPLE}))
+    root = make_project(with_facilities("example", **{"content/facilities/example.yaml": EXAMPLE,
+                                                      "content/jurisdictions/england-wales.yaml": EXAMPLE_PLACE}))
     expected = placeholder_positions(EXAMPLE)
     assert len(expected) >= 10
 

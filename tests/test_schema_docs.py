@@ -202,7 +202,7 @@ def test_schema_command_regenerates_the_reference_and_refuses_bad_input(
     capsys.readouterr()
     assert main(["schema", "nobody"]) == 2
     assert capsys.readouterr().err == ("error: command line: no schema for 'nobody'; known: booklet, edition, "
-                                       "facility, strings, sources, shared, audience, releases\n")
+                                       "facility, jurisdiction, terms, strings, sources, shared, audience, releases\n")
     doc.write_text("# No markers\n", encoding="utf-8")
     assert main(["schema", "--docs", str(doc)]) == 2
     err = capsys.readouterr().err

@@ -75,6 +75,8 @@ class AudienceGrade:
     target: float
     grade: float
     sections: tuple[SectionGrade, ...]
+    facility: str = ""
+    """The facility the booklet is measured for (its jurisdiction's wording and its contacts)."""
 
     @property
     def worst(self) -> SectionGrade | None:
@@ -221,8 +223,9 @@ def _print_grades(console: Console, grades: list[AudienceGrade]) -> None:
     for g in grades:
         worst = f"{g.worst.section} {g.worst.grade:g}" if g.worst else "-"
         result = Text("ok", "green") if g.ok else Text("above target", "bold red")
-        rows.append((g.language, g.audience, g.formula, f"≤ {g.target:g}", f"{g.grade:g}", worst, result))
-    columns = ("language", "audience", "formula", "target", "overall", "worst section", "result")
+        rows.append((g.language, g.audience, g.facility, g.formula, f"≤ {g.target:g}", f"{g.grade:g}", worst,
+                     result))
+    columns = ("language", "audience", "facility", "formula", "target", "overall", "worst section", "result")
     natural = sum(max(len(c), _widest([str(r[i]) for r in rows])) + 2 for i, c in enumerate(columns))
     if natural <= console.width:
         table = _table("Reading level", tuple((c, "right" if c in ("target", "overall") else "left")
@@ -232,8 +235,9 @@ def _print_grades(console: Console, grades: list[AudienceGrade]) -> None:
         console.print(table, "")
         return
     console.print(Text("Reading level", "italic"))
-    for lang, audience, formula, target, grade, worst, result in rows:
-        console.print(Text.assemble(f"{lang} {audience}: {grade} (target {target}, {formula}), hardest "
+    for lang, audience, facility, formula, target, grade, worst, result in rows:
+        where = f" at {facility}" if facility else ""
+        console.print(Text.assemble(f"{lang} {audience}{where}: {grade} (target {target}, {formula}), hardest "
                                     f"section {worst}: ", result))
     console.print("")
 

@@ -25,8 +25,8 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
-from booklets.content import schema
-from booklets.content.fields import IDENT_RE, Ident
+from booklets.content import fieldtypes, places, schema, strings
+from booklets.content.fieldtypes import IDENT_RE, Ident
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 REGENERATE = "python build.py schema --out docs/schema --docs docs/content-format.md"
@@ -54,6 +54,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("booklet", "content/booklet.yaml", schema.BookletConfig, "Document control and the matrix to build."),
     Kind("edition", "content/editions/*.yaml", schema.Edition, "How one edition looks and which PDF features it has."),
     Kind("facility", "content/facilities/*.yaml", schema.Facility, "One site's name, address and contacts."),
+    Kind("jurisdiction", "content/jurisdictions/*.yaml", schema.Jurisdiction,
+         "The law, words and contacts that depend on where a booklet is read."),
+    Kind("terms", "content/*/terms.yaml", schema.Terms, "One term per concept in one language, checked by `check`."),
     Kind("strings", "content/*/strings.yaml", schema.Strings, "Every word the templates print, in one language."),
     Kind("sources", "content/*/sources.yaml", dict[Ident, schema.Source],
          "Citable sources by id; text cites one with `[^id]`.", "source id"),
@@ -74,9 +77,11 @@ class _Draft7(GenerateJsonSchema):
 
 @cache
 def _docstrings() -> dict[str, dict[str, str]]:
-    """Model name -> field -> the docstring written under the field in content/schema.py."""
+    """Model name -> field -> the docstring written under the field, in every module of models."""
     out: dict[str, dict[str, str]] = {}
-    for node in ast.parse(inspect.getsource(schema)).body:
+    modules = (schema, places, fieldtypes, strings)
+    nodes = [node for module in modules for node in ast.parse(inspect.getsource(module)).body]
+    for node in nodes:
         if isinstance(node, ast.ClassDef):
             out[node.name] = {
                 field.target.id: inspect.cleandoc(doc.value.value)

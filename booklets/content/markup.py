@@ -10,6 +10,12 @@ Where a parser is made with `subheadings=True` (section bodies), such a paragrap
 `<h3 class="subheading">`, styled like the bold line it was, so screen-reader users can list the
 sub-headings and jump to them. A bold paragraph ending like a sentence (`.`, `!`, `,`, `;`, `…`) stays
 an emphasised paragraph: "**It is not your fault.**" is a statement, not a heading.
+
+Two small additions for booklets: `[words]{lang=en}` marks a phrase in another language (a
+`<span lang="en">`, so a screen reader voices it right and a translation check can tell a quoted
+English name from untranslated text), and a link to a contact, `[the line for families](#contact-
+family_line)`, is followed by that contact's phone number when the renderer is given one
+(`env["contact_phones"]`), so text that says "call" always prints what to call.
 """
 
 from __future__ import annotations
@@ -24,8 +30,12 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from markupsafe import Markup, escape
 
 CITE_RE = re.compile(r"\[\^([a-z0-9][a-z0-9-]{0,39})\]")
+LANG_RE = re.compile(r"\[([^\]\n]+)\]\{lang=([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\}")
+"""`[misconduct in public office]{lang=en}`: a phrase in another language."""
+_CONTACT_HREF = re.compile(r"^#contact-([A-Za-z0-9_-]+)$")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|tel:|#)", re.IGNORECASE)
 
 
@@ -38,6 +48,39 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
         token.meta = {"id": match.group(1)}
     state.pos = match.end()
     return True
+
+
+def _lang_rule(state: StateInline, silent: bool) -> bool:
+    match = LANG_RE.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        opening = state.push("lang_open", "span", 1)
+        opening.attrs = {"lang": match.group(2)}
+        text = state.push("text", "", 0)
+        text.content = match.group(1)
+        state.push("lang_close", "span", -1)
+    state.pos = match.end()
+    return True
+
+
+def _render_link_close(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """`</a>`, and after a link to a contact, the contact's phone number in brackets."""
+    depth, j = 0, idx - 1
+    while j >= 0:
+        if tokens[j].type == "link_close":
+            depth += 1
+        elif tokens[j].type == "link_open":
+            if depth == 0:
+                break
+            depth -= 1
+        j -= 1
+    href = str(tokens[j].attrGet("href") or "") if j >= 0 else ""
+    match = _CONTACT_HREF.match(href)
+    phone = env.get("contact_phones", {}).get(match.group(1)) if match else None
+    return f'</a> <span class="contact-ref">({phone})</span>' if phone else "</a>"
 
 
 def _render_citation(
@@ -95,6 +138,8 @@ def make_markdown(subheadings: bool = False) -> MarkdownIt:
     )
     md.enable(["replacements", "smartquotes"])
     md.inline.ruler.before("link", "citation", _citation_rule)
+    md.inline.ruler.before("link", "lang", _lang_rule)
+    md.add_render_rule("link_close", _render_link_close)
     md.add_render_rule("citation", _render_citation)
     md.add_render_rule("em_open", _bold("<strong>"))
     md.add_render_rule("em_close", _bold("</strong>"))
@@ -102,6 +147,16 @@ def make_markdown(subheadings: bool = False) -> MarkdownIt:
     if subheadings:
         md.core.ruler.push("subheadings", _subheadings)
     return md
+
+
+def lang_spans(text: str) -> Markup:
+    """Plain text (a facility value, say) as safe HTML, with `[words]{lang=xx}` marked."""
+    out, pos = Markup(""), 0
+    for match in LANG_RE.finditer(text):
+        out += escape(text[pos:match.start()])
+        out += Markup('<span lang="{}">{}</span>').format(match.group(2), match.group(1))
+        pos = match.end()
+    return out + escape(text[pos:])
 
 
 def citations_in(text: str) -> list[str]:
@@ -112,6 +167,7 @@ def citations_in(text: str) -> list[str]:
 def plain_text(text: str) -> str:
     """The words of a markdown text without markup or citations (for reading-level checks)."""
     text = CITE_RE.sub("", text)
+    text = LANG_RE.sub(r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text, flags=re.MULTILINE)
     return text.replace("**", "").replace("__", "")

@@ -1,10 +1,8 @@
 """The typed content schema: what every YAML file under content/ may and must contain.
 
-Each model mirrors one kind of file (see docs/content-format.md). Unknown keys are errors; the
-field types (content/fields.py) refuse text that YAML 1.1 would have turned into numbers, booleans
-or dates, restrict every identifier that ends up in an output path to ``[a-z0-9-]`` so it cannot
-escape dist/, and keep each string's position (YStr) through validation. The string under each
-field documents it (content/jsonschema.py publishes it for editors and docs/content-format.md).
+Each model mirrors one kind of file (see docs/content-format.md). Unknown keys are errors, text
+fields refuse values that YAML 1.1 would have turned into numbers, booleans or dates, and every
+identifier that ends up in an output path is restricted to ``[a-z0-9-]`` so it cannot escape dist/.
 """
 
 from __future__ import annotations
@@ -12,20 +10,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from booklets.content.fields import IDENT_RE as IDENT_RE  # re-exported: load.py checks ids with it
-from booklets.content.fields import AssetPath, Ident, LocalText, Role, Sha256, TemplatePath, Text
-
-
-class Model(BaseModel):
-    """Base for every content model: unknown keys are errors, values are immutable once loaded."""
-
-    # The string under each field is its description: in the JSON Schema editors read (hover,
-    # completion) and in the field reference of docs/content-format.md, both made by
-    # content/jsonschema.py, which reads it from this file's source.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# The schema's vocabulary, re-exported: every model of content/ is reachable as schema.<Name>.
+from booklets.content.fieldtypes import FORM_FIELDS as FORM_FIELDS
+from booklets.content.fieldtypes import IDENT_RE as IDENT_RE
+from booklets.content.fieldtypes import ROLES as ROLES
+from booklets.content.fieldtypes import AssetPath as AssetPath
+from booklets.content.fieldtypes import ContactPart as ContactPart
+from booklets.content.fieldtypes import FormField as FormField
+from booklets.content.fieldtypes import Ident as Ident
+from booklets.content.fieldtypes import LocalText as LocalText
+from booklets.content.fieldtypes import Model as Model
+from booklets.content.fieldtypes import Positioned as Positioned
+from booklets.content.fieldtypes import Role as Role
+from booklets.content.fieldtypes import Sha256 as Sha256
+from booklets.content.fieldtypes import TemplatePath as TemplatePath
+from booklets.content.fieldtypes import Text as Text
+from booklets.content.places import Contact as Contact
+from booklets.content.places import Facility as Facility
+from booklets.content.places import Jurisdiction as Jurisdiction
+from booklets.content.places import TermRule as TermRule
+from booklets.content.places import Terms as Terms
+from booklets.content.strings import Strings as Strings
 
 
 class Size(Model):
@@ -40,8 +48,9 @@ class Size(Model):
 class BookletConfig(Model):
     """content/booklet.yaml: document control and the matrix to build."""
 
-    organisation: Text
-    """Who issues the booklets, printed on the cover, the inside cover and the back cover."""
+    organisation: LocalText
+    """Printed on the cover and back cover and written as the PDF's Author: one text per language
+    (`{en: ..., es: ...}`) unless the name is the same in every language."""
     document_number: Text
     """The controlled document's number, printed on the covers and in every page footer."""
     revision: Text
@@ -104,7 +113,7 @@ class Edition(Model):
     """Crop marks in the margin outside the bleed, showing the print shop where to trim."""
     min_body_pt: Annotated[float, Field(ge=4, le=72)] | None = None
     """Smallest text size allowed outside the running header and footer, in points; `check --pdf`
-    measures it in the PDF (large print: 16). Left out: not checked."""
+    measures it in the PDF (large print: 16). None: not checked."""
     impose: Impose | None = None
     """Also write 2-up saddle-stitch sheets from the same render (see Impose)."""
 
@@ -138,41 +147,6 @@ class Edition(Model):
         return value
 
 
-class Contact(Model):
-    """One way to reach someone, shown as a contact card."""
-
-    name: LocalText
-    """Who answers, e.g. `Safeguarding team`; text, or text per language (`{en: ..., es: ...}`)."""
-    phone: Text | None = None
-    """The number as it should be dialled and printed, quoted (`"0800 555 111"`)."""
-    hours: LocalText | None = None
-    """When the line is open; text, or text per language."""
-    address: list[Text] | None = None
-    """Lines of a postal address, for writing."""
-    email: Text | None = None
-    """An email address, printed as written."""
-    website: Text | None = None
-    """A web address, printed as written (never fetched)."""
-    note: LocalText | None = None
-    """One more line on the card, e.g. that calls are free or anonymous; text, or text per language."""
-
-
-class Facility(Model):
-    """content/facilities/<id>.yaml: one site's name, address for letters and contacts."""
-
-    name: LocalText
-    """The site's name, printed on the cover and the form; text, or text per language."""
-    address: list[Text] = Field(min_length=1)
-    """Lines of the address for letters, printed on the back cover under "Write to"."""
-    calls_monitored: LocalText
-    """Whether calls to the listed lines are recorded or listened to, printed on the back cover;
-    text, or text per language."""
-    contacts: dict[Role, Contact]
-    """The contact cards by role: internal_line (report inside), safeguarding_lead, outside_body
-    (outside reporting body), support_line (confidential support), family_line (for families) and
-    staff_support (employee assistance). Sections list the roles whose cards they show."""
-
-
 class Image(Model):
     """An image from content/assets/; alt text is required for screen readers."""
 
@@ -198,6 +172,9 @@ class SectionText(Model):
     """The section's heading, in the contents, the outline and the running header."""
     body: Text
     """The section's text, in the inline markup (paragraphs, `**bold**`, links, lists, `[^source-id]`)."""
+    local: Text | None = None
+    """Printed after the body: what depends on where the booklet is read (the law, official
+    figures, bodies' names). Usually given per jurisdiction (`jurisdictions:`)."""
     callout: Callout | None = None
     """A boxed call-out after the text."""
     contacts: list[Role] = Field(default_factory=list)
@@ -207,24 +184,37 @@ class SectionText(Model):
 
 
 class SectionOverride(Model):
-    """Audience-specific wording for a shared section: any part given replaces the shared one."""
+    """Wording for one jurisdiction (or one audience): any part given replaces the shared one."""
 
     title: Text | None = None
-    """Replaces the shared section's heading for this audience."""
+    """Replaces the shared section's heading where it applies."""
     body: Text | None = None
-    """Replaces the shared section's text for this audience."""
+    """Replaces the shared section's text where it applies."""
+    local: Text | None = None
+    """Replaces the shared section's local text (law, official figures, bodies' names) where it applies."""
     callout: Callout | None = None
-    """Replaces the shared section's call-out for this audience."""
+    """Replaces the shared section's call-out where it applies."""
     contacts: list[Role] | None = None
-    """Replaces the shared section's contact cards for this audience."""
+    """Replaces the shared section's contact cards where it applies."""
     image: Image | None = None
-    """Replaces the shared section's image for this audience."""
+    """Replaces the shared section's image where it applies."""
+
+
+class Variant(SectionOverride):
+    """Audience-specific wording for a shared section, itself varying by jurisdiction if needed."""
+
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace this variant's; once given, every jurisdiction a
+    booklet is built for must have an entry (`{}`: this variant's wording applies there)."""
 
 
 class SharedSection(SectionText):
     """A section written once in <lang>/shared.yaml and included by several audiences."""
 
-    variants: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace the shared ones; once given, every jurisdiction a
+    booklet is built for must have an entry (`{}`: the shared wording applies there)."""
+    variants: dict[Ident, Variant] = Field(default_factory=dict)
     """Audience-specific wording, by audience id: any part given replaces the shared one."""
 
 
@@ -239,16 +229,21 @@ class SectionEntry(Model):
     """An inline section's heading."""
     body: Text | None = None
     """An inline section's text, in the inline markup."""
+    local: Text | None = None
+    """An inline section's local text, printed after its body: what depends on where the booklet is read."""
     callout: Callout | None = None
     """An inline section's boxed call-out."""
     contacts: list[Role] = Field(default_factory=list)
     """An inline section's contact cards, by role."""
     image: Image | None = None
     """An inline section's image."""
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace the inline section's (as for shared sections)."""
 
     @model_validator(mode="after")
     def _one_form(self) -> SectionEntry:
-        inline = [self.id, self.title, self.body, self.callout, self.image]
+        inline = [self.id, self.title, self.body, self.local, self.callout, self.image,
+                  self.jurisdictions or None]
         if self.include is not None and any(v is not None for v in inline):
             raise PydanticCustomError(
                 "include_and_inline",
@@ -262,8 +257,24 @@ class SectionEntry(Model):
         return self
 
 
+DEFAULT_FIELDS = ("name", "id", "facility", "signature", "date")
+
+
+class FormBlock(Model):
+    """One record on a form (e.g. receipt at intake, then the education session): its own
+    statements and lines, signed separately."""
+
+    title: Text
+    """The block's heading, e.g. `Trainer` or `Resident`."""
+    statements: list[Text] = Field(default_factory=list)
+    """What the person filling this block confirms, one item each."""
+    fields: list[FormField] = Field(min_length=1)
+    """The lines of this block to fill in, by field name (labels from `form_<field>` in strings.yaml)."""
+
+
 class Form(Model):
-    """The acknowledgement, receipt or confirmation page at the end of a booklet."""
+    """The acknowledgement, receipt or confirmation page at the end of a booklet: statements to
+    sign, then the lines to fill in (`fields`), then any further records (`blocks`)."""
 
     title: Text
     """The form's heading, e.g. `Acknowledgement`."""
@@ -271,6 +282,24 @@ class Form(Model):
     """The text before the statements, in the inline markup."""
     statements: list[Text] = Field(min_length=1)
     """What the person confirms by signing, one item each."""
+    fields: list[FormField] = Field(default_factory=lambda: list(DEFAULT_FIELDS))  # type: ignore[arg-type]
+    """The lines under the statements, in order; labels come from `form_<field>` in strings.yaml."""
+    blocks: list[FormBlock] = Field(default_factory=list)
+    """Parts of the form filled by different people (e.g. the trainer and the person trained),
+    each with its own statements and lines."""
+
+    @model_validator(mode="after")
+    def _filled_once(self) -> Form:
+        # A packet fills the person's name, ID and date into the one line each has on the form.
+        seen: set[str] = set()
+        for field in [*self.fields, *(f for b in self.blocks for f in b.fields)]:
+            if field in ("name", "id", "date") and field in seen:
+                raise PydanticCustomError(
+                    "field_twice",
+                    "field `{field}` appears twice on the form; a packet fills it once: keep one "
+                    "(use `session_date` or `training_date` for other dates)", {"field": str(field)})
+            seen.add(field)
+        return self
 
 
 class Audience(Model):
@@ -302,84 +331,9 @@ class Source(Model):
     """The reference as printed on the Sources page."""
     url: Text | None = None
     """Where to find it, printed after the reference (never fetched)."""
-
-
-class Strings(Model):
-    """<lang>/strings.yaml: every word the templates print, so no English leaks into a translation."""
-
-    locale: Text
-    """The language and region dates are written for, e.g. `en_GB` or `es_ES` (an underscore)."""
-    for_audience: Text
-    """Before the audience's name on the cover: "For" Staff."""
-    contents: Text
-    """The contents page's heading and its outline entry."""
-    page: Text
-    """The page footer's "Page" (Page 4 of 12)."""
-    of: Text
-    """The page footer's "of" (Page 4 of 12)."""
-    revision: Text
-    """The label of the revision, on the covers and in the footer ("Revision 2.0")."""
-    effective: Text
-    """The label of the effective date, on the covers."""
-    supersedes: Text
-    """The label of the revision replaced, on the inside cover."""
-    document: Text
-    """The label of the document number, on the covers."""
-    sources: Text
-    """The Sources page's heading."""
-    sources_intro: Text
-    """The sentence opening the Sources page."""
-    notes: Text
-    """The heading of a Notes page (print padding)."""
-    notes_hint: Text
-    """The line under a Notes page's heading."""
-    contacts_title: Text
-    """The back cover's heading, over the contact cards."""
-    letters_title: Text
-    """The heading over the facility's address on the back cover."""
-    calls_monitored_title: Text
-    """The heading over the facility's `calls_monitored` text on the back cover."""
-    phone: Text
-    """A contact card's phone label."""
-    hours: Text
-    """A contact card's opening-hours label."""
-    email: Text
-    """A contact card's email label."""
-    website: Text
-    """A contact card's web site label."""
-    role_internal_line: Text
-    """The heading of an internal_line contact card."""
-    role_safeguarding_lead: Text
-    """The heading of a safeguarding_lead contact card."""
-    role_outside_body: Text
-    """The heading of an outside_body contact card."""
-    role_support_line: Text
-    """The heading of a support_line contact card."""
-    role_family_line: Text
-    """The heading of a family_line contact card."""
-    role_staff_support: Text
-    """The heading of a staff_support contact card."""
-    form_name: Text
-    """The form's name line."""
-    form_id: Text
-    """The form's ID number line."""
-    form_facility: Text
-    """The form's site line."""
-    form_signature: Text
-    """The form's signature line."""
-    form_date: Text
-    """The form's date line."""
-    sign_here: Text
-    """The mark at the signature line."""
-    other_formats: Text
-    """The inside cover's line about other formats (large print, languages, read aloud)."""
-    placeholder: Text
-    """The label (a tooltip) on a facility value still tagged !placeholder, which the booklet marks."""
-    readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
-        "flesch_kincaid")
-    """The reading-level formula `check` measures this language with: flesch_kincaid (English),
-    fernandez_huerta or szigriszt_pazos (Spanish ease scores, read as a grade on their published
-    scales), crawford (Spanish grade), or none (not measured). Not printed."""
+    jurisdictions: list[Ident] = Field(default_factory=list)
+    """Where the source applies (e.g. `[us]` for US federal law): a booklet for a facility in
+    another jurisdiction may not cite it. Empty: everywhere."""
 
 
 class ReleaseEntry(Model):

@@ -67,7 +67,7 @@ def describe(project: Project, target: Target) -> dict[str, str]:
         "language": language_name,
         "revision": project.booklet.revision,
         "effective": project.booklet.effective_date.isoformat(),
-        "organisation": project.booklet.organisation,
+        "organisation": project.local(project.booklet.organisation, target.language),
         "document": project.booklet.document_number,
     }
 

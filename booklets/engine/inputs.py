@@ -4,7 +4,8 @@ A target (facility, language, audience, edition) reads:
 
 * everyone's: content/booklet.yaml, every file under templates/ and content/assets/, the font
   files, the booklets package's own code and the versions of the PDF libraries;
-* its edition's content/editions/<e>.yaml, its facility's content/facilities/<f>.yaml;
+* its edition's content/editions/<e>.yaml, its facility's content/facilities/<f>.yaml and that
+  facility's jurisdiction, content/jurisdictions/<j>.yaml (its words and role names are printed);
 * its language's content/<lang>/strings.yaml, sources.yaml and shared.yaml;
 * its own content/<lang>/audiences/<a>.yaml;
 * the build options that change what is written.
@@ -13,9 +14,10 @@ Each file is hashed by its bytes (a missing file hashes as missing, so creating 
 change). So editing one audience file changes the hash of that audience's targets only, editing
 shared.yaml changes that language's, and editing a template changes every target.
 
-Only content/booklet.yaml is parsed here, with plain safe YAML and only for the four lists of the
-matrix: this module must stay cheap to import (no schema, no Jinja, no WeasyPrint), because a build
-with nothing to do is this module, a few stat calls and a table.
+Only content/booklet.yaml is parsed here, for the four lists of the matrix, and each facility file
+for its `jurisdiction:`, both with the project's safe loader: this module must stay cheap to
+import (no schema, no Jinja, no WeasyPrint), because a build with nothing to do is this module, a
+few stat calls and a table.
 """
 
 from __future__ import annotations
@@ -84,6 +86,20 @@ def read_matrix(root: Path) -> RawMatrix | None:
         return None
     languages, audiences, editions, facilities = lists
     return RawMatrix(languages, audiences, editions, facilities, source_language=source)
+
+
+def facility_jurisdiction(root: Path, facility: str) -> str | None:
+    """The `jurisdiction:` a facility file names, read without the schema (None: none, or a file
+    the full check must explain; a target then depends on every jurisdiction file)."""
+    from booklets.content.yamlload import load_yaml
+
+    path = root / paths.facility_file(facility)
+    if not path.is_file():
+        return None
+    doc, problems = load_yaml(path, root.resolve())
+    data = doc.data if doc is not None and not problems else None
+    value = data.get("jurisdiction") if isinstance(data, dict) else None
+    return str(value) if isinstance(value, str) and _SAFE_ID.match(value) else None
 
 
 def _digest(path: Path, root: Path | None = None) -> str:
@@ -199,12 +215,26 @@ def input_hashes(
             files(paths.audience_file(code, audience)),
         ]
 
+    places: dict[str, dict[str, str]] = {}
+
+    def place(facility: str) -> dict[str, str]:
+        """The facility's jurisdiction file; every one when it cannot tell which (a file the
+        full check will refuse or explain, so a fix there still makes the target stale)."""
+        if facility not in places:
+            jurisdiction = facility_jurisdiction(root, facility)
+            if jurisdiction is not None:
+                places[facility] = files(paths.jurisdiction_file(jurisdiction))
+            else:
+                places[facility] = _tree(root, root / paths.JURISDICTIONS, root)
+        return places[facility]
+
     out: dict[Target, str] = {}
     for t in targets:
         parts = [
             shared,
             files(paths.edition_file(t.edition)),
             files(paths.facility_file(t.facility)),
+            place(t.facility),
             *language(t.language, t.audience),
         ]
         if fallback is not None and fallback != t.language:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from babel.dates import format_date
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from booklets import __version__, paths
 from booklets.content import i18n, schema
-from booklets.content.markup import make_markdown
+from booklets.content.markup import lang_spans, make_markdown
+from booklets.content.printed import booklet_roles, section_roles
 from booklets.content.project import Language, Project
-from booklets.content.sections import resolve_sections
+from booklets.content.sections import apply_words, resolve_sections
 from booklets.content.yamlload import YStr
 from booklets.plan import Target
 from booklets.render.fonts import faces
@@ -82,36 +83,33 @@ def plain(value: Any, name: str = "") -> Any:
 
 
 def _marked(value: Any, label: str) -> Any:
-    """A facility value tagged !placeholder, wrapped so a reader of a draft cannot miss it."""
-    if isinstance(value, YStr) and value.placeholder:
-        return Markup('<span class="placeholder" title="{}">{}</span>').format(label, value)
-    return value
-
-
-def _local(value: Any, lang: str, source: str) -> Any:
-    """One language's text of a localised value (`text` or `{en: text, es: text}`)."""
-    if not isinstance(value, dict):
+    """A facility value as safe HTML (phrases marked `[words]{lang=en}` in their language); one
+    tagged !placeholder is wrapped so a reader of a draft cannot miss it."""
+    if not isinstance(value, str):
         return value
-    if lang in value:
-        return value[lang]
-    # Only a --draft build gets here (the loader refuses a missing translation otherwise): the
-    # source text stands in, marked.
-    text = value[source]
-    return text.like(i18n.fallback_text(text, source)) if isinstance(text, YStr) else text
+    html = lang_spans(value)
+    if isinstance(value, YStr) and value.placeholder:
+        return Markup('<span class="placeholder" title="{}">{}</span>').format(label, html)
+    return html
 
 
 def _facility(project: Project, target: Target, language: Language, roles: list[str]) -> dict[str, Any]:
     fac = project.facilities[target.facility]
     strings = language.strings
+    jurisdiction = project.jurisdiction(target.facility)
 
     def field(value: Any) -> Any:
-        return _marked(_local(value, target.language, project.booklet.source_language), strings.placeholder)
+        return _marked(project.local(value, target.language), strings.placeholder)
 
     def contact(role: str) -> dict[str, Any]:
         c = fac.contacts[role]  # type: ignore[index]  # roles are checked against the facility
+        # The jurisdiction may call a role differently ("PREA lead", "safeguarding lead").
+        label = jurisdiction.roles.get(role) if jurisdiction is not None else None  # type: ignore[call-overload]
         return {
             "role": str(role),
-            "role_label": getattr(strings, f"role_{role}"),
+            "anchor": f"contact-{role}",
+            "role_label": project.local(label, target.language) if label is not None
+            else getattr(strings, f"role_{role}"),
             "name": field(c.name), "phone": field(c.phone), "hours": field(c.hours),
             "email": field(c.email), "website": field(c.website), "note": field(c.note),
             "address": [field(line) for line in c.address or []],
@@ -122,8 +120,29 @@ def _facility(project: Project, target: Target, language: Language, roles: list[
         "name": field(fac.name),
         "address": [field(line) for line in fac.address],
         "calls_monitored": field(fac.calls_monitored),
+        "jurisdiction": project.local(jurisdiction.name, target.language) if jurisdiction is not None else None,
         "contacts": [contact(r) for r in roles if r in fac.contacts],
         "contact": contact,  # for build_context only; removed before the template sees it
+    }
+
+
+def _form(form: schema.Form, strings: schema.Strings, words: Any, markdown: Any,
+          facility: dict[str, Any], person: Mapping[str, str] | None) -> dict[str, Any]:
+    """The form page: statements, then label/line rows. A packet's person fills name, ID and date;
+    the site is printed; every other line is left for the pen."""
+    values = {"name": person["name"] if person else "", "id": person["id"] if person else "",
+              "date": person["date"] if person else "", "facility": facility["name"]}
+
+    def fields(ids: Sequence[str]) -> list[dict[str, Any]]:
+        return [{"id": str(f), "label": getattr(strings, f"form_{f}"), "value": values.get(str(f), ""),
+                 "signature": str(f).endswith("signature") or f == "declined", "sign_here": f == "signature"}
+                for f in ids]
+
+    return {
+        "title": words(form.title), "intro": markdown(words(form.intro), subheadings=True),
+        "statements": [words(s) for s in form.statements], "fields": fields(form.fields),
+        "blocks": [{"title": words(b.title), "statements": [words(s) for s in b.statements],
+                    "fields": fields(b.fields)} for b in form.blocks],
     }
 
 
@@ -146,41 +165,55 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
         parser = md_sections if subheadings else md
         return i18n.render_block(text, lambda inner: Markup(parser.render(inner, env)))
 
+    place = project.place(target.facility, target.language)
+
+    def words(text: Any) -> Any:
+        return apply_words(text, place)
+
+    resolved = resolve_sections(language, target.audience, place)
+    roles = booklet_roles(project, target.language, target.audience, target.facility)
+    facility = _facility(project, target, language, roles)
+    contact = facility.pop("contact")
+    # A link to a contact in the text prints that contact's number right after it.
+    env["contact_phones"] = {c["role"]: Markup(escape(c["phone"])) for c in facility["contacts"] if c["phone"]}
     sections: list[dict[str, Any]] = []
-    roles: list[str] = []
     help_callout = None
-    for sid, sec in resolve_sections(language, target.audience):
+    for sid, sec in resolved:
         callout = {"title": sec.callout.title, "body": markdown(sec.callout.body)} if sec.callout else None
         image = None
         if sec.image is not None:
             path = (project.root / paths.asset(sec.image.src)).resolve()
             image = {"url": path.as_uri(), "alt": sec.image.alt}
+        shown = section_roles(sec)
         sections.append({
             "id": sid, "number": len(sections) + 1, "anchor": f"s-{sid}", "title": sec.title,
-            "body": markdown(sec.body, subheadings=True), "callout": callout, "image": image,
-            "contacts": list(sec.contacts),
+            "body": markdown(sec.body, subheadings=True),
+            "local": markdown(sec.local, subheadings=True) if sec.local else None,
+            "callout": callout, "image": image, "contacts": [contact(r) for r in shown],
         })
-        roles += [r for r in sec.contacts if r not in roles]
-        if help_callout is None and callout is not None and sec.contacts:
+        if help_callout is None and callout is not None and shown:
             help_callout = callout
     form = None
     if audience.form is not None:
-        form = {"title": audience.form.title, "intro": markdown(audience.form.intro, subheadings=True),
-                "statements": audience.form.statements}
-    facility = _facility(project, target, language, roles or list(project.facilities[target.facility].contacts))
-    contact = facility.pop("contact")
-    for entry in sections:
-        entry["contacts"] = [contact(r) for r in entry["contacts"]]
-    sources = [{"id": sid, "text": language.sources[sid].text, "url": language.sources[sid].url}
+        form = _form(audience.form, language.strings, words, markdown, facility, person)
+    sources = [{"id": sid, "text": Markup(md.renderInline(language.sources[sid].text, {})),
+                "url": language.sources[sid].url}
                for sid in env.get("citations", [])]
+    shown_audience = {
+        "name": words(audience.name), "title": words(audience.title), "subtitle": words(audience.subtitle),
+        "summary": words(audience.summary), "keywords": [words(k) for k in audience.keywords],
+        "reading_grade": audience.reading_grade,
+    }
+    shown_booklet = {name: getattr(project.booklet, name) for name in type(project.booklet).model_fields}
+    shown_booklet["organisation"] = project.local(project.booklet.organisation, target.language)
     booklet = project.booklet
     sheets = [BASE_STYLESHEET, *edition.stylesheets]
     context = {
         "lang": target.language,
         "version": __version__,
-        "booklet": booklet,
+        "booklet": shown_booklet,
         "strings": language.strings,
-        "audience": audience,
+        "audience": shown_audience,
         "audience_id": target.audience,
         "edition_id": target.edition,
         "edition": edition,

@@ -1,9 +1,9 @@
-"""The field types of the content schema (content/schema.py): text, ids, paths, roles.
+"""The value types of the content schema: text, ids, paths, localised text, roles and form fields.
 
-Every string type keeps the YAML value itself through validation (a YStr knows its file, line,
-column and key), so any later stage can name where a value is written. Text refuses a plain
-scalar that YAML 1.1 tools would read as a number, boolean, null or date; an id is lowercase
-letters, digits and hyphens, because ids end up in output paths; a path stays inside its folder.
+Every text field refuses a value that YAML 1.1 would have turned into a number, boolean or date,
+and keeps the YAML value itself (a YStr knows its file, line, column and key) through validation;
+every id that ends up in an output path is restricted to ``[a-z0-9-]`` so it cannot escape dist/.
+The models that use these types are in content/schema.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidatorFunctionWrapHandler, WithJsonSchema, WrapValidator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
 from pydantic_core import PydanticCustomError
 
 from booklets.content.yamlload import YStr
@@ -89,14 +97,27 @@ Ident = Annotated[str, BeforeValidator(_ident), Positioned,
                   WithJsonSchema({"type": "string", "pattern": IDENT_RE.pattern})]
 AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
 TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
-# Text, or text per language ({en: ..., es: ...}). The JSON Schema names the second form and says
-# its keys are language codes (validation is the same: i18n checks the languages).
+# The JSON Schema names the second form and says its keys are language codes (validation is the
+# same: i18n checks the languages).
 LocalText = Text | Annotated[dict[str, Text], WithJsonSchema({
     "type": "object", "title": "text per language", "propertyNames": {"pattern": IDENT_RE.pattern},
     "additionalProperties": {"type": "string", "minLength": 1}})]
+"""Text written once for every language, or `{en: ..., es: ...}` with one text per language built."""
+ROLES = ("internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support")
 Role = Annotated[Literal[
     "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
 ], Positioned]
+FORM_FIELDS = ("name", "id", "facility", "signature", "date", "training_date", "trainer_name",
+               "trainer_signature", "educator_name", "educator_signature", "session_date", "format",
+               "language", "declined")
+FormField = Annotated[Literal[
+    "name", "id", "facility", "signature", "date", "training_date", "trainer_name",
+    "trainer_signature", "educator_name", "educator_signature", "session_date", "format",
+    "language", "declined"
+], Positioned]
+"""A line of a form to fill in; its label is `form_<field>` in <lang>/strings.yaml. A packet fills
+`name`, `id` and `date` from the roster, and `facility` is printed from the facility file."""
+ContactPart = Literal["phone", "hours", "address", "email", "website", "note"]
 
 
 def _sha256(value: Any) -> Any:
@@ -112,3 +133,12 @@ def _sha256(value: Any) -> Any:
 
 
 Sha256 = Annotated[str, BeforeValidator(_sha256)]
+
+
+class Model(BaseModel):
+    """Base for every content model: unknown keys are errors, values are immutable once loaded."""
+
+    # The string under each field is its description: in the JSON Schema editors read (hover,
+    # completion) and in the field reference of docs/content-format.md, both made by
+    # content/jsonschema.py, which reads it from the models' source.
+    model_config = ConfigDict(extra="forbid", frozen=True)
