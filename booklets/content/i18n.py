@@ -67,6 +67,9 @@ class Gap:
     source_lang: str
     what: str = ""  # prefix naming the missing piece when the key alone cannot (a section id)
     whole_file: bool = False
+    # A missing included section: the source's `include:` value. When the source names a section
+    # that does not exist (a typo), that is the error, not the translation (content/load.py).
+    include: Any = None
 
     def error(self) -> Problem:
         """The gap as a build error (a normal or release build)."""
@@ -123,10 +126,11 @@ class _Merger:
         self.gaps: list[Gap] = []
         self.extras: list[Problem] = []
 
-    def gap(self, target: Any, loc: tuple[Any, ...], src_line: int, what: str = "") -> None:
+    def gap(self, target: Any, loc: tuple[Any, ...], src_line: int, what: str = "", include: Any = None) -> None:
         """A gap at `loc`, reported where its parent `target` is in the translation."""
         line, col = getattr(target, "line", 0), getattr(target, "column", 0)
-        self.gaps.append(Gap(self.rel, line, col, _key(loc), self.source.rel, src_line, self.source_lang, what))
+        self.gaps.append(Gap(self.rel, line, col, _key(loc), self.source.rel, src_line, self.source_lang, what,
+                             include=include))
 
     def extra(self, line: int, col: int, loc: tuple[Any, ...], what: str = "") -> None:
         self.extras.append(
@@ -251,7 +255,8 @@ class _Merger:
             key = _section_key(entry)
             if key is None or any(k == key for _, _, k in merged):
                 continue
-            self.gap(target, loc, source.item_pos[j][0], f"section {key[1]!r}: ")
+            self.gap(target, loc, source.item_pos[j][0], f"section {key[1]!r}: ",
+                     entry["include"] if key[0] == "include" else None)
             prev = _section_key(source[j - 1]) if j else None
             where = next((n + 1 for n, (_, _, k) in enumerate(merged) if prev is not None and k == prev), 0)
             merged.insert(where, (self.fill(entry, None), source.item_pos[j], key))

@@ -13,7 +13,7 @@ from typing import Any
 from booklets import paths
 from booklets.content import i18n, schema
 from booklets.content.project import Language, Project
-from booklets.content.references import check_references
+from booklets.content.references import check_references, unknown_include
 from booklets.content.validate import M, describe, validate
 from booklets.content.yamlload import Doc, YMap, key_path, load_yaml, position
 from booklets.errors import BookletError, Problem
@@ -162,21 +162,30 @@ def load_project(root: Path, draft: bool = False) -> Project:
         # Checked even while translations are missing: a broken reference in the source language
         # (a misspelt include) is the error to fix, not the translation that "lacks" it.
         ld.problems += check_references(project)
-    ld.problems += _translation_errors(ld.gaps, ld.problems)
+    ld.problems += _translation_errors(ld, ld.problems)
     if ld.problems:
         raise BookletError(ld.problems)
     return project
 
 
-def _translation_errors(gaps: list[i18n.Gap], problems: list[Problem]) -> list[Problem]:
-    """Each missing translation as an error, except those of a source value that is itself wrong.
+def _translation_errors(ld: _Loader, problems: list[Problem]) -> list[Problem]:
+    """Each missing translation as an error, except those a wrong source value causes.
 
     A translation "misses" whatever its source has and it does not: a source that includes
     `zero-tolerence` by mistake makes every translation lack that section. The source's error
-    (`does not exist; did you mean 'zero-tolerance'?`) is reported; the gaps it causes are not.
+    (`does not exist; did you mean 'zero-tolerance'?`) is reported instead, even when other
+    problems keep the cross-references from being checked; the gaps it causes are not.
     """
     wrong = {(p.file, p.line) for p in problems if p.line}
-    return [gap.error() for gap in gaps if (gap.source_file, gap.source_line) not in wrong]
+    source_shared = ld.docs.get(paths.shared_file(ld.source_lang))
+    defined = list(source_shared.data) if source_shared is not None and isinstance(source_shared.data, YMap) else []
+    out = []
+    for gap in ld.gaps:
+        if gap.include is not None and gap.include not in defined:
+            out.append(unknown_include(gap.include, defined, ld.source_lang))
+        elif (gap.source_file, gap.source_line) not in wrong:
+            out.append(gap.error())
+    return out
 
 
 def _stylesheet_problems(root: Path, edition: schema.Edition) -> list[Problem]:
