@@ -78,7 +78,12 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 
 def _options(parser: argparse.ArgumentParser) -> set[str]:
-    return {s for a in parser._actions for s in a.option_strings}
+    """A command's options, those of its own subcommands included (`new facility --jurisdiction`)."""
+    found = {s for a in parser._actions for s in a.option_strings}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found = found.union(*(_options(p) for p in action.choices.values()))
+    return found
 
 
 def _command_problems(where: str, code: str, commands: dict[str, argparse.ArgumentParser]) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from booklets import __version__, paths
+from booklets.cli import new as new_command
 from booklets.cli import personal
 from booklets.cli import schema as schema_command
 from booklets.cli.options import default_jobs, jobs_count
@@ -280,6 +281,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("records", "match scanned signed forms to a roster: who returned theirs", personal.add_records,
             personal.run_records),
     Command("schema", "JSON Schema of content files, for editors", schema_command.add_arguments, schema_command.run),
+    Command("new", "start a new facility or language: its files with every value to fill in marked",
+            new_command.add_arguments, new_command.run),
 )
 
 

@@ -305,6 +305,11 @@ def locale_problem(locale: str, lang: str) -> str:
     return ""
 
 
+def unmarked(text: str) -> str:
+    """`text` without fallback marks (their text kept)."""
+    return _MARK.sub(r"\2", text) if OPEN in text else text
+
+
 def render_block(text: str, render: Callable[[str], Markup]) -> Markup:
     """Render a Markdown text; a fallback text becomes one boxed block in the source language."""
     match = _MARK.fullmatch(text)

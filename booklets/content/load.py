@@ -36,7 +36,9 @@ class _Loader:
     def _read(self, path: Path, lang: str | None) -> Doc | None:
         """Parse one file; a translation's file comes back completed from the source (i18n)."""
         doc: Doc | None = None
-        if path.is_file() or lang is None:
+        if lang not in (None, self.source_lang) and path.is_file() and _not_started(path):
+            pass  # a translation still all comments (`new language`): as if missing, filled from the source
+        elif path.is_file() or lang is None:
             doc, problems = load_yaml(path, self.root)
             self.problems.extend(problems)
             if doc is not None:
@@ -166,6 +168,15 @@ def load_project(root: Path, draft: bool = False) -> Project:
     if ld.problems:
         raise BookletError(ld.problems)
     return project
+
+
+def _not_started(path: Path) -> bool:
+    """A file of nothing but comments and blank lines (a translation not begun)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the loader reports it
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
 def _translation_errors(ld: _Loader, problems: list[Problem]) -> list[Problem]:
