@@ -21,8 +21,9 @@ from tests.scratch import REPO
 
 DOCS = ("README.md", "docs/*.md")
 # Paths the docs tell the reader to create (the French example of docs/languages.md, an editor's
-# settings file) or a release writes: they are not in the repository, on purpose.
-TO_CREATE = ("content/fr/", ".vscode/", "content/releases.yaml")
+# settings file) or a command writes (a release's record, `new facility riverside`): they are not
+# in the repository, on purpose.
+TO_CREATE = ("content/fr/", ".vscode/", "content/releases.yaml", "content/facilities/riverside.yaml")
 # Outputs and places outside the project: named in the docs, never in the repository.
 NOT_IN_REPO = ("dist/", "dist-", "OUT/", "/", "../", ".booklets-cache/", "file:", "http:", "https:")
 _EXT = r"\.(?:py|ya?ml|md|json|j2|css|png|txt|csv|toml|pdf|html)"
@@ -41,7 +42,8 @@ def code_texts(text: str) -> tuple[list[str], list[str]]:
     blocks = block.findall(text)
     # Indented blocks (four spaces after a blank line) show commands and trees too.
     blocks += re.findall(r"(?:(?<=\n\n)|^)((?: {4}[^\n]*\n)+)", block.sub("", text))
-    spans = re.findall(r"`([^`\n]+)`", block.sub("", text))
+    # A span may run over a line break (Markdown joins the lines with a space).
+    spans = [" ".join(span.split()) for span in re.findall(r"`([^`\n]+(?:\n[^`\n]+)?)`", block.sub("", text))]
     return blocks, spans
 
 
