@@ -302,3 +302,4 @@ def test_check_from_the_command_line_in_100_columns(
     first = placeholders(load_project(REPO))[0]
     assert f"{first.file}:{first.line}:{first.column}  notice  placeholder" in out
     assert all(len(line) <= 100 for line in out.splitlines())
+    assert re.search(r"^0 errors, 0 warnings, \d+ notices$", out, re.M), "plurals, not error(s)"

@@ -165,6 +165,11 @@ def _table(title: str, columns: tuple[tuple[str, str], ...], whole: tuple[str, .
 _MESSAGE_MIN = 40
 
 
+def _count(n: int, what: str) -> str:
+    """'1 error', '2 errors'."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _widest(values: list[str]) -> int:
     return max((len(v) for v in values), default=0)
 
@@ -200,8 +205,8 @@ def _print_findings(console: Console, findings: list[Finding]) -> None:
 def _print_pdfs(console: Console, pdfs: list[PdfResult]) -> None:
     rows = []
     for p in pdfs:
-        result = (Text(f"{p.errors} error(s)", "bold red") if p.errors
-                  else Text(f"{p.warnings} warning(s)", "yellow") if p.warnings
+        result = (Text(_count(p.errors, "error"), "bold red") if p.errors
+                  else Text(_count(p.warnings, "warning"), "yellow") if p.warnings
                   else Text("ok", "green"))
         rows.append((p.path, p.edition, str(p.pages), result))
     if _widest([p.path for p in pdfs]) + _widest([p.edition for p in pdfs]) + 5 + 12 + 6 <= console.width:
@@ -252,8 +257,7 @@ def print_check_report(report: CheckReport, console: Console | None = None) -> N
         _print_pdfs(console, report.pdfs)
     if report.findings:
         _print_findings(console, report.findings)
-    summary = (f"{report.count('error')} error(s), {report.count('warning')} warning(s), "
-               f"{report.count('notice')} notice(s)")
+    summary = ", ".join(_count(report.count(s), s) for s in ("error", "warning", "notice"))
     if report.strict:
         summary += " (--strict: warnings count as errors)"
     console.print(Text(summary, "green" if report.ok else "bold red"))
