@@ -89,6 +89,7 @@ def test_new_facility_has_every_field_as_a_placeholder_and_builds_with_draft(
     assert main([*args, "--draft"]) == 0
     err = capsys.readouterr().err
     assert f"{len(values)} placeholder values in {rel}" in err
+    assert "content/facilities/example.yaml" not in err, "only the selected facility's placeholders"
     text_en = all_text(root / "dist/riverside/en/staff-screen.pdf")
     assert "Name of the site" in text_en and "Phone number" in text_en
     # And a release refuses it, naming the file.

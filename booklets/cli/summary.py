@@ -113,8 +113,12 @@ def grouped_warnings(result: BuildResult, root: Path) -> list[str]:
     draft fallbacks one line when there are more than a few; then the build's other warnings."""
     lines = []
     by_file: dict[str, list[Problem]] = {}
+    # A facility the build did not select is not this build's business (`--facility riverside`).
+    facilities = paths.facility_file("").rpartition("/")[0] + "/"
+    selected = {paths.facility_file(r.target.facility) for r in result.results}
     for p in result.placeholders:
-        by_file.setdefault(p.file, []).append(p)
+        if not (selected and p.file.startswith(facilities) and p.file not in selected):
+            by_file.setdefault(p.file, []).append(p)
     for file, found in by_file.items():
         lines.append(
             f"warning: {plural(len(found), 'placeholder value')} in {file} — run `{_check_command(root)}` "
