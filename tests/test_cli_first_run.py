@@ -8,7 +8,7 @@ import io
 import re
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,8 @@ from booklets.engine import pipeline
 from booklets.engine.pipeline import BuildOptions, list_targets
 from booklets.engine.results import BuildResult, Progress, TargetResult
 from booklets.plan import Selection
+from tests.i18n_project import BOOKLET as BILINGUAL_BOOKLET
+from tests.i18n_project import bilingual
 from tests.scratch import REPO, change, edit
 
 # The options `python build.py` (the build command) takes, as `--help` must show them.
@@ -303,3 +305,20 @@ def test_check_from_the_command_line_in_100_columns(
     assert f"{first.file}:{first.line}:{first.column}  notice  placeholder" in out
     assert all(len(line) <= 100 for line in out.splitlines())
     assert re.search(r"^0 errors, 0 warnings, \d+ notices$", out, re.M), "plurals, not error(s)"
+
+
+def test_source_language_errors_come_first_whatever_its_name(
+    make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Spanish as the source and English its translation: the Spanish error is printed first,
+    although content/en/ sorts before content/es/."""
+    files = bilingual(**{"content/booklet.yaml": BILINGUAL_BOOKLET.replace("source_language: en",
+                                                                           "source_language: es")})
+    root = make_project(files)
+    change(root, {"content/es/audiences/staff.yaml": edit("reading_grade: 10", "reading_grade: diez"),
+                  "content/en/audiences/staff.yaml": lambda text: re.sub(r"(?m)^summary:.*\n", "", text)})
+    assert main(["--project", str(root)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2, err
+    assert err[0].startswith("error: content/es/audiences/staff.yaml:") and "reading_grade" in err[0]
+    assert err[1].startswith("error: content/en/audiences/staff.yaml:") and "missing translation" in err[1]

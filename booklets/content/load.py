@@ -166,7 +166,8 @@ def load_project(root: Path, draft: bool = False) -> Project:
         ld.problems += check_references(project)
     ld.problems += _translation_errors(ld, ld.problems)
     if ld.problems:
-        raise BookletError(ld.problems)
+        translations = tuple(paths.language_dir(x) + "/" for x in booklet.languages if x != ld.source_lang)
+        raise BookletError(ld.problems, later=translations)
     return project
 
 
