@@ -30,7 +30,7 @@ from tests.scratch import REPO, change, edit
 
 # The options `python build.py` (the build command) takes, as `--help` must show them.
 BUILD_OPTIONS = ["--project", "--out", "--audience", "--lang", "--edition", "--facility", "--debug",
-                 "--jobs", "-j", "--shard", "--release", "--draft", "--list", "--force", "--watch"]
+                 "--jobs", "-j", "--shard", "--time-limit", "--release", "--draft", "--list", "--force", "--watch"]
 
 
 def shipped_copy(tmp_path: Path) -> Path:

@@ -38,8 +38,10 @@ _TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 _RAW_TEXT = frozenset({"title", "style", "script", "textarea"})
 
 # Keys whose values are ids, codes or numbers, never printed as text: a fallback copies them bare.
+# An audience's accent colour and its print CMYK, and a section's page `break`, are values the
+# schema checks (#rrggbb, numbers, page/right): marked, they would be invalid.
 _NOT_TEXT = frozenset({"locale", "include", "id", "contacts", "src", "reading_grade", "fields",
-                       "jurisdictions"})
+                       "jurisdictions", "accent", "accent_cmyk", "break"})
 # Lists of ids that are structure, not text (a form's fields, the jurisdictions a source applies
 # in): a translation that leaves them out takes the source's, and nothing is missing.
 _INHERITED = frozenset({"fields", "jurisdictions"})
