@@ -110,7 +110,7 @@ def test_table_output_names_location_and_exit_status_one(make_project: Make, cap
     out = capsys.readouterr().out
     line, col = line_of(root, "content/en/shared.yaml", "58%")
     assert f"content/en/shared.yaml:{line}:{col}" in out
-    assert "uncited-figure" in out and "1 error(s)" in out
+    assert "uncited-figure" in out and "1 error," in out
 
 
 def test_unusable_input_exits_two_without_traceback(make_project: Make, capsys) -> None:

@@ -11,7 +11,7 @@ the reference (a YStr knows its file, line, column and key).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from booklets import paths
@@ -49,10 +49,7 @@ def check_references(project: Project) -> list[Problem]:
                 if entry.include is not None:
                     sid = entry.include
                     if sid not in language.shared:
-                        close = difflib.get_close_matches(sid, list(language.shared), n=1)
-                        hint = (f"did you mean {close[0]!r}?" if close
-                                else f"define it in {paths.shared_file(lang)}")
-                        problems.append(Problem.at(sid, f"section {sid!r} does not exist; {hint}"))
+                        problems.append(unknown_include(sid, language.shared, lang))
                         continue
                 else:
                     sid = entry.id or ""
@@ -214,6 +211,13 @@ def _contact_requirements(project: Project) -> list[Problem]:
                         f"jurisdiction {jid!r} requires the {role!r} contact to give its {part} "
                         f"({rule_file}:{getattr(role, 'line', 0)}); add `{part}:`"), key=f"contacts.{role}"))
     return problems
+
+
+def unknown_include(sid: str, known: Iterable[str], lang: str) -> Problem:
+    """`include:` of a section that `lang`'s shared.yaml does not define, with the likely one."""
+    close = difflib.get_close_matches(sid, list(known), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"define it in {paths.shared_file(lang)}"
+    return Problem.at(sid, f"section {sid!r} does not exist; {hint}")
 
 
 def _unknown_sources(language: Language, text: Any, hint: bool = True) -> list[Problem]:

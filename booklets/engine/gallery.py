@@ -44,6 +44,8 @@ def describe(project: Project, target: Target) -> dict[str, str]:
     """What the gallery shows about a target, taken from the validated content at render time."""
     from babel import Locale
 
+    from booklets.content.project import placeholders
+
     language = project.languages[target.language]
     audience = language.audiences[target.audience]
     facility = project.facilities[target.facility].name
@@ -69,7 +71,21 @@ def describe(project: Project, target: Target) -> dict[str, str]:
         "effective": project.booklet.effective_date.isoformat(),
         "organisation": project.local(project.booklet.organisation, target.language),
         "document": project.booklet.document_number,
+        # Not ready for readers: the gallery flags the booklet and calls the build a draft.
+        "placeholders": str(len(placeholders(project, {target.facility}))),
+        "fallbacks": str(_fallbacks(project, target)),
     }
+
+
+def _fallbacks(project: Project, target: Target) -> int:
+    """Missing translations a --draft build filled from the source language in this booklet."""
+    own = paths.language_dir(target.language) + "/"
+    sites = {paths.facility_file(target.facility), *(paths.jurisdiction_file(j) for j in project.jurisdictions)}
+    return sum(
+        "missing translation" in w.message
+        and (w.file.startswith(own) or (w.file in sites and w.message.startswith(f"no {target.language!r} text")))
+        for w in project.warnings
+    )
 
 
 def manifest(records: Iterable[Record]) -> dict[str, Any]:
@@ -112,6 +128,8 @@ def _card(r: Record) -> dict[str, Any]:
         "pages": r.pdf.pages,
         "size": human_size(r.pdf.bytes),
         "others": [{"path": f.path, "name": PurePosixPath(f.path).name} for f in r.of_kind("pdf")[1:]],
+        "placeholders": int(m.get("placeholders", "0")),
+        "fallbacks": int(m.get("fallbacks", "0")),
     }
 
 
@@ -123,10 +141,13 @@ def index_html(records: list[Record]) -> str:
         groups.setdefault((r.meta.get("facility", ""), r.meta.get("language", "")), []).append(_card(r))
     document = (f"{first.get('document', '')}, revision {first.get('revision', '')}, "
                 f"effective {first.get('effective', '')}") if first else ""
+    cards = [c for g in groups.values() for c in g]
     return str(_template().render(
         title=f"{first.get('organisation', 'Booklets')}: booklets",
         document=document,
         count=len(records),
+        with_placeholders=sum(1 for c in cards if c["placeholders"]),
+        with_fallbacks=sum(1 for c in cards if c["fallbacks"]),
         version=__version__,
         groups=[{"facility": f, "language": lang, "cards": cards} for (f, lang), cards in groups.items()],
     ))

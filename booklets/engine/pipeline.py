@@ -163,7 +163,8 @@ def _load(options: BuildOptions, result: BuildResult) -> Project:
     from booklets.content.project import placeholders
 
     project = load_project(options.root, draft=options.draft)
-    result.warnings += [f"warning: {p}" for p in (*placeholders(project), *project.warnings)]
+    result.placeholders += placeholders(project)
+    result.content_warnings += project.warnings
     return project
 
 

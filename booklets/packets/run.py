@@ -161,7 +161,7 @@ def _ready(project: Project, options: PacketOptions, target: Target, newest: flo
 def _build(options: PacketOptions, target: Target, result: PacketResult, force: bool = False) -> None:
     selection = Selection((target.audience,), (target.language,), (target.edition,), (target.facility,))
     outcome = build(BuildOptions(root=options.root, out_dir=options.out_dir, selection=selection, force=force))
-    result.warnings += [w for w in outcome.warnings if w not in result.warnings]
+    result.warnings += [w for w in outcome.warning_lines() if w not in result.warnings]
     failed = [r for r in outcome.results if not r.ok]
     if failed or not outcome.results:
         raise BookletError([Problem(target.name, message=f"the booklet could not be built: "
