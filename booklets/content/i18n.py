@@ -104,6 +104,14 @@ def _key(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def name_text(value: Any, lang: str, source_lang: str) -> str:
+    """A name as plain text for one language: its entry in a localised mapping (else the source
+    language's), a Phrase's text (schema.Phrase), or the text itself."""
+    if isinstance(value, dict):
+        value = value.get(lang, value.get(source_lang, ""))
+    return str(getattr(value, "text", value))
+
+
 def fallback_text(text: str, source_lang: str) -> str:
     """`text` marked as standing in for a missing translation (shown boxed in the PDF)."""
     return f"{OPEN}{source_lang}{MID}{text}{CLOSE}"

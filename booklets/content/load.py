@@ -123,6 +123,7 @@ def load_project(root: Path, draft: bool = False) -> Project:
     booklet = ld.load(root / paths.BOOKLET, schema.BookletConfig)
     if booklet is None:
         raise BookletError(ld.problems)
+    _check_local(ld, paths.BOOKLET, ("organisation",), booklet.organisation, booklet.languages, booklet.source_language)
 
     editions: dict[str, schema.Edition] = {}
     for eid in booklet.editions:
@@ -209,27 +210,33 @@ def _load_language(ld: _Loader, booklet: schema.BookletConfig, lang: str) -> Lan
     return Language(lang, strings, sources, shared, audiences)
 
 
+def _check_local(ld: _Loader, rel: str, loc: tuple[Any, ...], value: Any, langs: list[str], source_lang: str) -> None:
+    """A localised value (`{en: ..., es: ...}`) has a text for each language built (or a marked
+    draft fallback); text, or a name in one language (`{text:, lang:}`), is for every language."""
+    if not isinstance(value, dict):
+        return
+    for lang in langs:
+        if lang in value:
+            continue
+        if lang == source_lang or source_lang not in value:
+            ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` (one entry per language built)")
+            continue
+        # A translation missing beside the source text: an error, or a marked draft fallback.
+        line, col = position(ld.docs[rel].data, loc)
+        source = value[source_lang]
+        source_line = getattr(source, "line", 0) or getattr(getattr(source, "text", None), "line", 0)
+        gap = i18n.Gap(rel, line, col, key_path(loc), rel, source_line, source_lang, f"no {lang!r} text: ")
+        if ld.draft:
+            ld.warnings.append(gap.warning())
+        else:
+            ld.problems.append(gap.error())
+
+
 def _check_localized(ld: _Loader, rel: str, facility: schema.Facility, langs: list[str], source_lang: str) -> None:
     """Every localised facility value has a text for each language built (or a marked draft fallback)."""
-    data = ld.docs[rel].data
 
     def check(loc: tuple[Any, ...], value: Any) -> None:
-        if not isinstance(value, dict):
-            return
-        for lang in langs:
-            if lang in value:
-                continue
-            if lang == source_lang or source_lang not in value:
-                ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` (one entry per language built)")
-                continue
-            # A translation missing beside the source text: an error, or a marked draft fallback.
-            line, col = position(data, loc)
-            source = value[source_lang]
-            gap = i18n.Gap(rel, line, col, key_path(loc), rel, source.line, source_lang, f"no {lang!r} text: ")
-            if ld.draft:
-                ld.warnings.append(gap.warning())
-            else:
-                ld.problems.append(gap.error())
+        _check_local(ld, rel, loc, value, langs, source_lang)
 
     check(("name",), facility.name)
     check(("calls_monitored",), facility.calls_monitored)

@@ -11,7 +11,7 @@ import difflib
 from typing import Any
 
 from booklets import paths
-from booklets.content.markup import citations_in
+from booklets.content.markup import citations_in, lang_mark_problems
 from booklets.content.project import Language, Project
 from booklets.content.yamlload import YStr
 from booklets.errors import Problem
@@ -56,7 +56,14 @@ def check_references(project: Project) -> list[Problem]:
                 seen[sid] = i
             if audience.form is not None:
                 problems += _unknown_sources(language, audience.form.intro, hint=False)
+                problems += _bad_lang_marks(audience.form.intro)
+        for source in language.sources.values():
+            problems += _bad_lang_marks(source.text)
     return problems + _colliding_outputs(project)
+
+
+def _bad_lang_marks(text: Any) -> list[Problem]:
+    return [Problem.at(text, message) for message in lang_mark_problems(text or "")]
 
 
 def _unknown_sources(language: Language, text: Any, hint: bool = True) -> list[Problem]:
@@ -74,6 +81,8 @@ def _check_section(project: Project, language: Language, section: Any) -> list[P
     problems = []
     for text in (section.title, section.body, section.callout.body if section.callout else None):
         problems += _unknown_sources(language, text)
+    for text in (section.body, section.callout.body if section.callout else None):
+        problems += _bad_lang_marks(text)
     for role in section.contacts or []:
         for fid, facility in project.facilities.items():
             if role not in facility.contacts:
@@ -98,14 +107,23 @@ def _colliding_outputs(project: Project) -> list[Problem]:
     problems = []
     booklet = project.booklet
     pairs: set[tuple[str, str, str, str]] = set()
-    for path, first, second in paths.collisions(plan(booklet), project.derived_suffixes()):
+    web = project.web_editions()
+    for path, first, second in paths.collisions(plan(booklet), project.derived_suffixes(), web):
         pair = (first.audience, first.edition, second.audience, second.edition)
+        if first.edition in web and second.edition in web:
+            pair = ("", first.edition, "", second.edition)  # every audience: say it once
         if pair in pairs:  # the same pair in every facility and language, and for each of its files
             continue
         pairs.add(pair)
         where = booklet.editions[booklet.editions.index(second.edition)]
-        problems.append(Problem.at(where, (
-            f"audience {first.audience!r} in edition {first.edition!r} and audience {second.audience!r} "
-            f"in edition {second.edition!r} would both write {path.name}; rename an audience or an "
-            "edition (or an edition's impose suffix) so every output file has one owner"), key="editions"))
+        if first.edition in web and second.edition in web:
+            message = (f"editions {first.edition!r} and {second.edition!r} are both web editions "
+                       f"(format: html) and would both write {path.name}, a booklet's one web page; "
+                       "list one of them in editions")
+        else:
+            message = (f"audience {first.audience!r} in edition {first.edition!r} and audience "
+                       f"{second.audience!r} in edition {second.edition!r} would both write {path.name}; "
+                       "rename an audience or an edition (or an edition's impose suffix) so every output "
+                       "file has one owner")
+        problems.append(Problem.at(where, message, key="editions"))
     return problems

@@ -25,6 +25,7 @@ from booklets.engine.output import safe_join, write_atomic
 from booklets.plan import Target
 
 CACHE_DIR = paths.CACHE_DIR
+BOOKLET_KINDS = ("pdf", "html")  # what a target renders: a PDF, or a web edition's page
 FORMAT = 1  # bump when the record layout changes: old records then simply do not match
 
 
@@ -33,7 +34,7 @@ class FileRecord:
     """One file a target wrote, relative to the output folder."""
 
     path: str
-    kind: str  # "pdf" or "cover" (the gallery thumbnail)
+    kind: str  # "pdf", "html" (a web edition's page) or "cover" (the gallery thumbnail)
     sha256: str
     bytes: int
     mtime_ns: int
@@ -59,6 +60,10 @@ class Record:
     def of_kind(self, kind: str) -> list[FileRecord]:
         return [f for f in self.files if f.kind == kind]
 
+    def booklets(self) -> list[FileRecord]:
+        """The booklet files: the PDF (then PDFs made from it), or a web edition's page."""
+        return [f for f in self.files if f.kind in BOOKLET_KINDS]
+
 
 def record_path(out_dir: Path, target: Target) -> Path:
     return safe_join(out_dir, paths.record_file(target))
@@ -69,11 +74,11 @@ def write_file(
 ) -> FileRecord:
     """Write one output atomically and describe it for the record.
 
-    PDFs are fsynced; thumbnails are not: one lost in a crash no longer matches its record, so its
+    Booklets (PDFs, web pages) are fsynced; thumbnails are not: one lost in a crash no longer matches its record, so its
     target is simply rebuilt.
     """
     path = safe_join(out_dir, rel)
-    write_atomic(path, data, durable=kind == "pdf")
+    write_atomic(path, data, durable=kind in BOOKLET_KINDS)
     st = path.stat()
     return FileRecord(
         rel.as_posix(), kind, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns, pages
@@ -118,7 +123,7 @@ def is_fresh(out_dir: Path, record: Record | None, inputs: str) -> bool:
     return (
         record is not None
         and record.inputs == inputs
-        and bool(record.of_kind("pdf"))
+        and bool(record.booklets())
         and all(file_unchanged(out_dir, f) for f in record.files)
     )
 

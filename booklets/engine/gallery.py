@@ -44,13 +44,12 @@ def describe(project: Project, target: Target) -> dict[str, str]:
     """What the gallery shows about a target, taken from the validated content at render time."""
     from babel import Locale
 
+    from booklets.content.i18n import name_text
+
     language = project.languages[target.language]
     audience = language.audiences[target.audience]
-    facility = project.facilities[target.facility].name
-    if isinstance(facility, dict):
-        facility = facility.get(
-            target.language, facility.get(project.booklet.source_language, target.facility)
-        )
+    source = project.booklet.source_language
+    facility = name_text(project.facilities[target.facility].name, target.language, source)
     try:
         language_name = (
             Locale.parse(target.language).get_display_name(target.language) or target.language
@@ -67,20 +66,22 @@ def describe(project: Project, target: Target) -> dict[str, str]:
         "language": language_name,
         "revision": project.booklet.revision,
         "effective": project.booklet.effective_date.isoformat(),
-        "organisation": project.booklet.organisation,
+        "organisation": name_text(project.booklet.organisation, target.language, source),
         "document": project.booklet.document_number,
     }
 
 
 def manifest(records: Iterable[Record]) -> dict[str, Any]:
-    """Per PDF: SHA-256, pages, bytes, the inputs hash of its target, revision (no timestamps)."""
+    """Per PDF (and web page): SHA-256, pages, bytes, the inputs hash of its target, revision (no
+    timestamps); `format` says which it is."""
     entries = []
     for r in records:
         target = r.target.split("/")
-        for f in r.of_kind("pdf"):
+        for f in r.booklets():
             entries.append(
                 {
                     "path": f.path,
+                    "format": f.kind,
                     "target": r.target,
                     "facility": target[0],
                     "language": target[1],
@@ -99,19 +100,21 @@ def manifest(records: Iterable[Record]) -> dict[str, Any]:
 def _card(r: Record) -> dict[str, Any]:
     m = r.meta
     covers = r.of_kind("cover")
+    main, *others = r.booklets()
     return {
         "target": r.target,
         "lang": r.target.split("/")[1],  # the booklet's language, for its title and audience name
-        "pdf": r.pdf.path,
+        "href": main.path,
+        "format": main.kind,  # "pdf", or "html" for a web edition's page
         "cover": covers[0].path if covers else "",
         "title": m.get("title", r.target),
         "audience": m.get("audience", ""),
         "edition": m.get("edition", ""),
         "language": m.get("language", ""),
         "revision": m.get("revision", ""),
-        "pages": r.pdf.pages,
-        "size": human_size(r.pdf.bytes),
-        "others": [{"path": f.path, "name": PurePosixPath(f.path).name} for f in r.of_kind("pdf")[1:]],
+        "pages": main.pages,
+        "size": human_size(main.bytes),
+        "others": [{"path": f.path, "name": PurePosixPath(f.path).name} for f in others],
     }
 
 
@@ -128,7 +131,8 @@ def index_html(records: list[Record]) -> str:
         document=document,
         count=len(records),
         version=__version__,
-        groups=[{"facility": f, "language": lang, "cards": cards} for (f, lang), cards in groups.items()],
+        groups=[{"facility": f, "language": language, "lang": cards[0]["lang"], "cards": cards}
+                for (f, language), cards in groups.items()],
     ))
 
 

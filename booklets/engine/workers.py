@@ -42,6 +42,8 @@ class RenderedFile(Protocol):
     def data(self) -> bytes: ...
     @property
     def pages(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
 
 
 # render.target.render_target(project, target, html): the unit of work, passed in by the pipeline.
@@ -83,7 +85,8 @@ def _peak_rss_kb() -> int:
 
 
 def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> Done:
-    """Render one target and write its PDF, cover thumbnail and record (in that order)."""
+    """Render one target and write its PDF, cover thumbnail and record (in that order); a web
+    edition's target writes its page and record."""
     import booklets.render.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
     from booklets.errors import BookletError
     from booklets.render.pdf import RenderError
@@ -93,8 +96,9 @@ def render_job(project: Project, render: RenderFn, out_dir: Path, job: Job) -> D
     t = job.target
     try:
         rendered = render(project, t, job.html)
-        files = [cache.write_file(out_dir, f.relpath, f.data, "pdf", f.pages) for f in rendered]
-        files.append(cache.write_file(out_dir, paths.cover_png(t), cover_png(rendered[0].data), "cover"))
+        files = [cache.write_file(out_dir, f.relpath, f.data, f.kind, f.pages) for f in rendered]
+        if rendered[0].kind == "pdf":  # a web page needs no cover thumbnail: its card has a link
+            files.append(cache.write_file(out_dir, paths.cover_png(t), cover_png(rendered[0].data), "cover"))
         seconds = time.perf_counter() - start
         record = cache.Record(
             t.name,

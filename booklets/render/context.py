@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from booklets import __version__, paths
 from booklets.content import i18n, schema
-from booklets.content.markup import make_markdown
+from booklets.content.markup import lang_spans, make_markdown
 from booklets.content.project import Language, Project
 from booklets.content.sections import resolve_sections
 from booklets.content.yamlload import YStr
@@ -88,6 +88,17 @@ def _marked(value: Any, label: str) -> Any:
     return value
 
 
+def _in_language(value: Any, lang: str, label: str) -> Any:
+    """A value as one booklet prints it: a name written in another language (a Phrase) is marked
+    with that language (`<span lang>`: /Lang in the tagged PDF); placeholders are marked too."""
+    if not isinstance(value, schema.Phrase):
+        return _marked(value, label)
+    text = _marked(value.text, label)
+    if value.lang == lang:
+        return text
+    return Markup('<span lang="{}">{}</span>').format(value.lang, text)
+
+
 def _local(value: Any, lang: str, source: str) -> Any:
     """One language's text of a localised value (`text` or `{en: text, es: text}`)."""
     if not isinstance(value, dict):
@@ -105,7 +116,8 @@ def _facility(project: Project, target: Target, language: Language, roles: list[
     strings = language.strings
 
     def field(value: Any) -> Any:
-        return _marked(_local(value, target.language, project.booklet.source_language), strings.placeholder)
+        return _in_language(_local(value, target.language, project.booklet.source_language), target.language,
+                            strings.placeholder)
 
     def contact(role: str) -> dict[str, Any]:
         c = fac.contacts[role]  # type: ignore[index]  # roles are checked against the facility
@@ -167,14 +179,17 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
     contact = facility.pop("contact")
     for entry in sections:
         entry["contacts"] = [contact(r) for r in entry["contacts"]]
-    sources = [{"id": sid, "text": language.sources[sid].text, "url": language.sources[sid].url}
+    sources = [{"id": sid, "text": lang_spans(language.sources[sid].text), "url": language.sources[sid].url}
                for sid in env.get("citations", [])]
     booklet = project.booklet
+    organisation = _in_language(_local(booklet.organisation, target.language, booklet.source_language),
+                                target.language, language.strings.placeholder)
     sheets = [BASE_STYLESHEET, *edition.stylesheets]
     context = {
         "lang": target.language,
         "version": __version__,
-        "booklet": booklet,
+        "booklet": {**{name: getattr(booklet, name) for name in type(booklet).model_fields},
+                    "organisation": organisation},
         "strings": language.strings,
         "audience": audience,
         "audience_id": target.audience,

@@ -24,6 +24,7 @@ from booklets.content import i18n
 from booklets.content.project import Project
 from booklets.errors import BookletError, Problem
 from booklets.plan import Target
+from booklets.render import web
 from booklets.render.context import View, build_context, describe_missing
 
 # Methods of plain values a template may call; every other callable is refused.
@@ -118,11 +119,16 @@ def environment(templates_dir: Path) -> jinja2.Environment:
 
 
 def render_html(project: Project, target: Target, person: Mapping[str, str] | None = None) -> str:
-    """The HTML WeasyPrint receives for one target. Template errors name the template file and line."""
+    """The HTML WeasyPrint receives for one target (for a web edition, its page before the files it
+    names are embedded: render/web.py). Template errors name the template file and line."""
     env = environment(project.templates_dir)
     context = build_context(project, target, person)
+    template = "booklet.html.j2"
+    if project.editions[target.edition].format == "html":  # the web edition: its own page template
+        context.update(web.page_context(project, target))
+        template = web.PAGE_TEMPLATE
     try:
-        html = env.get_template("booklet.html.j2").render(context)
+        html = env.get_template(template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         name = f"templates/{exc.name}" if exc.name else "templates"
         problem = Problem(name, exc.lineno, 1, "", f"template syntax error: {exc.message}")

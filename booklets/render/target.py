@@ -28,16 +28,27 @@ class RenderedFile:
     relpath: PurePosixPath
     data: bytes
     pages: int
+    kind: str = "pdf"  # "pdf", or "html": a web edition's page
 
 
 def render_target(project: Project, target: Target, html: str) -> list[RenderedFile]:
     """HTML -> the target's files: its PDF and, for an edition with `impose`, the 2-up sheets
-    made from that same PDF (one layout pass). Raises RenderError; nothing is written here."""
+    made from that same PDF (one layout pass); for a web edition, its self-contained page.
+    Raises RenderError; nothing is written here."""
     # Imported late: WeasyPrint is slow to import.
     from booklets.render.impose import ImposeError, impose
+    from booklets.render.langtags import element_languages
     from booklets.render.pdf import PdfOptions, RenderError, render_pdf
 
     edition = project.editions[target.edition]
+    if edition.format == "html":
+        from booklets.render.web import PageError, self_contained
+
+        try:
+            page = self_contained(html, project.templates_dir, allowed_roots(project))
+        except PageError as exc:
+            raise RenderError(f"cannot make {paths.web_page(target)}: {exc}") from None
+        return [RenderedFile(paths.web_page(target), page, 1, "html")]
     effective = project.booklet.effective_date
     options = PdfOptions(
         pdf_variant=edition.pdf_variant,
@@ -46,7 +57,8 @@ def render_target(project: Project, target: Target, html: str) -> list[RenderedF
         epoch=int(dt.datetime(effective.year, effective.month, effective.day, tzinfo=dt.UTC).timestamp()),
         bleed_mm=edition.bleed_mm,
     )
-    pdf, pages = render_pdf(html, project.templates_dir, allowed_roots(project), options)
+    with element_languages():  # `lang` on an element -> /Lang on its structure element
+        pdf, pages = render_pdf(html, project.templates_dir, allowed_roots(project), options)
     files = [RenderedFile(paths.booklet_pdf(target), pdf, pages)]
     if edition.impose is not None:
         try:
