@@ -104,6 +104,15 @@ def _key(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def name_form(value: Any, per_language: bool = True) -> str:
+    """Which form a name (schema.Name) is written in, from its shape, so a mistake is reported once,
+    in the form meant: text, a phrase (a mapping with `text` or `lang`, never two language codes
+    `text` and `lang`), or, where allowed, local (one name per language)."""
+    if not isinstance(value, dict):
+        return "Name[text]"
+    return "Name[local]" if per_language and "text" not in value and "lang" not in value else "Name[phrase]"
+
+
 def name_text(value: Any, lang: str, source_lang: str) -> str:
     """A name as plain text for one language: its entry in a localised mapping (else the source
     language's), a Phrase's text (schema.Phrase), or the text itself."""

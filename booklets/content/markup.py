@@ -20,6 +20,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
+from pydantic_core import PydanticCustomError
 
 CITE_RE = re.compile(r"\[\^([a-z0-9][a-z0-9-]{0,39})\]")
 # `]{lang=xx}` right after a bracketed phrase: a sequence ordinary text never has.
@@ -40,6 +41,14 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
         token.meta = {"id": match.group(1)}
     state.pos = match.end()
     return True
+
+
+def lang_tag(value: Any) -> Any:
+    """A pydantic validator: a language code as `{lang=...}` marks take it (schema.Phrase.lang)."""
+    if isinstance(value, str) and not LANG_ATTR_RE.fullmatch(f"{{lang={value}}}"):
+        raise PydanticCustomError("bad_lang_tag", "expected a language code such as en, es or pt-BR, found {found}",
+                                  {"found": repr(str(value))})
+    return value
 
 
 def _lang_span_rule(state: StateInline, silent: bool) -> bool:

@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from booklets.content.i18n import name_form
+from booklets.content.markup import lang_tag
 from booklets.content.yamlload import YStr
 
 IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -100,21 +102,7 @@ Ident = Annotated[str, BeforeValidator(_ident), Positioned]
 AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
 TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
 LocalText = Text | dict[str, Text]
-LANG_TAG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}$")
-
-
-def _lang_tag(value: Any) -> Any:
-    value = _text(value)
-    if isinstance(value, str) and not LANG_TAG_RE.match(value):
-        raise PydanticCustomError(
-            "bad_lang_tag",
-            "expected a language code such as en, es or pt-BR, found {found}",
-            {"found": repr(str(value))},
-        )
-    return value
-
-
-LangTag = Annotated[str, BeforeValidator(_lang_tag), Positioned]
+LangTag = Annotated[str, BeforeValidator(lang_tag), BeforeValidator(_text), Positioned]  # `_text` runs first
 Role = Annotated[Literal[
     "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
 ], Positioned]
@@ -127,40 +115,18 @@ class Model(BaseModel):
 
 
 class Phrase(Model):
-    """A name written in one language whatever the booklet's: `{text: Crown Court, lang: en}`.
-
-    Printed as is in every booklet, marked with its language where the booklet's differs (`lang` in
-    the HTML, `/Lang` on its structure element in a tagged PDF), so a screen reader switches voice.
-    """
+    """A name in one language whatever the booklet's (`{text: Crown Court, lang: en}`), marked with it
+    where the booklet's differs (`lang` in HTML, /Lang in a tagged PDF). A Name is text, a Phrase, or
+    either per language; its form is picked from its shape (i18n.name_form)."""
 
     text: Text
     lang: LangTag
 
 
-def _phrase_or_text(value: Any) -> str:
-    return "Name[phrase]" if isinstance(value, dict) else "Name[text]"
-
-
-def _name_form(value: Any) -> str:
-    # A mapping with `text` or `lang` is a Phrase, never two language codes `text` and `lang`.
-    if isinstance(value, dict):
-        return "Name[phrase]" if "text" in value or "lang" in value else "Name[local]"
-    return "Name[text]"
-
-
-# The form is picked from the value's shape, so a mistake is reported once, in the form meant
-# (content/validate.py drops the "Name[...]" tags from error locations).
-_NameValue = Annotated[
-    Annotated[Text, Tag("Name[text]")] | Annotated[Phrase, Tag("Name[phrase]")],
-    Discriminator(_phrase_or_text),
-]
-Name = Annotated[
-    Annotated[Text, Tag("Name[text]")]
-    | Annotated[Phrase, Tag("Name[phrase]")]
-    | Annotated[dict[str, _NameValue], Tag("Name[local]")],
-    Discriminator(_name_form),
-]
-"""A name: text, a Phrase, or per language either (`{en: ..., es: {text: ..., lang: en}}`)."""
+_TextForm = Annotated[Text, Tag("Name[text]")]
+_PhraseForm = Annotated[Phrase, Tag("Name[phrase]")]
+_OneName = Annotated[_TextForm | _PhraseForm, Discriminator(lambda value: name_form(value, per_language=False))]
+Name = Annotated[_TextForm | _PhraseForm | Annotated[dict[str, _OneName], Tag("Name[local]")], Discriminator(name_form)]
 
 
 class Size(Model):
@@ -205,9 +171,8 @@ class Edition(Model):
     name: Text
     """What the edition is called in reports (e.g. `Print`)."""
     format: Literal["pdf", "html"] = "pdf"
-    """`pdf`: a booklet laid out in pages. `html`: the web edition, one self-contained accessible
-    page per booklet (`<audience>.html`, templates/web/); the PDF-only settings below do not apply
-    and are refused. `size` is then the paper the page prints on from a browser."""
+    """`html`: the web edition, one page per booklet (templates/web/); `size` is the paper it prints
+    on from a browser, and the PDF settings below are refused."""
     stylesheets: list[TemplatePath] = Field(default_factory=list)
     """Extra CSS files under templates/, applied after the base design in this order."""
     size: Size
@@ -234,19 +199,12 @@ class Edition(Model):
 
     @model_validator(mode="after")
     def _html_has_no_pdf_settings(self) -> Edition:
-        if self.format != "html":
-            return self
-        defaults = type(self).model_fields
-        pdf_only = ("pdf_variant", "notes_pages", "pad_to_multiple", "sections_start_right",
-                    "bleed_mm", "crop_marks", "min_body_pt", "impose")
-        given = [name for name in pdf_only if getattr(self, name) != defaults[name].default]
-        if given:
-            raise PydanticCustomError(
-                "pdf_setting_in_html",
-                "expected no PDF settings in an edition with format: html (a web page has no "
-                "pages, bleed or PDF variant), found {found}; remove them or use format: pdf",
-                {"found": ", ".join(given)},
-            )
+        pdf_only = ("pdf_variant", "notes_pages", "pad_to_multiple", "sections_start_right", "bleed_mm",
+                    "crop_marks", "min_body_pt", "impose")
+        given = [k for k in pdf_only if getattr(self, k) != type(self).model_fields[k].default]
+        if self.format == "html" and given:
+            raise PydanticCustomError("pdf_setting_in_html", "expected no PDF settings with format: html (a web "
+                                      "page has no pages), found {found}; remove them", {"found": ", ".join(given)})
         return self
 
     @field_validator("pad_to_multiple")
@@ -432,10 +390,8 @@ class Strings(Model):
     sign_here: Text
     other_formats: Text
     placeholder: Text
-    skip_to_content: Text
-    """The web edition's first link, for keyboard and screen-reader users: past the page's header."""
-    other_languages: Text
-    """The web edition's label for its links to the same booklet in the other languages."""
+    skip_to_content: Text  # the web edition's skip link
+    other_languages: Text  # the web edition's label for its links to the other languages
     readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
         "flesch_kincaid")
     """The reading-level formula `check` measures this language with: flesch_kincaid (English),

@@ -132,7 +132,7 @@ def _message(err: Any, model: Any, loc: tuple[Any, ...]) -> str:
 
 
 # pydantic names the branch of a union, and each validator function, inside `loc`.
-_BRANCH_PREFIXES = ("function-", "dict[", "list[", "literal[", "constrained-", "Name[")
+_BRANCH_PREFIXES = ("function-", "dict[", "list[", "literal[", "constrained-", "Name[")  # Name: i18n.name_form
 _BRANCH_NAMES = {"str", "int", "float", "bool", "date", "none"}
 
 
@@ -158,7 +158,7 @@ def _union_choice(data: Any, errors: list[Any]) -> list[Any]:
     for site, errs in sites.items():
         clean = tuple(s for s in site if not _is_branch(s))
         value = _value_at(data, clean)
-        if str(errs[0]["loc"][len(site)]).startswith("Name["):
+        if str(errs[0]["loc"][len(site)]).startswith("Name[") and isinstance(value, (dict, str)):
             out += errs  # a name's form is picked from its shape: only that form was validated
             continue
         mapping_branch = [e for e in errs if str(e["loc"][len(site)]).startswith("dict[")]
