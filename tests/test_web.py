@@ -458,6 +458,17 @@ def test_an_html_edition_has_no_pdf_settings_and_one_page_per_booklet(make_proje
         "and would both write staff.html, a booklet's one web page; list one of them in editions"]
 
 
+def test_packets_are_not_made_from_web_pages(make_project: Callable[..., Path],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(WITH_WEB)
+    roster = root / "roster.csv"
+    roster.write_text("name,id,audience,language,facility,date\nAda,A1,staff,en,north,2026-02-01\n")
+    assert main(["packets", str(roster), "--project", str(root), "--edition", "web"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: command line: --edition 'web' makes web pages, not PDFs to print and sign; use one of: screen"]
+    assert not (root / "dist").exists()
+
+
 # --- in a real browser: axe-core's WCAG 2.2 AA rules, the keyboard, reflow ---------------------------
 
 needs_browser = pytest.mark.skipif(bool(CHROMIUM_MISSING), reason=CHROMIUM_MISSING)
