@@ -74,8 +74,8 @@ def write_file(
 ) -> FileRecord:
     """Write one output atomically and describe it for the record.
 
-    Booklets (PDFs, web pages) are fsynced; thumbnails are not: one lost in a crash no longer matches its record, so its
-    target is simply rebuilt.
+    Booklets (PDFs, web pages) are fsynced; thumbnails are not: one lost in a crash no longer
+    matches its record, so its target is simply rebuilt.
     """
     path = safe_join(out_dir, rel)
     write_atomic(path, data, durable=kind in BOOKLET_KINDS)

@@ -208,9 +208,9 @@ def _render(
 def _from_record(out_dir: Path, target: Target, record: cache.Record, status: Status, seconds: float,
                  peak_rss_kb: int) -> TargetResult:
     """A written target: its booklet PDF (or web page), and any other PDF made from the same render."""
-    pdf, *others = record.booklets()
+    main, *others = record.booklets()
     extra = [(safe_join(out_dir, PurePosixPath(f.path)), f.pages, f.bytes) for f in others]
-    return TargetResult(target, safe_join(out_dir, PurePosixPath(pdf.path)), pdf.pages, pdf.bytes, status=status,
+    return TargetResult(target, safe_join(out_dir, PurePosixPath(main.path)), main.pages, main.bytes, status=status,
                         seconds=seconds, peak_rss_kb=peak_rss_kb, extra=extra)
 
 
