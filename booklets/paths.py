@@ -6,7 +6,8 @@ messages show them); output paths are relative to the output folder (`dist/` by 
 
     content/booklet.yaml, content/releases.yaml, content/assets/
     content/editions/<edition>.yaml, content/facilities/<facility>.yaml
-    content/<lang>/{strings,sources,shared}.yaml, content/<lang>/audiences/<audience>.yaml
+    content/jurisdictions/<jurisdiction>.yaml
+    content/<lang>/{strings,sources,shared,terms}.yaml, content/<lang>/audiences/<audience>.yaml
     templates/
 
     OUT/<facility>/<lang>/<audience>-<edition>.pdf          a booklet (a target)
@@ -44,6 +45,13 @@ def facility_file(facility: str) -> str:
     return f"content/facilities/{facility}.yaml"
 
 
+JURISDICTIONS = "content/jurisdictions"
+
+
+def jurisdiction_file(jurisdiction: str) -> str:
+    return f"{JURISDICTIONS}/{jurisdiction}.yaml"
+
+
 def language_dir(lang: str) -> str:
     return f"content/{lang}"
 
@@ -60,6 +68,10 @@ def shared_file(lang: str) -> str:
     return f"content/{lang}/shared.yaml"
 
 
+def terms_file(lang: str) -> str:
+    return f"content/{lang}/terms.yaml"
+
+
 def audiences_dir(lang: str) -> str:
     return f"content/{lang}/audiences"
 
@@ -74,6 +86,13 @@ def asset(src: str) -> str:
 
 def template(name: str) -> str:
     return f"{TEMPLATES}/{name}"
+
+
+def renderer_may_read(rel: PurePosixPath) -> bool:
+    """Whether a file, by its path inside a folder the renderer may read (templates/,
+    content/assets/, the fonts), is one it may read: never a hidden file or folder, an editor's
+    backup (`x.css~`) or a cache. The inputs hash and the release hash count exactly these."""
+    return not any(p.startswith(".") or p == "__pycache__" for p in rel.parts) and not rel.name.endswith("~")
 
 
 # --- the output folder -----------------------------------------------------------------------------

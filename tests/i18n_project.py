@@ -1,4 +1,5 @@
-"""A tiny bilingual (en + es) scratch project for the language, facility and release tests."""
+"""A tiny bilingual (en + es) scratch project for the language, facility and release tests: the
+overrides `bilingual()` gives make_project (tests/scratch.py holds the Spanish translation)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pikepdf
 import pypdf
+
+from tests.scratch import TRANSLATIONS
 
 REPO = Path(__file__).resolve().parent.parent
 ES_STRINGS = (REPO / "content/es/strings.yaml").read_text(encoding="utf-8")
@@ -40,41 +43,9 @@ NORTH = """\
         phone: "0100 000 002"
     """
 
-ES_SOURCES = """\
-    fact-one: {text: "Fuente uno, 2020."}
-    """
-
-ES_SHARED = """\
-    zero-tolerance:
-      title: Tolerancia cero
-      body: |
-        Nunca es aceptable. Un dato[^fact-one].
-      variants:
-        staff: {title: "Tolerancia cero para el personal"}
-    """
-
-ES_STAFF = """\
-    name: Personal
-    title: Límites
-    summary: Un folleto de prueba.
-    keywords: [prueba]
-    reading_grade: 10
-    sections:
-      - include: zero-tolerance
-      - id: how-to-report
-        title: Cómo denunciar
-        body: |
-          Dígaselo a alguien.
-
-          1. Primero
-          2. Segundo
-        callout: {title: "Si necesita ayuda ahora", body: "Llame a la línea."}
-        contacts: [internal_line, outside_body]
-    form:
-      title: Acuse de recibo
-      intro: Firme abajo.
-      statements: ["He leído este folleto."]
-    """
+ES_SOURCES = TRANSLATIONS["es"]["content/es/sources.yaml"]
+ES_SHARED = TRANSLATIONS["es"]["content/es/shared.yaml"]
+ES_STAFF = TRANSLATIONS["es"]["content/es/audiences/staff.yaml"]
 
 
 def bilingual(**overrides: str | None) -> dict[str, str | None]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pypdf
 
-TOC_LINE = re.compile(r"^(?:\d+\s+)?(?P<title>.+?)\s*\.{2,}[\s.]*(?P<page>\d+)$")
+TOC_LINE = re.compile(r"^(?:\d+\s+)?(?P<title>.+?)[\s.]*\s(?P<page>\d+)$")  # leaders are drawn, not text
 
 
 def reader(path: Path) -> pypdf.PdfReader:
@@ -67,3 +67,59 @@ def fonts(path: Path) -> dict[str, dict[str, Any]]:
 
 def catalog(path: Path) -> Any:
     return reader(path).trailer["/Root"]
+
+
+class Tagged:
+    """A tagged PDF as assistive technology reads it: the structure tree in order, each element with
+    the text of its marked content (pdfplumber's characters, grouped by page and MCID)."""
+
+    def __init__(self, path: Path) -> None:
+        import pdfplumber
+        import pikepdf
+
+        texts: dict[tuple[int, int], str] = {}
+        with pdfplumber.open(path) as plumb:
+            for index, page in enumerate(plumb.pages):
+                for char in page.chars:
+                    if char.get("mcid") is not None:
+                        key = (index, int(char["mcid"]))
+                        texts[key] = texts.get(key, "") + char["text"]
+        self.pieces: list[str] = []  # marked-content text in reading (tree) order
+        self.elements: list[tuple[str, str]] = []  # (structure type, its text), tree order
+        self.mcids: list[tuple[int, int]] = []  # (page, mcid) in tree order
+        with pikepdf.open(path) as pdf:
+            index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+            self.pages = len(pdf.pages)
+            root = pdf.Root.StructTreeRoot
+
+            def walk(node: Any, page: int | None) -> str:
+                if isinstance(node, int):
+                    assert page is not None
+                    self.mcids.append((page, node))
+                    self.pieces.append(texts.get((page, node), ""))
+                    return self.pieces[-1]
+                if not isinstance(node, pikepdf.Dictionary) or node.get("/Type") == "/OBJR":
+                    return ""
+                if "/Pg" in node:
+                    page = index[node.Pg.objgen]
+                if node.get("/Type") == "/MCR":
+                    return walk(int(node.MCID), page)
+                slot = len(self.elements)
+                self.elements.append((str(node.get("/S"))[1:], ""))
+                kids = node.get("/K")
+                parts = [walk(kid, page) for kid in (kids if isinstance(kids, pikepdf.Array) else [kids])
+                         if kid is not None]
+                text = " ".join(" ".join(p.split()) for p in parts if p.strip())
+                self.elements[slot] = (self.elements[slot][0], text)
+                return text
+
+            kids = root.K
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                walk(kid, None)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(p.split()) for p in self.pieces if p.strip())
+
+    def headings(self) -> list[tuple[str, str]]:
+        return [(kind, text) for kind, text in self.elements if re.fullmatch(r"H[1-6]", kind)]

@@ -20,7 +20,7 @@ from booklets.check.content import check_content
 from booklets.check.readability import FORMULAS, grade, sentences, split_sentences
 from booklets.cli.main import main
 from booklets.content.load import load_project
-from tests.conftest import MINIMAL, REPO
+from tests.scratch import BOOKLET, MINIMAL, REPO, append, change, edit, shipped, write_project
 
 Make = Callable[..., Path]
 
@@ -75,7 +75,10 @@ def test_clean_scratch_project_passes_and_reports_its_grade(make_project: Make, 
     [staff] = report["grades"]
     assert staff["audience"] == "staff" and staff["target"] == 10 and staff["ok"]
     assert staff["formula"] == "Flesch–Kincaid grade"
-    assert {s["section"] for s in staff["sections"]} == {"zero-tolerance", "how-to-report", "form"}
+    # Every text a reader sees is measured: the cover, the sections, the form, the contact notes.
+    assert {s["section"] for s in staff["sections"]} == {
+        "cover", "zero-tolerance", "how-to-report", "form", "contacts", "booklet"}
+    assert staff["facility"] == "north"
 
 
 def test_shipped_content_passes_strict_with_each_audiences_grade_shown(capsys) -> None:
@@ -84,8 +87,9 @@ def test_shipped_content_passes_strict_with_each_audiences_grade_shown(capsys) -
     errors = [f"{f['where']} {f['key']}: {f['message']}" for f in report["findings"]
               if f["severity"] == "error"]
     assert status == 0, "\n".join(errors)
-    shown = {(g["language"], g["audience"]) for g in report["grades"]}
-    assert shown == {(lang, aid) for lang in project.booklet.languages for aid in project.booklet.audiences}
+    shown = {(g["language"], g["audience"], g["facility"]) for g in report["grades"]}
+    assert shown == {(lang, aid, fid) for lang in project.booklet.languages for aid in project.booklet.audiences
+                     for fid in project.booklet.facilities}
     for g in report["grades"]:
         assert 0 < g["grade"] <= g["target"], g
         assert g["worst_section"]["grade"] <= g["target"]
@@ -95,7 +99,7 @@ def test_shipped_content_passes_strict_with_each_audiences_grade_shown(capsys) -
     table = capsys.readouterr().out
     for g in report["grades"]:
         row = next(line for line in table.splitlines()
-                   if line.split()[:2] == [g["language"], g["audience"]])
+                   if line.split()[:3] == [g["language"], g["audience"], g["facility"]])
         assert f"{g['grade']:g}" in row and f"{g['worst_section']['grade']:g}" in row
 
 
@@ -316,8 +320,8 @@ def test_missing_alt_text_is_an_error(make_project: Make, capsys) -> None:
     root = make_project({"content/en/audiences/staff.yaml": staff})
     (root / "content/assets").mkdir(parents=True, exist_ok=True)
     shutil.copy(next((REPO / "templates").rglob("*.css")), root / "content/assets/pic.png")
+    change(root, {"templates/partials/cover.html.j2": append('<img src="logo.png">\n')})
     template = root / "templates/partials/cover.html.j2"
-    template.write_text(template.read_text(encoding="utf-8") + '<img src="logo.png">\n', encoding="utf-8")
     status, report = run(capsys, root)
     assert status == 1
     by_file = {f["file"]: f for f in findings(report, "alt-text")}
@@ -350,21 +354,14 @@ def test_broken_internal_link_is_an_error_with_a_suggestion(make_project: Make, 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scratch project built in screen, print and large print (staff only), once per module."""
-    root = tmp_path_factory.mktemp("preflight") / "project"
-    shutil.copytree(REPO / "templates", root / "templates")
-    files = dict(MINIMAL)
-    files["content/booklet.yaml"] = files["content/booklet.yaml"].replace(
-        "editions: [screen]", "editions: [screen, print, large-print]")
-    for edition in ("screen", "print", "large-print"):
-        files[f"content/editions/{edition}.yaml"] = (REPO / f"content/editions/{edition}.yaml").read_text()
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
-    shutil.copy(REPO / "content/en/strings.yaml", root / "content/en/strings.yaml")
-    # Citation numbers at full size in large print, as the editions work sets them; the shipped
-    # templates are checked as they are by the shipped-content test.
-    css = root / "templates/editions/large-print.css"
-    css.write_text(css.read_text(encoding="utf-8") + LARGE_CITES, encoding="utf-8")
+    root = write_project(tmp_path_factory.mktemp("preflight") / "project", {
+        BOOKLET: edit("editions: [screen]", "editions: [screen, print, large-print]"),
+        **{f"content/editions/{e}.yaml": shipped(f"content/editions/{e}.yaml")
+           for e in ("screen", "print", "large-print")},
+        # Citation numbers at full size in large print, as the editions work sets them; the shipped
+        # templates are checked as they are by the shipped-content test.
+        "templates/editions/large-print.css": append(LARGE_CITES),
+    })
     assert main(["--project", str(root)]) == 0
     return root
 
@@ -461,9 +458,7 @@ def test_screen_edition_must_be_tagged_with_lang_and_title(copy_of: Path, capsys
 def test_large_print_text_below_minimum_is_found_but_not_its_running_footer(copy_of: Path, capsys) -> None:
     # The running header and footer are 14 pt by design and the body 18 pt; a callout set at
     # 12 pt must be caught on its page, and nothing else.
-    css = copy_of / "templates/editions/large-print.css"
-    css.write_text(css.read_text(encoding="utf-8") + ".callout p { font-size: 12pt; }\n",
-                   encoding="utf-8")
+    change(copy_of, {"templates/editions/large-print.css": append(".callout p { font-size: 12pt; }\n")})
     assert main(["--project", str(copy_of), "--edition", "large-print"]) == 0
     status, report = run(capsys, copy_of, "--pdf", "--edition", "large-print")
     [small] = findings(report, "text-size")
@@ -535,3 +530,33 @@ def test_imposed_sheets_are_checked_against_their_booklet(copy_of: Path, capsys)
     [finding] = findings(report, "imposed")
     assert status == 1 and finding["file"] == "dist/north/en/staff-print-imposed.pdf"
     assert "sheets for a" in finding["message"] and "expected" in finding["message"]
+
+
+def test_pdfua_validators_report_a_broken_structure(copy_of: Path, capsys) -> None:
+    path = copy_of / "dist/north/en/staff-screen.pdf"
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        stack = [pdf.Root.StructTreeRoot.K[0]]
+        while stack:  # the first paragraph becomes a list item outside any list
+            node = stack.pop(0)
+            if node.get("/S") == "/P":
+                node.S = pikepdf.Name.LI
+                break
+            stack += [k for k in node.get("/K", []) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        pdf.save(path)
+    status, report = run(capsys, copy_of, "--pdf", "--edition", "screen")
+    messages = [f["message"] for f in findings(report, "pdfua")]
+    assert status == 1
+    assert any(m.startswith("page-validation PDFUA1-LI-PARENT-001: ") for m in messages), messages
+    assert any(m.startswith("outloud LST-001: ") for m in messages), messages
+    assert {f["file"] for f in findings(report, "pdfua")} == {"dist/north/en/staff-screen.pdf"}
+
+
+def test_missing_pdfua_validators_are_a_notice_saying_how_to_install(built: Path, capsys,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from booklets.check import validators
+
+    monkeypatch.setattr(validators, "missing", lambda: ["page-validation", "outloud"])
+    status, report = run(capsys, built, "--pdf", "--strict")
+    [notice] = findings(report, "pdfua")
+    assert status == 0 and notice["severity"] == "notice" and notice["file"] == "dist"
+    assert "pip install page-validation outloud" in notice["message"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +32,7 @@ import yaml
 
 from booklets.cli.main import main
 from booklets.render.impose import ImposeError, impose, saddle_stitch_order
-from tests.conftest import MINIMAL, REPO
+from tests.scratch import MINIMAL, REPO, write_project
 
 MM = 72 / 25.4
 A5 = (419.528, 595.276)
@@ -65,15 +64,8 @@ def _shipped(edition: str) -> str:
 
 
 def _write_project(root: Path, files: dict[str, str]) -> Path:
-    """Like conftest's make_project, for module-scoped builds shared by several tests."""
-    shutil.copytree(REPO / "templates", root / "templates")
-    merged = {**MINIMAL, "content/en/strings.yaml": (REPO / "content/en/strings.yaml").read_text(
-        encoding="utf-8"), "content/en/audiences/staff.yaml": STAFF, **files}
-    for rel, text in merged.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    """The scratch project with seven sections, for module-scoped builds shared by several tests."""
+    return write_project(root, {"content/en/audiences/staff.yaml": STAFF, **files})
 
 
 def _build(root: Path, out: Path, *args: str) -> None:

@@ -30,6 +30,7 @@ from booklets.engine.workers import Job, render_all
 from booklets.plan import Selection, Shard, Target, plan, shard
 from booklets.render.html import render_html
 from booklets.render.target import RenderedFile, render_target
+from tests.scratch import append, change, edit
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -98,15 +99,13 @@ def test_builds_only_what_changed(make_project: Callable[..., Path]) -> None:
 
     # An edit to one audience's file re-renders exactly that audience's targets, with the edit in.
     staff_before = sha(dist / "north/en/staff-print.pdf")
-    residents = root / "content/en/audiences/residents.yaml"
-    residents.write_text(residents.read_text().replace("Your safety", "Your safety here"))
+    change(root, {"content/en/audiences/residents.yaml": edit("Your safety", "Your safety here")})
     assert built(run(root)) == {"north/en/residents-screen", "north/en/residents-print"}
     assert "Your safety here" in pdf_text(dist / "north/en/residents-print.pdf")
     assert sha(dist / "north/en/staff-print.pdf") == staff_before
 
     # A shared template reaches every target.
-    cover = root / "templates/partials/cover.html.j2"
-    cover.write_text(cover.read_text() + "\n{# edited #}\n")
+    change(root, {"templates/partials/cover.html.j2": append("\n{# edited #}\n")})
     assert built(run(root)) == ALL
 
     # A PDF deleted or changed by hand is rebuilt, and only it.
@@ -169,8 +168,7 @@ def test_each_input_reaches_only_its_targets(make_project: Callable[..., Path]) 
 
     def reached(rel: str) -> set[str]:
         before = input_hashes(root, targets, {})
-        path = root / rel
-        path.write_text(path.read_text() + "\n# edited\n")
+        change(root, {rel: append("\n# edited\n")})
         after = input_hashes(root, targets, {})
         return {t.name for t in targets if before[t] != after[t]}
 
@@ -191,8 +189,7 @@ def test_each_input_reaches_only_its_targets(make_project: Callable[..., Path]) 
 
     # In a --draft build English stands in for missing Spanish, so English files reach Spanish too.
     before = input_hashes(root, targets, {"draft": True}, fallback="en")
-    staff = root / "content/en/audiences/staff.yaml"
-    staff.write_text(staff.read_text() + "\n# edited again\n")
+    change(root, {"content/en/audiences/staff.yaml": append("\n# edited again\n")})
     after = input_hashes(root, targets, {"draft": True}, fallback="en")
     assert {t.name for t in targets if before[t] != after[t]} == names(lambda t: t.audience == "staff")
 
@@ -326,6 +323,7 @@ def test_a_worker_killed_on_one_target_costs_only_that_target(make_project: Call
     root = make_project(MATRIX)
     project = load_project(root)
     jobs = [Job(t, render_html(project, t), "inputs", 1.0) for t in plan(project.booklet)]
+    (root / "dist").mkdir()  # the pipeline's job, before any worker starts
     done = render_all(project, jobs, _render_or_die, root / "dist", 2, lambda t: None, lambda d: None)
     outcome = {d.target.name: d for d in done}
     assert set(outcome) == ALL, "each target reported once"
@@ -412,8 +410,7 @@ def test_watch_rebuilds_what_a_save_affects(make_project: Callable[..., Path]) -
     while not results and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)  # let the watcher settle before saving
-    staff = root / "content/en/audiences/staff.yaml"
-    staff.write_text(staff.read_text().replace("title: Boundaries", "title: Boundaries at work"))
+    change(root, {"content/en/audiences/staff.yaml": edit("title: Boundaries", "title: Boundaries at work")})
     deadline = time.monotonic() + 120
     while len(results) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)

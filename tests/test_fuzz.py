@@ -37,21 +37,8 @@ from booklets.content.project import Project
 from booklets.errors import BookletError, Problem
 from booklets.plan import plan
 from booklets.render.html import render_html
-
-
-def _support():  # type: ignore[no-untyped-def]
-    import importlib.util
-
-    path = Path(__file__).parent / "bad_input/support.py"
-    spec = importlib.util.spec_from_file_location("bad_input_support", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-support = _support()
-corpus = support.load("cases")
+from tests.bad_input import cases as corpus
+from tests.bad_input import support
 
 SCALE = float(os.environ.get("BOOKLETS_FUZZ_SCALE", "1"))
 

@@ -12,7 +12,6 @@ import itertools
 import os
 import re
 import shutil
-import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,8 +31,8 @@ from booklets.packets.formlayout import PX, _Frame, _qr_spot
 from booklets.packets.roster import read_roster
 from booklets.packets.stamp import not_in_font
 from booklets.plan import Target
-from tests.conftest import MINIMAL, REPO
 from tests.i18n_project import ES_SHARED
+from tests.scratch import REPO, write_project
 
 # --- the scratch project -------------------------------------------------------------------------
 
@@ -44,8 +43,7 @@ ES_STRINGS = {
     "form_date": "Fecha", "sign_here": "Firme aquí", "sources": "Fuentes",
 }
 
-FILES = {
-    **MINIMAL,
+FILES: dict[str, str | None] = {
     "content/booklet.yaml": """\
         organisation: Test Unit
         document_number: "T-1"
@@ -200,23 +198,11 @@ def write_roster(path: Path, people: list[Person]) -> None:
 
 
 def make_scratch(root: Path) -> Path:
-    shutil.copytree(REPO / "templates", root / "templates")
-    en = (REPO / "content/en/strings.yaml").read_text(encoding="utf-8")
-    (root / "content/en").mkdir(parents=True)
-    (root / "content/es").mkdir(parents=True)
-    (root / "content/en/strings.yaml").write_text(en, encoding="utf-8")
-    es = en
+    es = (REPO / "content/en/strings.yaml").read_text(encoding="utf-8")
     for key, value in ES_STRINGS.items():
         es, count = re.subn(rf"^{key}: .*$", f"{key}: {value}", es, flags=re.M)
         assert count == 1, key
-    (root / "content/es/strings.yaml").write_text(es, encoding="utf-8")
-    for rel, text in FILES.items():
-        if text is None:
-            continue
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    return write_project(root, {**FILES, "content/es/strings.yaml": es})
 
 
 @dataclass
@@ -390,7 +376,7 @@ def test_personal_outputs_stay_under_dist_personal(run: Run) -> None:
     build_files = {"index.html", "manifest.json"}
     for path in run.out.rglob("*"):
         rel = path.relative_to(run.out)
-        # dist/.lock is the build lock (booklets/lock.py), not an output.
+        # dist/.lock is the build lock (booklets/engine/lock.py), not an output.
         if rel.parts[0] == ".booklets-cache" or rel.as_posix() in build_files or path.name == ".lock":
             continue
         if path.is_file() and not path.name.endswith(("-print.pdf", "-print.cover.png")):

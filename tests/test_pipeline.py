@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from booklets.cli.main import main
+from tests import scratch
 from tests.pdfread import all_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,18 +25,16 @@ def digest(path: Path) -> str:
 
 
 @pytest.fixture
-def built(make_project: Callable[..., Path]) -> Path:
-    """A scratch project that has already built once, so a failed build can be shown to keep it."""
-    root = make_project()
-    assert main(["--project", str(root)]) == 0
+def built(minimal_build: Path, tmp_path: Path) -> Path:
+    """A scratch project that has already built once, so a failed build can be shown to keep it:
+    a copy of the session's minimal build (conftest), to change at will."""
+    root = tmp_path / "project"
+    shutil.copytree(minimal_build, root)
     return root
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {rel}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    scratch.change(root, {rel: scratch.edit(old, new)})
 
 
 BAD_INPUT = {

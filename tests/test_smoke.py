@@ -4,13 +4,10 @@ from pathlib import Path
 
 import pypdf
 
-from booklets.cli.main import main
 
-
-def test_scratch_project_builds(make_project, tmp_path: Path) -> None:
-    root = make_project()
-    assert main(["--project", str(root)]) == 0
-    pdf = pypdf.PdfReader(root / "dist/north/en/staff-screen.pdf")
+def test_scratch_project_builds(minimal_build: Path) -> None:
+    """The session's minimal build (conftest: built with `main`, which must return 0)."""
+    pdf = pypdf.PdfReader(minimal_build / "dist/north/en/staff-screen.pdf")
     assert pdf.metadata is not None and pdf.metadata.title.startswith("Boundaries")
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "Zero tolerance for staff" in text

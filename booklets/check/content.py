@@ -1,10 +1,11 @@
 """Content checks (`python build.py check`): is every booklet fit for its readers? No rendering.
 
-For each language and audience, on the text the booklet prints (shared sections with that
-audience's variant applied): reading level per section against the audience's `reading_grade`,
-long sentences where the target is low, every figure cited, unknown and unused sources,
-placeholders left, images without alt text, and internal links that lead nowhere. Each finding
-names the file, line and key where the text is written, so a shared section is fixed once.
+For each language, audience and facility, on every text the booklet prints (content/printed.py:
+cover, sections with the audience's variant and the facility's jurisdiction applied, form, contact
+notes): reading level per part against the audience's `reading_grade`, long sentences where the
+target is low, every figure cited, unknown and unused sources, placeholders left, images without
+alt text, internal links that lead nowhere, and the terminology checks of check/terms.py. Each
+finding names the file, line and key where the text is written, so a shared section is fixed once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from booklets import paths
 from booklets.check.findings import AudienceGrade, CheckReport, Finding, SectionGrade, Severity
@@ -27,11 +27,13 @@ from booklets.check.readability import (
     sentences,
     split_sentences,
 )
+from booklets.check.terms import check_terms
 from booklets.content import schema as models
+from booklets.content.locate import Locator, where
 from booklets.content.markup import CITE_RE, citations_in
+from booklets.content.printed import booklet_roles, cited_sources, printed_texts
 from booklets.content.project import Language, Project, placeholders
 from booklets.content.sections import resolve_sections
-from booklets.content.yamlload import YStr
 from booklets.plan import Selection
 
 LONG_SENTENCE_WORDS = 25
@@ -61,16 +63,14 @@ _VAGUE_ALT = re.compile(
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 
 
-Loc = tuple[Any, ...]
-
-
 @dataclass(frozen=True)
 class TextField:
     """One piece of text a booklet prints; as a YStr it knows where it is written."""
 
     text: str
-    section: str
-    prose: bool  # read as running text (bodies, intros, statements), not a heading
+    section: str  # the section id, or "cover", "form", "contacts", "booklet"
+    prose: bool  # read as running text (bodies, intros, statements, notes), not a heading or name
+    data: bool = False  # a facility's names, numbers and addresses: not checked as words or figures
 
     @property
     def rel(self) -> str:
@@ -81,58 +81,11 @@ class TextField:
         return getattr(self.text, "key", "")
 
 
-def where(value: Any) -> tuple[int, int]:
-    """The line and column where a value is written (0, 0 when it does not know)."""
-    return getattr(value, "line", 0), getattr(value, "column", 0)
-
-
-class Locator:
-    """Finds the line and column of a piece of text inside a YAML value, for precise findings."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self._lines: dict[str, list[str]] = {}
-
-    def text(self, node: str, offset: int, snippet: str) -> tuple[int, int]:
-        """Where `snippet`, found at `offset` of the text value `node`, is written in its file."""
-        if not isinstance(node, YStr) or not node.line or not node.file:
-            return where(node)
-        if node.file not in self._lines:
-            path = self.project.root / node.file
-            self._lines[node.file] = path.read_text(encoding="utf-8-sig").splitlines()
-        lines = self._lines[node.file]
-        # A literal block (| after the key) starts on the next line and keeps one value line per
-        # file line; folded and plain scalars join lines, so the count is a lower bound and we
-        # search forward from there.
-        block = lines[node.line - 1][node.column - 1:node.column] in ("|", ">")
-        first = node.line - 1 + block + str(node)[:offset].count("\n")
-        last = min(len(lines), node.line + len(str(node).split()) + str(node).count("\n") + 2)
-        head = snippet.strip().splitlines()[0] if snippet.strip() else ""
-        for probe in (head[:40], head.split(" ")[0] if head else ""):
-            if not probe:
-                continue
-            for i in range(first, last):
-                col = lines[i].find(probe, node.column - 1 if i == node.line - 1 else 0)
-                if col >= 0:
-                    return i + 1, col + 1
-        return node.line, node.column
-
-
-def booklet_fields(project: Project, lang: str, aid: str) -> Iterator[TextField]:
-    """Every text field of one booklet, resolved as it prints (each knows where it is written)."""
-    language = project.languages[lang]
-    audience = language.audiences[aid]
-    for sid, section in resolve_sections(language, aid):
-        yield TextField(section.title, sid, False)
-        yield TextField(section.body, sid, True)
-        if section.callout is not None:
-            yield TextField(section.callout.title, sid, False)
-            yield TextField(section.callout.body, sid, True)
-    if audience.form is not None:
-        yield TextField(audience.form.title, "form", False)
-        yield TextField(audience.form.intro, "form", True)
-        for statement in audience.form.statements:
-            yield TextField(statement, "form", True)
+def booklet_fields(project: Project, lang: str, aid: str, facility: str | None = None) -> Iterator[TextField]:
+    """Every text of one booklet as `facility` prints it (default: the first facility built)."""
+    fid = facility or project.booklet.facilities[0]
+    for p in printed_texts(project, lang, aid, fid):
+        yield TextField(p.text, p.part, p.prose, p.data)
 
 
 class _Checker:
@@ -140,7 +93,7 @@ class _Checker:
 
     def __init__(self, project: Project, release: bool) -> None:
         self.project = project
-        self.where = Locator(project)
+        self.where = Locator(project.root)
         self.report = CheckReport()
         # Placeholders are always reported; only a release makes them fail the check.
         self.placeholder: Severity = "error" if release else "notice"
@@ -154,28 +107,35 @@ class _Checker:
         return self.where.text(f.text, offset, snippet)
 
     # -- per booklet -------------------------------------------------------------------------
-    def booklet(self, lang: str, aid: str) -> None:
+    def booklet(self, lang: str, aid: str, fid: str) -> None:
         language = self.project.languages[lang]
         audience = language.audiences[aid]
-        fields = list(booklet_fields(self.project, lang, aid))
-        self.reading_level(language, aid, audience, fields)
+        fields = list(booklet_fields(self.project, lang, aid, fid))
+        self.reading_level(language, aid, audience, fields, fid)
         cited: list[str] = []
         for f in fields:
-            self.figures(f)
+            if not f.data:
+                self.figures(f)
             cited += self.citations(language, f)
             self.leftovers(f)
-        anchors = {f"s-{sid}" for sid, _ in resolve_sections(language, aid)}
+        place = self.project.place(fid, lang)
+        sections = resolve_sections(language, aid, place)
+        anchors = {f"s-{sid}" for sid, _ in sections}
         anchors |= {"sources", "back-cover"} | {f"source-{c}" for c in cited}
+        anchors |= {f"contact-{r}" for r in booklet_roles(self.project, lang, aid, fid)}
         if audience.form is not None:
             anchors.add("form")
         for f in fields:
             self.links(f, anchors, audience.name)
-        for _, section in resolve_sections(language, aid):
+        for _, section in sections:
             if section.image is not None:
                 self.alt_text(section.image)
+        words = [f for f in fields if not f.data]
+        for finding in check_terms(self.project, lang, aid, fid, words, sections, self.where):
+            self.report.findings.append(finding)
 
     def reading_level(self, language: Language, aid: str, audience: models.Audience,
-                      fields: list[TextField]) -> None:
+                      fields: list[TextField], fid: str) -> None:
         formula = language.strings.readability
         if formula == "none":
             return
@@ -210,7 +170,7 @@ class _Checker:
                 for f, ss in measured_parts:
                     self.long_sentences(f, ss, audience)
         self.report.grades.append(AudienceGrade(
-            language.code, aid, label, target, grade(formula, everything), tuple(rows)))
+            language.code, aid, label, target, grade(formula, everything), tuple(rows), fid))
 
     def long_sentences(self, f: TextField, found: list[Sentence],
                        audience: models.Audience) -> None:
@@ -298,8 +258,8 @@ class _Checker:
     # -- per language and project ------------------------------------------------------------
     def unused_sources(self, lang: str) -> None:
         language = self.project.languages[lang]
-        used = {c for aid in language.audiences
-                for f in booklet_fields(self.project, lang, aid) for c in citations_in(f.text)}
+        used = {c for aid in language.audiences for fid in self.project.facilities
+                for c in cited_sources(printed_texts(self.project, lang, aid, fid))}
         rel = paths.sources_file(lang)
         for sid in language.sources:
             if sid not in used:
@@ -357,7 +317,9 @@ def check_content(project: Project, selection: Selection | None = None,
         checker.formula_declared(lang)
         for aid in booklet.audiences:
             if chosen(aid, selection.audiences) and aid in project.languages[lang].audiences:
-                checker.booklet(lang, aid)
+                for fid in booklet.facilities:
+                    if chosen(fid, selection.facilities) and fid in project.facilities:
+                        checker.booklet(lang, aid, fid)
         checker.unused_sources(lang)
     checker.placeholders({f for f in booklet.facilities if chosen(f, selection.facilities)})
     checker.templates()

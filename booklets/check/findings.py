@@ -75,6 +75,8 @@ class AudienceGrade:
     target: float
     grade: float
     sections: tuple[SectionGrade, ...]
+    facility: str = ""
+    """The facility the booklet is measured for (its jurisdiction's wording and its contacts)."""
 
     @property
     def worst(self) -> SectionGrade | None:
@@ -163,12 +165,13 @@ def print_check_report(report: CheckReport, console: Console | None = None) -> N
     console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     if report.grades:
         table = _table("Reading level", (
-            ("language", "left"), ("audience", "left"), ("formula", "left"), ("target", "right"),
+            ("language", "left"), ("audience", "left"), ("facility", "left"), ("formula", "left"),
+            ("target", "right"),
             ("overall", "right"), ("worst section", "left"), ("result", "left")))
         for g in report.grades:
             worst = f"{g.worst.section} {g.worst.grade:g}" if g.worst else "-"
             result = Text("ok", "green") if g.ok else Text("above target", "bold red")
-            table.add_row(g.language, g.audience, g.formula, f"≤ {g.target:g}", f"{g.grade:g}",
+            table.add_row(g.language, g.audience, g.facility, g.formula, f"≤ {g.target:g}", f"{g.grade:g}",
                           worst, result)
         console.print(table, "")
     if report.pdfs:

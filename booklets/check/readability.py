@@ -1,11 +1,13 @@
 """Reading level: how hard a text is to read, as a school grade, by its language's formula.
 
-A language names its formula in ``content/<lang>/strings.yaml`` (``readability:``). textstat does
-the language-dependent counting (words, and syllables by CMU dictionary for English or hyphenation
-patterns otherwise, for the language set per booklet). Sentences are split here rather than by
-textstat, because textstat splits on every full stop ("18 U.S.C. §2243(b)" becomes four sentences)
-and ignores sentences of one or two words, both of which make legal text look easier than it is;
-the long-sentence check must also see the very sentences the grade is computed from.
+A language names its formula in ``content/<lang>/strings.yaml`` (``readability:``). textstat counts
+words; syllables are counted by check/syllables.py (English by the CMU dictionary, Spanish by the
+Academy's spelling rules), measured against hand-counted samples, because textstat's hyphenation
+patterns undercount Spanish by about 5%. Other languages fall back to textstat's count.
+Sentences are split here rather than by textstat, because textstat splits on every full stop
+("18 U.S.C. §2243(b)" becomes four sentences) and ignores sentences of one or two words, both of
+which make legal text look easier than it is; the long-sentence check must also see the very
+sentences the grade is computed from.
 
 Spanish formulas give a reading-ease score (higher is easier); it is converted to a grade with the
 scale published with each formula, so every audience's ``reading_grade`` target means the same.
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from booklets.check import syllables as syllable_rules
 from booklets.content.markup import CITE_RE, plain_text
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
@@ -160,7 +163,8 @@ def sentences(markdown: str, locale: str) -> list[Sentence]:
         plain = " ".join(plain_text(CITE_RE.sub("", raw)).replace("*", "").split())
         try:
             words = counter.lexicon_count(plain)
-            syllables = counter.syllable_count(plain) if words else 0
+            counted = syllable_rules.count(plain, locale) if words else 0
+            syllables = counter.syllable_count(plain) if counted is None else counted
         except (LookupError, KeyError, OSError) as exc:
             raise ReadabilityUnavailable(f"textstat cannot count {locale!r} text: {exc}") from None
         if words:

@@ -8,7 +8,6 @@ problem is one line on stderr and the exit status is 2 (`--debug` re-raises for 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from booklets import __version__, paths
+from booklets.cli import personal
+from booklets.cli import schema as schema_command
+from booklets.cli.options import default_jobs, jobs_count
+from booklets.cli.pipes import reader_left, was_rich_broken_pipe
+from booklets.engine.pipeline import DEFAULT_TIME_LIMIT
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Shard, split_values
 
@@ -53,12 +57,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
 
 
-def _jobs(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of processes of at least 1, found {text!r}"
-        )
-    return int(text)
+def _seconds(text: str) -> float:
+    if not text.replace(".", "", 1).isdigit() or float(text) >= 1e6:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds (0 for no limit), found {text!r}")
+    return float(text)
 
 
 def _shard(text: str) -> Shard:
@@ -68,20 +70,12 @@ def _shard(text: str) -> Shard:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def default_jobs() -> int:
-    """The cores this process may use (a container's CPU limit counts, not the host's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _add_engine(p: argparse.ArgumentParser) -> None:
     """Options of every command that builds: how many processes, and which part of the matrix."""
     p.add_argument(
         "--jobs",
         "-j",
-        type=_jobs,
+        type=jobs_count,
         default=default_jobs(),
         metavar="N",
         help="worker processes rendering PDFs (default: this machine's cores)",
@@ -92,6 +86,13 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
         default=Shard(),
         metavar="I/N",
         help="build only part I of N disjoint parts of the selected targets (for CI matrices)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="SECONDS",
+        help="stop a booklet whose templates, or whose PDF render, run longer than this (default: 120; 0: no limit)",
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
@@ -130,6 +131,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
         force=getattr(args, "force", False),
         jobs=args.jobs,
         shard=args.shard,
+        time_limit=args.time_limit,
     )
 
 
@@ -221,6 +223,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         str(options.jobs),
         "--shard",
         f"{options.shard.index}/{options.shard.count}",
+        "--time-limit",
+        str(options.time_limit),
     ]
     for flag, values in (
         ("--audience", args.audience),
@@ -280,69 +284,15 @@ def _run_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-# --- packets -----------------------------------------------------------------------------------
-
-
-def _add_packets(p: argparse.ArgumentParser) -> None:
-    p.description = (
-        "One booklet per person on ROSTER (CSV with columns name, id, audience, language, facility, date), its "
-        "form page filled in with their details and a records QR code. Writes dist/personal/batch-ROSTER.pdf "
-        "(roster order, each part whole sheets)."
-    )
-    p.add_argument("roster", type=Path, metavar="ROSTER.csv", help="the roster (UTF-8 CSV, header row first)")
-    p.add_argument(
-        "--project",
-        type=Path,
-        default=Path("."),
-        help="project folder holding content/ and templates/ (default: current folder)",
-    )
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
-    p.add_argument("--edition", default="print", metavar="ID", help="edition of the booklets (default: print)")
-    p.add_argument("--per-person", action="store_true", help="also write one PDF per person to dist/personal/ROSTER/")
-    p.add_argument(
-        "--skip-bad-rows",
-        action="store_true",
-        help="write the good rows and list the bad ones (default: write nothing if any row is bad)",
-    )
-    p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
-
-
-def _run_packets(args: argparse.Namespace) -> int:
-    from booklets.packets.run import PacketOptions, make_packets
-
-    root = args.project.resolve()
-    out = (args.out or root / "dist").resolve()
-    result = make_packets(
-        PacketOptions(
-            root=root,
-            out_dir=out,
-            roster=args.roster,
-            roster_name=str(args.roster),
-            edition=args.edition,
-            per_person=args.per_person,
-            skip_bad_rows=args.skip_bad_rows,
-        )
-    )
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    for problem in result.skipped:
-        print(f"skipped: {problem}", file=sys.stderr)
-    if result.skipped:
-        rows = len({p.line for p in result.skipped})
-        print(f"skipped {rows} bad row{'s' * (rows != 1)}; the other {result.people} were written", file=sys.stderr)
-    shown = result.batch.relative_to(root) if result.batch.is_relative_to(root) else result.batch
-    print(f"{result.people} people, {result.pages} pages: {shown}")
-    if result.per_person:
-        print(f"{len(result.per_person)} personal files in {shown.parent / result.per_person[0].parent.name}/")
-    print(f"booklets: {len(result.reused)} reused from the build, {len(result.built)} built")
-    return 0
-
-
 COMMANDS: tuple[Command, ...] = (
     Command("build", "build booklets (the default command)", _add_build, _run_build),
     Command("serve", "build, watch and preview in a browser on localhost with live reload", _add_serve, _run_serve),
     Command("check", "check content (with --pdf, the built PDFs) before they go to readers", _add_check, _run_check),
-    Command("packets", "personalised acknowledgement packets from a roster CSV", _add_packets, _run_packets),
+    Command("packets", "personalised acknowledgement packets from a roster CSV", personal.add_packets,
+            personal.run_packets),
+    Command("records", "match scanned signed forms to a roster: who returned theirs", personal.add_records,
+            personal.run_records),
+    Command("schema", "JSON Schema of content files, for editors", schema_command.add_arguments, schema_command.run),
 )
 
 
@@ -368,6 +318,8 @@ def _guarded(run: Callable[[], int], debug: bool) -> int:
     """
     try:
         return run()
+    except BrokenPipeError:
+        raise  # the reader of our output left: not a bug (main)
     except BookletError as exc:
         if debug:
             raise
@@ -391,10 +343,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(args_list)
     command = next(c for c in COMMANDS if c.name == args.command)
     try:
-        return _guarded(lambda: command.run(args), args.debug)
+        status = _guarded(lambda: command.run(args), args.debug)
+        sys.stdout.flush()  # here, where a reader that has left can be noticed (not at exit)
+        return status
     except KeyboardInterrupt:
         if args.debug:
             raise
         print("error: interrupted; each PDF in the output folder is either complete or as it was",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return reader_left()
+    except SystemExit as exc:
+        if was_rich_broken_pipe(exc):
+            return reader_left()
+        raise

@@ -38,10 +38,16 @@ _TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 _RAW_TEXT = frozenset({"title", "style", "script", "textarea"})
 
 # Keys whose values are ids, codes or numbers, never printed as text: a fallback copies them bare.
-_NOT_TEXT = frozenset({"locale", "include", "id", "contacts", "src", "reading_grade"})
-# Lists translated item by item (one statement each). Sections are matched by id; every other list
-# (keywords, address lines) is one value: present or missing as a whole.
+_NOT_TEXT = frozenset({"locale", "include", "id", "contacts", "src", "reading_grade", "fields",
+                       "jurisdictions"})
+# Lists of ids that are structure, not text (a form's fields, the jurisdictions a source applies
+# in): a translation that leaves them out takes the source's, and nothing is missing.
+_INHERITED = frozenset({"fields", "jurisdictions"})
+# Lists translated item by item (one statement each). Sections are matched by id; a form's blocks
+# by position, each merged like a mapping; every other list (keywords, address lines) is one value:
+# present or missing as a whole.
 _COUNTED = frozenset({"statements"})
+_BY_INDEX = frozenset({"blocks"})
 # Per-language settings with a default, not translations: each language chooses its own (`check`
 # warns when a language leaves `readability` to the English default), so they are not compared.
 _SETTINGS = frozenset({"readability"})
@@ -102,23 +108,6 @@ def _key(loc: tuple[Any, ...]) -> str:
     for step in loc:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
     return out
-
-
-def name_form(value: Any, per_language: bool = True) -> str:
-    """Which form a name (schema.Name) is written in, from its shape, so a mistake is reported once,
-    in the form meant: text, a phrase (a mapping with `text` or `lang`, never two language codes
-    `text` and `lang`), or, where allowed, local (one name per language)."""
-    if not isinstance(value, dict):
-        return "Name[text]"
-    return "Name[local]" if per_language and "text" not in value and "lang" not in value else "Name[phrase]"
-
-
-def name_text(value: Any, lang: str, source_lang: str) -> str:
-    """A name as plain text for one language: its entry in a localised mapping (else the source
-    language's), a Phrase's text (schema.Phrase), or the text itself."""
-    if isinstance(value, dict):
-        value = value.get(lang, value.get(source_lang, ""))
-    return str(getattr(value, "text", value))
 
 
 def fallback_text(text: str, source_lang: str) -> str:
@@ -182,6 +171,8 @@ class _Merger:
                 return self.merge_sections(target, source, loc)
             if name in _COUNTED:
                 return self.merge_counted(target, source, loc)
+            if name in _BY_INDEX:
+                return self.merge_by_index(target, source, loc)
         return target  # text, or a list translated as a whole: present is enough
 
     def merge_map(self, target: YMap, source: YMap, loc: tuple[Any, ...]) -> YMap:
@@ -212,10 +203,25 @@ class _Merger:
             else:
                 out[key] = self.merge(value, source[key], (*loc, key))
         for key, value in source.items():
-            if key not in target and key not in _SETTINGS:
+            if key in target or key in _SETTINGS:
+                continue
+            if key not in _INHERITED or not isinstance(value, YList):
                 self.gap(target, (*loc, key), source.key_pos[key][0])
-                out[key] = self.fill(value, key)
-                out.key_pos[key] = source.key_pos[key]
+            out[key] = self.fill(value, key)
+            out.key_pos[key] = source.key_pos[key]
+        return out
+
+    def merge_by_index(self, target: YList, source: YList, loc: tuple[Any, ...]) -> YList:
+        out = YList(self.merge(t, s, (*loc, i)) for i, (t, s) in enumerate(zip(target, source, strict=False)))
+        out.line, out.column, out.item_pos = target.line, target.column, list(target.item_pos[:len(source)])
+        for i in range(len(target), len(source)):
+            self.gap(target, (*loc, i), source.item_pos[i][0])
+            out.append(self.fill(source[i], loc[-1]))
+            out.item_pos.append(source.item_pos[i])
+        for i in range(len(source), len(target)):
+            out.append(target[i])
+            out.item_pos.append(target.item_pos[i])
+            self.extra(*target.item_pos[i], (*loc, i))
         return out
 
     def merge_counted(self, target: YList, source: YList, loc: tuple[Any, ...]) -> YList:

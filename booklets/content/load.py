@@ -123,7 +123,6 @@ def load_project(root: Path, draft: bool = False) -> Project:
     booklet = ld.load(root / paths.BOOKLET, schema.BookletConfig)
     if booklet is None:
         raise BookletError(ld.problems)
-    _check_local(ld, paths.BOOKLET, ("organisation",), booklet.organisation, booklet.languages, booklet.source_language)
 
     editions: dict[str, schema.Edition] = {}
     for eid in booklet.editions:
@@ -134,14 +133,18 @@ def load_project(root: Path, draft: bool = False) -> Project:
             editions[eid] = ed
             ld.problems += _stylesheet_problems(root, ed)
 
+    _check_localized(ld, paths.BOOKLET, [(("organisation",), booklet.organisation)], booklet)
     facilities: dict[str, schema.Facility] = {}
+    jurisdictions: dict[str, schema.Jurisdiction] = {}
     for fid in booklet.facilities:
         rel = paths.facility_file(fid)
         if not (root / rel).is_file():
             ld.problems.append(Problem.at(fid, f"facility {fid!r} has no file {rel}; create it or remove the entry"))
         elif (fac := ld.load(root / rel, schema.Facility)) is not None:
             facilities[fid] = fac
-            _check_localized(ld, rel, fac, booklet.languages, booklet.source_language)
+            _check_localized(ld, rel, _facility_texts(fac), booklet)
+            if fac.jurisdiction is not None:
+                _load_jurisdiction(ld, fac.jurisdiction, jurisdictions, booklet)
 
     # The source language loads first: every other language is checked against it (i18n).
     ld.source_lang = booklet.source_language
@@ -151,7 +154,7 @@ def load_project(root: Path, draft: bool = False) -> Project:
         if language is not None and lang in booklet.languages:
             languages[lang] = language
 
-    project = Project(root, booklet, editions, facilities, languages, ld.warnings)
+    project = Project(root, booklet, editions, facilities, languages, ld.warnings, jurisdictions)
     if not ld.problems:
         ld.problems += check_references(project)
     if ld.problems:
@@ -205,41 +208,65 @@ def _load_language(ld: _Loader, booklet: schema.BookletConfig, lang: str) -> Lan
             ld.problems.append(Problem.at(aid, f"audience {aid!r} has no file {rel}; create it or remove the entry"))
         elif (aud := ld.load(ld.root / rel, schema.Audience, lang)) is not None:
             audiences[aid] = aud
+    # The terminology list is the language's own (not a translation of the source's): read as is.
+    terms = schema.Terms()
+    if (ld.root / paths.terms_file(lang)).is_file():
+        terms = ld.load(ld.root / paths.terms_file(lang), schema.Terms) or terms
     if strings is None or sources is None or shared is None:
         return None
-    return Language(lang, strings, sources, shared, audiences)
+    return Language(lang, strings, sources, shared, audiences, terms)
 
 
-def _check_local(ld: _Loader, rel: str, loc: tuple[Any, ...], value: Any, langs: list[str], source_lang: str) -> None:
-    """A localised value (`{en: ..., es: ...}`) has a text for each language built (or a marked
-    draft fallback); text, or a name in one language (`{text:, lang:}`), is for every language."""
-    if not isinstance(value, dict):
+def _load_jurisdiction(ld: _Loader, jid: Any, into: dict[str, schema.Jurisdiction],
+                       booklet: schema.BookletConfig) -> None:
+    """A facility's jurisdiction file, loaded once however many facilities share it."""
+    if jid in into or any(p.file == paths.jurisdiction_file(jid) for p in ld.problems):
         return
-    for lang in langs:
-        if lang in value:
-            continue
-        if lang == source_lang or source_lang not in value:
-            ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` (one entry per language built)")
-            continue
-        # A translation missing beside the source text: an error, or a marked draft fallback.
-        line, col = position(ld.docs[rel].data, loc)
-        source = value[source_lang]
-        source_line = getattr(source, "line", 0) or getattr(getattr(source, "text", None), "line", 0)
-        gap = i18n.Gap(rel, line, col, key_path(loc), rel, source_line, source_lang, f"no {lang!r} text: ")
-        if ld.draft:
-            ld.warnings.append(gap.warning())
-        else:
-            ld.problems.append(gap.error())
+    rel = paths.jurisdiction_file(jid)
+    if not (ld.root / rel).is_file():
+        known = sorted(p.stem for p in (ld.root / paths.JURISDICTIONS).glob("*.yaml"))
+        ld.problems.append(Problem.at(jid, f"jurisdiction {jid!r} has no file {rel}; create it"
+                                      + (f" or use one of: {', '.join(known)}" if known else "")))
+    elif (jur := ld.load(ld.root / rel, schema.Jurisdiction)) is not None:
+        into[str(jid)] = jur
+        found: list[tuple[tuple[Any, ...], Any]] = [(("name",), jur.name)]
+        found += [(("words", w), text) for w, text in jur.words.items()]
+        found += [(("roles", r), text) for r, text in jur.roles.items()]
+        _check_localized(ld, rel, found, booklet)
 
 
-def _check_localized(ld: _Loader, rel: str, facility: schema.Facility, langs: list[str], source_lang: str) -> None:
-    """Every localised facility value has a text for each language built (or a marked draft fallback)."""
-
-    def check(loc: tuple[Any, ...], value: Any) -> None:
-        _check_local(ld, rel, loc, value, langs, source_lang)
-
-    check(("name",), facility.name)
-    check(("calls_monitored",), facility.calls_monitored)
+def _facility_texts(facility: schema.Facility) -> list[tuple[tuple[Any, ...], Any]]:
+    """Every printed value of a facility, with where it is in the file."""
+    found: list[tuple[tuple[Any, ...], Any]] = [(("name",), facility.name),
+                                                (("calls_monitored",), facility.calls_monitored)]
+    found += [(("address", i), line) for i, line in enumerate(facility.address)]
     for role, contact in facility.contacts.items():
-        for attr in ("name", "hours", "note"):
-            check(("contacts", role, attr), getattr(contact, attr))
+        for attr in ("name", "phone", "hours", "email", "website", "note"):
+            found.append((("contacts", role, attr), getattr(contact, attr)))
+        found += [(("contacts", role, "address", i), line) for i, line in enumerate(contact.address or [])]
+    return found
+
+
+def _check_localized(ld: _Loader, rel: str, values: list[tuple[tuple[Any, ...], Any]],
+                     booklet: schema.BookletConfig) -> None:
+    """Every value written per language has a text for each language built: a missing
+    translation is the same error as anywhere else (or a marked fallback in a --draft build)."""
+    data = ld.docs[rel].data
+    langs, source_lang = booklet.languages, booklet.source_language
+    for loc, value in values:
+        if not isinstance(value, dict):
+            continue
+        for lang in langs:
+            if lang in value:
+                continue
+            if lang == source_lang or source_lang not in value:
+                ld.missing(rel, loc, f"no {lang!r} text; add `{lang}:` (one entry per language built)")
+                continue
+            # A translation missing beside the source text: an error, or a marked draft fallback.
+            line, col = position(data, loc)
+            source = value[source_lang]
+            gap = i18n.Gap(rel, line, col, key_path(loc), rel, source.line, source_lang, f"no {lang!r} text: ")
+            if ld.draft:
+                ld.warnings.append(gap.warning())
+            else:
+                ld.problems.append(gap.error())

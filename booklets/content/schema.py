@@ -8,148 +8,76 @@ identifier that ends up in an output path is restricted to ``[a-z0-9-]`` so it c
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationInfo,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from booklets.content.i18n import name_form
-from booklets.content.markup import lang_tag
-from booklets.content.yamlload import YStr
+from booklets.content.fieldtypes import ACCENT_PAIRS as ACCENT_PAIRS
 
-IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-
-
-def _keep_position(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """Validate as usual, but give back the YAML value itself (a YStr knows its file, line, column
-    and key), so every later stage can say where a value is written without going back to the YAML."""
-    out = handler(value)
-    return value if isinstance(value, YStr) and out == value else out
-
-
-Positioned = WrapValidator(_keep_position)
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, YStr) and value.coerced_to:
-        raise PydanticCustomError(
-            "unquoted_text",
-            'unquoted {found} would be read as {what} by YAML tools; put it in quotes: "{found}"',
-            {"found": str(value), "what": value.coerced_to},
-        )
-    return value
-
-
-def _ident(value: Any) -> Any:
-    value = _text(value)
-    if isinstance(value, str) and not IDENT_RE.match(value):
-        raise PydanticCustomError(
-            "bad_ident",
-            "expected an id of lowercase letters, digits and hyphens (at most 40), found {found}",
-            {"found": repr(str(value))},
-        )
-    return value
-
-
-def _relpath(folder: str) -> Any:
-    """A validator for a resource path relative to `folder`: never a URL, absolute or `..`."""
-
-    def check(value: Any) -> Any:
-        value = _text(value)
-        if not isinstance(value, str):
-            return value
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or value.startswith("//"):
-            raise PydanticCustomError(
-                "url_path",
-                "expected a path inside {folder}, found the URL {found}; copy the file into "
-                "{folder} and give its path from there",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        parts = value.replace("\\", "/").split("/")
-        if value.startswith(("/", "\\")) or ".." in parts:
-            raise PydanticCustomError(
-                "outside_path",
-                "expected a path inside {folder}, found {found}; give the path from {folder} "
-                "(no leading /, no ..)",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        if not value.strip() or any(ord(ch) < 32 for ch in value):
-            raise PydanticCustomError(
-                "bad_path",
-                "expected a file path inside {folder}, found {found}",
-                {"found": repr(str(value)), "folder": folder},
-            )
-        return value
-
-    return check
-
-
-Text = Annotated[str, BeforeValidator(_text), Field(min_length=1), Positioned]
-Ident = Annotated[str, BeforeValidator(_ident), Positioned]
-AssetPath = Annotated[str, BeforeValidator(_relpath("content/assets/")), Positioned]
-TemplatePath = Annotated[str, BeforeValidator(_relpath("templates/")), Positioned]
-LocalText = Text | dict[str, Text]
-LangTag = Annotated[str, BeforeValidator(lang_tag), BeforeValidator(_text), Positioned]  # `_text` runs first
-Role = Annotated[Literal[
-    "internal_line", "safeguarding_lead", "outside_body", "support_line", "family_line", "staff_support"
-], Positioned]
-
-
-class Model(BaseModel):
-    """Base for every content model: unknown keys are errors, values are immutable once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Phrase(Model):
-    """A name in one language whatever the booklet's (`{text: Crown Court, lang: en}`), marked with it
-    where the booklet's differs (`lang` in HTML, /Lang in a tagged PDF). A Name is text, a Phrase, or
-    either per language; its form is picked from its shape (i18n.name_form)."""
-
-    text: Text
-    lang: LangTag
-
-
-_TextForm = Annotated[Text, Tag("Name[text]")]
-_PhraseForm = Annotated[Phrase, Tag("Name[phrase]")]
-_OneName = Annotated[_TextForm | _PhraseForm, Discriminator(lambda value: name_form(value, per_language=False))]
-Name = Annotated[_TextForm | _PhraseForm | Annotated[dict[str, _OneName], Tag("Name[local]")], Discriminator(name_form)]
+# The schema's vocabulary, re-exported: every model of content/ is reachable as schema.<Name>.
+from booklets.content.fieldtypes import FORM_FIELDS as FORM_FIELDS
+from booklets.content.fieldtypes import IDENT_RE as IDENT_RE
+from booklets.content.fieldtypes import ROLES as ROLES
+from booklets.content.fieldtypes import Accent as Accent
+from booklets.content.fieldtypes import AssetPath as AssetPath
+from booklets.content.fieldtypes import Cmyk as Cmyk
+from booklets.content.fieldtypes import ContactPart as ContactPart
+from booklets.content.fieldtypes import FormField as FormField
+from booklets.content.fieldtypes import Ident as Ident
+from booklets.content.fieldtypes import LocalText as LocalText
+from booklets.content.fieldtypes import Model as Model
+from booklets.content.fieldtypes import Positioned as Positioned
+from booklets.content.fieldtypes import Role as Role
+from booklets.content.fieldtypes import Sha256 as Sha256
+from booklets.content.fieldtypes import TemplatePath as TemplatePath
+from booklets.content.fieldtypes import Text as Text
+from booklets.content.fieldtypes import contrast_ratio as contrast_ratio
+from booklets.content.places import Contact as Contact
+from booklets.content.places import Facility as Facility
+from booklets.content.places import Jurisdiction as Jurisdiction
+from booklets.content.places import TermRule as TermRule
+from booklets.content.places import Terms as Terms
+from booklets.content.strings import Strings as Strings
 
 
 class Size(Model):
     """Page size per paper series, as a CSS `size` value (e.g. `A5` or `5.5in 8.5in`)."""
 
     iso: Annotated[str, Field(pattern=r"^[A-Za-z0-9. ]{1,40}$")]
+    """The size on ISO paper (`paper: iso`), e.g. `A5` or `A4`."""
     us: Annotated[str, Field(pattern=r"^[A-Za-z0-9. ]{1,40}$")]
+    """The size on US paper (`paper: us`), e.g. `5.5in 8.5in` (half letter) or `letter`."""
 
 
 class BookletConfig(Model):
     """content/booklet.yaml: document control and the matrix to build."""
 
-    organisation: Name
+    organisation: LocalText
+    """Printed on the cover and back cover and written as the PDF's Author: one text per language
+    (`{en: ..., es: ...}`) unless the name is the same in every language."""
     document_number: Text
+    """The controlled document's number, printed on the covers and in every page footer."""
     revision: Text
+    """The revision being issued, e.g. `"2.0"` (quoted: it is text); a release records it in
+    content/releases.yaml and refuses to release it again with other content."""
     effective_date: dt.date
+    """The date the revision takes effect, written YYYY-MM-DD; printed on the covers in each
+    language's own way of writing dates."""
     supersedes: Text | None = None
+    """The revision this one replaces, printed on the inside cover; required by `--release`."""
     paper: Literal["iso", "us"] = "iso"
+    """Which paper series every edition's `size` uses: `iso` (A5, A4) or `us` (half letter, letter)."""
     source_language: Ident = "en"
+    """The language every other language is translated from and checked against."""
     languages: list[Ident] = Field(min_length=1)
+    """The languages to build; each needs a folder content/<lang>/."""
     audiences: list[Ident] = Field(min_length=1)
+    """The audiences to build; each needs content/<lang>/audiences/<id>.yaml in every language."""
     editions: list[Ident] = Field(min_length=1)
+    """The editions to build; each needs content/editions/<id>.yaml."""
     facilities: list[Ident] = Field(min_length=1)
+    """The facilities to build; each needs content/facilities/<id>.yaml."""
 
 
 class Impose(Model):
@@ -183,9 +111,15 @@ class Edition(Model):
     """Padding pages are ruled Notes pages placed before the back cover, never after it."""
     pad_to_multiple: Annotated[int, Field(ge=1, le=16)] = 1
     """Pad the page count to a multiple of this (4 for a saddle-stitched booklet), with Notes."""
-    sections_start_right: bool = False
-    """Every section, the sources and the form start on a right-hand (odd) page; the blank left
-    page this may leave carries no header or footer."""
+    section_break: Literal["auto", "page", "right"] = "auto"
+    """Where each section starts: `auto` flows on after the previous one (the page breaks where it
+    is full, with the keep rules of the stylesheet), `page` starts each on a new page (e.g. large
+    print chapter openers), `right` on a right-hand (odd) page; a blank left page this leaves
+    carries no header or footer. A section can ask for its own break (`break: page`)."""
+    form_page: Literal["page", "right", "right-if-free"] = "page"
+    """Where the form starts: on a page of its own (`page`); on a right-hand page whose back is a
+    Notes page (`right`, for print: the form can be cut out without losing anything); or there
+    whenever that costs no extra sheet, else on a page of its own (`right-if-free`)."""
     bleed_mm: Annotated[float, Field(ge=0, le=10)] = 0
     """Bleed beyond the trim on every side, in mm (3 for most print shops): full-bleed colour
     reaches into it and the PDF BleedBox is set to it."""
@@ -199,7 +133,7 @@ class Edition(Model):
 
     @model_validator(mode="after")
     def _html_has_no_pdf_settings(self) -> Edition:
-        pdf_only = ("pdf_variant", "notes_pages", "pad_to_multiple", "sections_start_right", "bleed_mm",
+        pdf_only = ("pdf_variant", "notes_pages", "pad_to_multiple", "section_break", "form_page", "bleed_mm",
                     "crop_marks", "min_body_pt", "impose")
         given = [k for k in pdf_only if getattr(self, k) != type(self).model_fields[k].default]
         if self.format == "html" and given:
@@ -237,81 +171,108 @@ class Edition(Model):
         return value
 
 
-class Contact(Model):
-    """One way to reach someone, shown as a contact card."""
-
-    name: Name
-    phone: Text | None = None
-    hours: LocalText | None = None
-    address: list[Text] | None = None
-    email: Text | None = None
-    website: Text | None = None
-    note: LocalText | None = None
-
-
-class Facility(Model):
-    """content/facilities/<id>.yaml: one site's name, address for letters and contacts."""
-
-    name: Name
-    address: list[Text] = Field(min_length=1)
-    calls_monitored: LocalText
-    contacts: dict[Role, Contact]
-
-
 class Image(Model):
     """An image from content/assets/; alt text is required for screen readers."""
 
     src: AssetPath
+    """The file's path from content/assets/ (no URL, no leading /, no ..)."""
     alt: Text
+    """What the image shows, read out by screen readers; required and never blank."""
 
 
 class Callout(Model):
     """A boxed call-out, such as "If you need help now"."""
 
     title: Text
+    """The call-out's heading."""
     body: Text
+    """The call-out's text, in the inline markup."""
 
 
 class SectionText(Model):
     """The readable parts of a section."""
 
     title: Text
+    """The section's heading, in the contents, the outline and the running header."""
     body: Text
+    """The section's text, in the inline markup (paragraphs, `**bold**`, links, lists, `[^source-id]`)."""
+    local: Text | None = None
+    """Printed after the body: what depends on where the booklet is read (the law, official
+    figures, bodies' names). Usually given per jurisdiction (`jurisdictions:`)."""
     callout: Callout | None = None
+    """A boxed call-out after the text."""
     contacts: list[Role] = Field(default_factory=list)
+    """Contact cards from the facility file shown after the text, by role."""
     image: Image | None = None
+    """An image after the text."""
 
 
 class SectionOverride(Model):
-    """Audience-specific wording for a shared section: any part given replaces the shared one."""
+    """Wording for one jurisdiction (or one audience): any part given replaces the shared one."""
 
     title: Text | None = None
+    """Replaces the shared section's heading where it applies."""
     body: Text | None = None
+    """Replaces the shared section's text where it applies."""
+    local: Text | None = None
+    """Replaces the shared section's local text (law, official figures, bodies' names) where it applies."""
     callout: Callout | None = None
+    """Replaces the shared section's call-out where it applies."""
     contacts: list[Role] | None = None
+    """Replaces the shared section's contact cards where it applies."""
     image: Image | None = None
+    """Replaces the shared section's image where it applies."""
+
+
+class Variant(SectionOverride):
+    """Audience-specific wording for a shared section, itself varying by jurisdiction if needed."""
+
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace this variant's; once given, every jurisdiction a
+    booklet is built for must have an entry (`{}`: this variant's wording applies there)."""
 
 
 class SharedSection(SectionText):
     """A section written once in <lang>/shared.yaml and included by several audiences."""
 
-    variants: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace the shared ones; once given, every jurisdiction a
+    booklet is built for must have an entry (`{}`: the shared wording applies there)."""
+    variants: dict[Ident, Variant] = Field(default_factory=dict)
+    """Audience-specific wording, by audience id: any part given replaces the shared one."""
 
 
 class SectionEntry(Model):
     """One entry in an audience's section list: `include: <shared id>` or a section written inline."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     include: Ident | None = None
+    """The id of a shared section in <lang>/shared.yaml (then no other key)."""
+    break_: Literal["page", "right"] | None = Field(default=None, alias="break")
+    """This section starts on a new page (`page`) or a right-hand page (`right`) whatever the
+    edition's `section_break`; without it the section follows the edition."""
     id: Ident | None = None
+    """An inline section's id: its link target (`#s-<id>`) and its name in messages."""
     title: Text | None = None
+    """An inline section's heading."""
     body: Text | None = None
+    """An inline section's text, in the inline markup."""
+    local: Text | None = None
+    """An inline section's local text, printed after its body: what depends on where the booklet is read."""
     callout: Callout | None = None
+    """An inline section's boxed call-out."""
     contacts: list[Role] = Field(default_factory=list)
+    """An inline section's contact cards, by role."""
     image: Image | None = None
+    """An inline section's image."""
+    jurisdictions: dict[Ident, SectionOverride] = Field(default_factory=dict)
+    """Per jurisdiction, parts that replace the inline section's (as for shared sections)."""
 
     @model_validator(mode="after")
     def _one_form(self) -> SectionEntry:
-        inline = [self.id, self.title, self.body, self.callout, self.image]
+        inline = [self.id, self.title, self.body, self.local, self.callout, self.image,
+                  self.jurisdictions or None]
         if self.include is not None and any(v is not None for v in inline):
             raise PydanticCustomError(
                 "include_and_inline",
@@ -325,96 +286,105 @@ class SectionEntry(Model):
         return self
 
 
-class Form(Model):
-    """The acknowledgement, receipt or confirmation page at the end of a booklet."""
+DEFAULT_FIELDS = ("name", "id", "facility", "signature", "date")
+
+
+class FormBlock(Model):
+    """One record on a form (e.g. receipt at intake, then the education session): its own
+    statements and lines, signed separately."""
 
     title: Text
+    """The block's heading, e.g. `Trainer` or `Resident`."""
+    statements: list[Text] = Field(default_factory=list)
+    """What the person filling this block confirms, one item each."""
+    fields: list[FormField] = Field(min_length=1)
+    """The lines of this block to fill in, by field name (labels from `form_<field>` in strings.yaml)."""
+
+
+class Form(Model):
+    """The acknowledgement, receipt or confirmation page at the end of a booklet: statements to
+    sign, then the lines to fill in (`fields`), then any further records (`blocks`)."""
+
+    title: Text
+    """The form's heading, e.g. `Acknowledgement`."""
     intro: Text
+    """The text before the statements, in the inline markup."""
     statements: list[Text] = Field(min_length=1)
+    """What the person confirms by signing, one item each."""
+    fields: list[FormField] = Field(default_factory=lambda: list(DEFAULT_FIELDS))  # type: ignore[arg-type]
+    """The lines under the statements, in order; labels come from `form_<field>` in strings.yaml."""
+    blocks: list[FormBlock] = Field(default_factory=list)
+    """Parts of the form filled by different people (e.g. the trainer and the person trained),
+    each with its own statements and lines."""
+
+    @model_validator(mode="after")
+    def _filled_once(self) -> Form:
+        # A packet fills the person's name, ID and date into the one line each has on the form.
+        seen: set[str] = set()
+        for field in [*self.fields, *(f for b in self.blocks for f in b.fields)]:
+            if field in ("name", "id", "date") and field in seen:
+                raise PydanticCustomError(
+                    "field_twice",
+                    "field `{field}` appears twice on the form; a packet fills it once: keep one "
+                    "(use `session_date` or `training_date` for other dates)", {"field": str(field)})
+            seen.add(field)
+        return self
 
 
 class Audience(Model):
     """<lang>/audiences/<id>.yaml: one booklet's text."""
 
     name: Text
+    """Who the booklet is for, printed on the cover after `for_audience` ("For Staff")."""
     title: Text
+    """The cover title, also the PDF title."""
     subtitle: Text | None = None
+    """A line under the cover title."""
+    label: Text | None = None
+    """Who the booklet is for, short, in its language ("For staff"): shown on the cover and in
+    every page's running foot, so a booklet is never mistaken for another audience's."""
+    accent: Accent | None = None
+    """The audience's colour (#rrggbb) for the cover band, headings' rules and the label; checked
+    for WCAG AA contrast against the colours it meets (ACCENT_PAIRS)."""
+    accent_cmyk: Cmyk | None = None
+    """The same colour for the print shop, as percentages [c, m, y, k]; the print edition uses it
+    as given (device-cmyk). Without it, print converts the screen colour naively."""
+    logo: Image | None = None
+    """An organisation or facility logo (SVG or PNG under content/assets/, with alt text), on the
+    cover and the back cover."""
     summary: Text
+    """One sentence about the booklet, used as the PDF subject."""
     keywords: list[Text] = Field(default_factory=list)
+    """PDF keywords."""
     reading_grade: Annotated[float, Field(ge=1, le=20)]
+    """The school grade the text must not read above, measured by `check` with the language's
+    formula (`readability` in strings.yaml)."""
     sections: list[SectionEntry] = Field(min_length=1)
+    """The booklet's sections in order: `include: <shared id>` or an inline section."""
     form: Form | None = None
+    """An acknowledgement, receipt or confirmation page at the end, to sign."""
 
 
 class Source(Model):
     """A citable source, listed on the Sources page of every booklet that cites it."""
 
     text: Text
+    """The reference as printed on the Sources page."""
     url: Text | None = None
-
-
-class Strings(Model):
-    """<lang>/strings.yaml: every word the templates print, so no English leaks into a translation."""
-
-    locale: Text
-    for_audience: Text
-    contents: Text
-    page: Text
-    of: Text
-    revision: Text
-    effective: Text
-    supersedes: Text
-    document: Text
-    sources: Text
-    sources_intro: Text
-    notes: Text
-    notes_hint: Text
-    contacts_title: Text
-    letters_title: Text
-    calls_monitored_title: Text
-    phone: Text
-    hours: Text
-    email: Text
-    website: Text
-    role_internal_line: Text
-    role_safeguarding_lead: Text
-    role_outside_body: Text
-    role_support_line: Text
-    role_family_line: Text
-    role_staff_support: Text
-    form_name: Text
-    form_id: Text
-    form_facility: Text
-    form_signature: Text
-    form_date: Text
-    sign_here: Text
-    other_formats: Text
-    placeholder: Text
-    skip_to_content: Text  # the web edition's skip link
-    other_languages: Text  # the web edition's label for its links to the other languages
-    readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
-        "flesch_kincaid")
-    """The reading-level formula `check` measures this language with: flesch_kincaid (English),
-    fernandez_huerta or szigriszt_pazos (Spanish ease scores, read as a grade on their published
-    scales), crawford (Spanish grade), or none (not measured). Not printed."""
-
-
-def _sha256(value: Any) -> Any:
-    value = _text(value)
-    if isinstance(value, str) and not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise PydanticCustomError(
-            "bad_hash",
-            "expected a SHA-256 written as 64 lowercase hex digits, found '{found}'; the record is "
-            "written by `build.py --release`: restore it from version control",
-            {"found": str(value)},
-        )
-    return value
+    """Where to find it, printed after the reference (never fetched)."""
+    jurisdictions: list[Ident] = Field(default_factory=list)
+    """Where the source applies (e.g. `[us]` for US federal law): a booklet for a facility in
+    another jurisdiction may not cite it. Empty: everywhere."""
 
 
 class ReleaseEntry(Model):
     """One released revision in content/releases.yaml (written by `build.py --release`)."""
 
-    content_sha256: Annotated[str, BeforeValidator(_sha256)]
+    content_sha256: Sha256
+    """The SHA-256 of the content and templates released (see `build.py --release`)."""
     document_number: Text
+    """The document number released."""
     effective_date: Text
+    """The effective date released, YYYY-MM-DD."""
     supersedes: Text
+    """The revision it replaced."""

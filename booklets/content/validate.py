@@ -26,7 +26,8 @@ _ALL_FIELDS = sorted(
         name
         for cls in vars(schema).values()
         if isinstance(cls, type) and issubclass(cls, BaseModel)
-        for name in cls.model_fields
+        for name, info in cls.model_fields.items()
+        for name in [info.alias or name]
     }
 )
 
@@ -65,7 +66,7 @@ def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
     for step in loc:
         tp = _unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(step, str):
-            field_info = tp.model_fields.get(step)
+            field_info = next((f for n, f in tp.model_fields.items() if (f.alias or n) == step), None)
             tp = field_info.annotation if field_info is not None else None
         elif typing.get_origin(tp) is list and isinstance(step, int):
             tp = typing.get_args(tp)[0]
@@ -75,7 +76,7 @@ def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
             return _ALL_FIELDS
     tp = _unwrap(tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return list(tp.model_fields)
+        return [info.alias or name for name, info in tp.model_fields.items()]  # as YAML writes them
     return _ALL_FIELDS
 
 
@@ -132,7 +133,7 @@ def _message(err: Any, model: Any, loc: tuple[Any, ...]) -> str:
 
 
 # pydantic names the branch of a union, and each validator function, inside `loc`.
-_BRANCH_PREFIXES = ("function-", "dict[", "list[", "literal[", "constrained-", "Name[")  # Name: i18n.name_form
+_BRANCH_PREFIXES = ("function-", "dict[", "list[", "literal[", "constrained-")
 _BRANCH_NAMES = {"str", "int", "float", "bool", "date", "none"}
 
 
@@ -158,9 +159,6 @@ def _union_choice(data: Any, errors: list[Any]) -> list[Any]:
     for site, errs in sites.items():
         clean = tuple(s for s in site if not _is_branch(s))
         value = _value_at(data, clean)
-        if str(errs[0]["loc"][len(site)]).startswith("Name[") and isinstance(value, (dict, str)):
-            out += errs  # a name's form is picked from its shape: only that form was validated
-            continue
         mapping_branch = [e for e in errs if str(e["loc"][len(site)]).startswith("dict[")]
         text_branch = [e for e in errs if e not in mapping_branch]
         if isinstance(value, dict):

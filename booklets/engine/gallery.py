@@ -44,12 +44,14 @@ def describe(project: Project, target: Target) -> dict[str, str]:
     """What the gallery shows about a target, taken from the validated content at render time."""
     from babel import Locale
 
-    from booklets.content.i18n import name_text
+    from booklets.content.markup import LANG_RE
+
+    def shown(value: Any) -> str:  # one language's text, a `[phrase]{lang=xx}` mark as its words
+        return LANG_RE.sub(r"\1", str(project.local(value, target.language)))
 
     language = project.languages[target.language]
     audience = language.audiences[target.audience]
-    source = project.booklet.source_language
-    facility = name_text(project.facilities[target.facility].name, target.language, source)
+    facility = shown(project.facilities[target.facility].name)
     try:
         language_name = (
             Locale.parse(target.language).get_display_name(target.language) or target.language
@@ -62,11 +64,11 @@ def describe(project: Project, target: Target) -> dict[str, str]:
         "title": audience.title,
         "audience": audience.name,
         "edition": project.editions[target.edition].name,
-        "facility": str(facility),
+        "facility": facility,
         "language": language_name,
         "revision": project.booklet.revision,
         "effective": project.booklet.effective_date.isoformat(),
-        "organisation": name_text(project.booklet.organisation, target.language, source),
+        "organisation": shown(project.booklet.organisation),
         "document": project.booklet.document_number,
     }
 

@@ -47,7 +47,7 @@ TOLERANCE = 0.6  # points: a filled-in line is 0.03 mm taller than an empty one
 # A value is drawn where the filled-in form would show it relative to its line, but out of the flow,
 # so the form keeps the blank booklet's layout (a filled line can be taller than an empty one).
 _VALUE_CSS = """<style>
-.form-fields dd { position: relative; }
+.form-fields .field-value { position: relative; }
 .probe-value { position: absolute; left: 0; bottom: 0; white-space: nowrap; }
 </style>
 """

@@ -101,7 +101,7 @@ def make_packets(options: PacketOptions) -> PacketResult:
     sheets = {t: _ready(project, options, t, newest, result) for t in targets}
 
     fonts = Fonts.for_text({s.weight for b in sheets.values() for s in b.layout.fields.values()},
-                           "".join(v for p in people for v in _values(project, p).values()), _cache(project))
+                           "".join(v for p in people for v in _values(project, p).values()), _cache(options))
     _write(project, people, sheets, fonts, options, roster, result)
     return result
 
@@ -122,9 +122,10 @@ def _values(project: Project, person: Person) -> dict[str, str]:
     return {"name": person.name, "id": person.id, "date": date}
 
 
-def _cache(project: Project) -> Path:
-    """Form layouts and font subsets: derived data, safe to delete (git-ignored like the build cache)."""
-    return project.root / ".booklets-cache" / "packets"
+def _cache(options: PacketOptions) -> Path:
+    """Form layouts and font subsets: derived data, safe to delete, kept with the build's own cache
+    in the output folder (never in the project, which may be read-only or shared)."""
+    return options.out_dir / paths.CACHE_DIR / "packets"
 
 
 # --- booklets: reuse the normal build, build what is missing, measure each form once --------------
@@ -144,7 +145,7 @@ def _ready(project: Project, options: PacketOptions, target: Target, newest: flo
         _build(options, target, result)
     else:
         result.reused.append(target.name)
-    cache = _cache(project)
+    cache = _cache(options)
     allowed = allowed_roots(project)
     try:
         layout = form_layout(project, target, path, allowed, cache)

@@ -33,7 +33,7 @@ def _own_language(box: Any) -> str | None:
 @contextmanager
 def element_languages() -> Iterator[None]:
     """While rendering, give each structure element of an element with `lang` that /Lang."""
-    import pydyf  # type: ignore[import-untyped]  # WeasyPrint's PDF writer
+    import pydyf  # WeasyPrint's PDF writer
     from weasyprint.pdf import tags
 
     original = tags._build_box_tree

@@ -15,12 +15,16 @@ by `file://` URL into the project, and :func:`self_contained` then embeds each o
 Why embedded rather than copied beside the page: the page is then the whole edition. It can be
 mailed, put on an intranet or a USB stick, or saved from the browser, and it never shows without
 its fonts or images; nothing beside it can go stale, be left behind, or collide with another
-target's files. Files are read under the PDF renderer's rule (render/pdf.py ProjectFetcher): only
-inside the project's templates/ and content/ and the font package, links resolved first.
+target's files. Files are read under the PDF renderer's rule (render/target.py allowed_roots): only
+inside the project's templates/ and content/assets/ and the font package, links resolved first.
 
 Nothing in the page makes the browser fetch anything: a resource that is not a project file (a
 stylesheet or image on the web, `@import`) or a script stops the target with a message naming it.
 Links (`<a href>`) are for the reader to follow and stay as they are.
+
+Embedding runs in the worker processes (render/target.py render_prepared), which never import
+the content schema: this module imports the content (the template context) only inside
+:func:`page_context`, which runs in the main process.
 """
 
 from __future__ import annotations
@@ -33,15 +37,14 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from babel import Locale
-
 from booklets import paths
-from booklets.content.project import Project
 from booklets.plan import Target
-from booklets.render.context import plain
+
+if TYPE_CHECKING:
+    from booklets.content.project import Project
 
 PAGE_TEMPLATE = "web/page.html.j2"
 BASE_STYLESHEET = "web/web.css"  # the web edition's base design; the edition's stylesheets follow it
@@ -79,6 +82,8 @@ class PageError(Exception):
 
 def language_name(code: str) -> str:
     """A language's name in that language, as a reader looks for it: `English`, `Español`."""
+    from babel import Locale
+
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_")) or code
     except (ValueError, LookupError):
@@ -88,6 +93,8 @@ def language_name(code: str) -> str:
 
 def page_context(project: Project, target: Target) -> dict[str, Any]:
     """`web`: the page's other languages (relative links to the same booklet) and stylesheets."""
+    from booklets.render.context import plain
+
     here = paths.web_page(target)
     languages = []
     for code in project.booklet.languages:
@@ -116,7 +123,7 @@ def _read(url: str, allowed: list[Path]) -> tuple[Path, bytes]:
                         "never the network")
     path = Path(unquote(parts.path)).resolve()  # a link inside the project to outside is outside
     if not any(path.is_relative_to(root.resolve()) for root in allowed):
-        raise PageError(f"refused to load {url}: {path} is outside the project's templates/ and content/")
+        raise PageError(f"refused to load {url}: {path} is outside the project's templates/ and content/assets/")
     try:
         return path, path.read_bytes()
     except OSError as exc:

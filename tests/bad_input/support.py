@@ -1,12 +1,13 @@
 """Helpers shared by the reliability tests: the corpus base project, output snapshots, the CLI in
 a subprocess (with fault hooks), and a Linux namespace for real full and read-only disks.
 
-Loaded by path (see `load`), so the tests work whether or not tests/ is a package.
+The corpus project is the minimal scratch project of tests/scratch.py (the one builder of scratch
+projects).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import shutil
 import subprocess
@@ -15,54 +16,24 @@ import textwrap
 from pathlib import Path
 from types import ModuleType
 
+from tests import scratch
+
 REPO = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
 
 
 def load(name: str) -> ModuleType:
-    """Import tests/bad_input/<name>.py by path."""
-    key = f"bad_input_{name}"
-    if key in sys.modules:
-        return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
-    spec.loader.exec_module(module)
-    return module
+    """tests/bad_input/<name>.py (kept for callers that load the corpus by name)."""
+    return importlib.import_module(f"tests.bad_input.{name}")
 
 
-def write_project(root: Path, facilities: tuple[str, ...] = ("north",)) -> None:
+def write_project(root: Path, facilities: tuple[str, ...] = ()) -> None:
     """The corpus base project (real templates and strings), with extra facilities if asked."""
-    cases = load("cases")
-    shutil.copytree(REPO / "templates", root / "templates")
-    (root / "content/en").mkdir(parents=True)
-    shutil.copy(REPO / "content/en/strings.yaml", root / "content/en/strings.yaml")
-    for rel, text in cases.BASE.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    for fid in facilities:
-        text = cases.BASE[cases.NORTH].replace("North Site", f"{fid.title()} Site")
-        (root / f"content/facilities/{fid}.yaml").write_text(text, encoding="utf-8")
-    booklet = root / cases.BOOKLET
-    booklet.write_text(booklet.read_text().replace(
-        "facilities: [north]", f"facilities: [{', '.join(facilities)}]"))
+    scratch.write_project(root, facilities=facilities)
 
 
 def apply(root: Path, files: dict[str, object], links: dict[str, str], outside: Path) -> None:
     """Change, add (str/bytes/callable on the old text) or delete (None) files; add symlinks."""
-    for rel, change in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if change is None:
-            path.unlink(missing_ok=True)
-        elif isinstance(change, bytes):
-            path.write_bytes(change)
-        elif isinstance(change, str):
-            path.write_text(change, encoding="utf-8")
-        else:
-            assert callable(change)
-            path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    scratch.change(root, files)  # type: ignore[arg-type]
     for rel, target in links.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +54,7 @@ def snapshot(out: Path) -> dict[str, bytes]:
 
 def records_problems(out: Path) -> list[str]:
     """Build records that claim a file which is missing or differs: a record must only ever be
-    written after its files are in place (booklets/cache.py)."""
+    written after its files are in place (booklets/engine/cache.py)."""
     import hashlib
     import json
 
