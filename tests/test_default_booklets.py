@@ -26,7 +26,10 @@ def test_the_five_audiences_of_the_brief_are_built(default_build: Path) -> None:
     assert set(AUDIENCES) == {"staff", "residents", "families", "volunteers", "supervisors"}
     for audience in AUDIENCES:
         for edition in PROJECT.booklet.editions:
-            assert pdf(default_build, audience, edition).stat().st_size > 10_000
+            if edition in PROJECT.web_editions():  # its booklet is a web page (tests/test_web.py)
+                assert (default_build / FACILITY / "en" / f"{audience}.html").stat().st_size > 10_000
+            else:
+                assert pdf(default_build, audience, edition).stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
@@ -121,7 +124,8 @@ def every_pdf(dist: Path, facility: str, lang: str | None = None) -> list[Path]:
     b = PROJECT.booklet
     return [dist / facility / language / f"{audience}-{edition}.pdf"
             for language in b.languages if lang is None or language == lang
-            for audience in b.audiences for edition in b.editions]
+            for audience in b.audiences for edition in b.editions
+            if edition not in PROJECT.web_editions()]  # web pages: tests/test_web.py
 
 
 def flat(path: Path) -> str:
@@ -180,6 +184,8 @@ def test_every_contact_the_text_refers_to_is_printed_in_that_booklet(default_bui
                 referred |= {r for p in printed_texts(PROJECT, lang, audience, fid) for r in contact_refs(p.text)}
                 assert referred <= set(booklet_roles(PROJECT, lang, audience, fid))
                 for edition in PROJECT.booklet.editions:
+                    if edition in PROJECT.web_editions():  # web pages: tests/test_web.py
+                        continue
                     text = flat(pdf_of(default_build, fid, lang, audience, edition))
                     for role in referred:
                         contact = facility.contacts[role]  # type: ignore[index]

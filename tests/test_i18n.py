@@ -401,6 +401,13 @@ def test_shipped_spanish_booklets(request: pytest.FixtureRequest) -> None:
     for facility in booklet["facilities"]:
         for audience in booklet["audiences"]:
             for edition in booklet["editions"]:
+                settings = yaml.safe_load((REPO / f"content/editions/{edition}.yaml").read_text(encoding="utf-8"))
+                if settings.get("format") == "html":  # the web edition's page, read as text
+                    page = (dist / facility / "es" / f"{audience}.html").read_text(encoding="utf-8")
+                    text = " ".join(re.sub(r"<style.*?</style>|<[^>]+>", " ", page, flags=re.S).split())
+                    assert '<html lang="es"' in page and english_leaks(text) == [], audience
+                    assert effective in text, audience
+                    continue
                 pdf = dist / facility / "es" / f"{audience}-{edition}.pdf"
                 text = " ".join(pages_text(pdf))
                 assert pdf_lang(pdf) == "es", pdf

@@ -44,6 +44,8 @@ def booklets(dist: Path) -> list[tuple[Target, Path]]:
     for lang in PROJECT.booklet.languages:
         for audience in PROJECT.booklet.audiences:
             for edition in PROJECT.booklet.editions:
+                if edition in PROJECT.web_editions():  # no pages to lay out: tests/test_web.py
+                    continue
                 target = Target(PROJECT.booklet.facilities[0], lang, audience, edition)
                 out.append((target, dist / target.facility / lang / f"{audience}-{edition}.pdf"))
     return out

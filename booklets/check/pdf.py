@@ -66,7 +66,10 @@ def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
     """The booklet PDFs to check (selected targets, and stale booklets) and the targets missing."""
     found = {p.resolve() for p in out_dir.rglob("*.pdf")}
     result = Found([], [], 0)
+    web = project.web_editions()  # their booklets are web pages, checked in a browser (tests/test_web.py)
     for target in plan(project.booklet, selection):
+        if target.edition in web:
+            continue
         path = out_dir / paths.booklet_pdf(target)
         if path.resolve() in found:
             result.booklets.append(FoundPdf(path, target, True))

@@ -104,6 +104,10 @@ class Strings(Model):
     draft_mark: Text
     """Across every page of a booklet that still shows example (!placeholder) values, in any
     build but a release: "DRAFT — example contacts, not for distribution"."""
+    skip_to_content: Text
+    """The web edition's skip link, the first thing a keyboard reaches: "Skip to main content"."""
+    other_languages: Text
+    """The web edition's label for its links to the same booklet in the other languages."""
     readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
         "flesch_kincaid")
     """The reading-level formula `check` measures this language with: flesch_kincaid (English),

@@ -233,10 +233,10 @@ def _size(path: Path) -> int:
 
 def _from_record(out_dir: Path, target: Target, record: cache.Record, status: Status, seconds: float,
                  peak_rss_kb: int) -> TargetResult:
-    """A written target: its booklet PDF, and any other PDF made from the same render."""
-    pdf, *others = record.of_kind("pdf")
+    """A written target: its booklet PDF (or web page), and any other PDF made from the same render."""
+    main, *others = record.booklets()
     extra = [(safe_join(out_dir, PurePosixPath(f.path)), f.pages, f.bytes) for f in others]
-    return TargetResult(target, safe_join(out_dir, paths.booklet_pdf(target)), pdf.pages, pdf.bytes, status=status,
+    return TargetResult(target, safe_join(out_dir, PurePosixPath(main.path)), main.pages, main.bytes, status=status,
                         seconds=seconds, peak_rss_kb=peak_rss_kb, extra=extra)
 
 

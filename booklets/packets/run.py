@@ -81,6 +81,10 @@ def make_packets(options: PacketOptions) -> PacketResult:
     if options.edition not in project.booklet.editions:
         raise BookletError([Problem("command line", message=f"--edition {options.edition!r} is not in "
                                     f"{paths.BOOKLET}; known: {', '.join(project.booklet.editions)}")])
+    if options.edition in project.web_editions():  # a form is stamped onto a PDF page
+        pdfs = [e for e in project.booklet.editions if e not in project.web_editions()]
+        raise BookletError([Problem("command line", message=f"--edition {options.edition!r} makes web pages, "
+                                    f"not PDFs to print and sign; use one of: {', '.join(pdfs)}")])
     name = options.roster_name or str(options.roster)
     roster = read_roster(options.roster, project, printable=not_in_font, display=name)
     if roster.problems and not options.skip_bad_rows:
