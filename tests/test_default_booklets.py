@@ -70,10 +70,11 @@ def test_contents_page_numbers_are_where_sections_start(default_build: Path, aud
     bookmarks = dict(outline(path))
     for (_, section), (toc_title, printed) in zip(sections, entries, strict=False):
         assert section.title.startswith(toc_title[:20])
-        # the printed number is the physical page, and that page begins with the section heading
+        # the printed number is the physical page, and the section's heading is on it (sections
+        # flow: a page may hold the end of one and the start of the next)
         assert bookmarks[section.title] == printed
-        first_line = without_draft_mark(texts[printed - 1]).strip().splitlines()[0]
-        assert section.title.split()[0] in first_line
+        page = " ".join(without_draft_mark(texts[printed - 1]).split())
+        assert " ".join(section.title.split()[:3]) in page, (section.title, printed)
 
 
 HARMS = {
