@@ -463,7 +463,8 @@ def test_large_print_text_below_minimum_is_found_but_not_its_running_footer(copy
     status, report = run(capsys, copy_of, "--pdf", "--edition", "large-print")
     [small] = findings(report, "text-size")
     assert status == 1 and small["file"] == "dist/north/en/staff-large-print.pdf"
-    assert "text at 12 pt is below the edition's min_body_pt 16: 'Call the line.'" in small["message"]
+    # (its last two words joined by a no-break space: no one-word last line)
+    assert "text at 12 pt is below the edition's min_body_pt 16: 'Call the\\xa0line.'" in small["message"]
     assert small["key"] == "page 2"  # the inside cover repeats the help callout first
 
 
