@@ -55,11 +55,12 @@ def fake_build(monkeypatch: pytest.MonkeyPatch, failed: str = "") -> BuildResult
     targets = list_targets(options)
     result = BuildResult(placeholders=placeholders(load_project(REPO)))
     for t in targets:
-        pdf = REPO / "dist" / paths.booklet_pdf(t)
+        web = t.edition == "web"  # the shipped web edition makes one HTML page per booklet
+        pdf = REPO / "dist" / (paths.web_page(t) if web else paths.booklet_pdf(t))
         extra = [(pdf.with_name(pdf.stem + "-imposed.pdf"), 12, 90_000)] if t.edition == "print" else []
         error = "boom" if t.name == failed else ""
-        result.results.append(TargetResult(t, pdf, 24, 100_000, error, "failed" if error else "built",
-                                           3.0, extra=extra))
+        result.results.append(TargetResult(t, pdf, 1 if web else 24, 100_000, error,
+                                           "failed" if error else "built", 3.0, extra=extra))
 
     def build(opts: BuildOptions, progress: Progress) -> BuildResult:
         progress.begin(targets, 0)
@@ -95,7 +96,7 @@ def test_first_build_prints_at_most_40_lines_in_ci_ending_with_the_gallery(
     # One row per output folder, not per target.
     folders = {f"dist/{r.target.facility}/{r.target.language}/" for r in result.results}
     for folder in folders:
-        assert re.search(rf"^{folder}\s+15 booklets \+ 5 imposed\s+0\s+360\s", out, re.M), out
+        assert re.search(rf"^{folder}\s+15 booklets \+ 5 web pages \+ 5 imposed\s+0\s+360\s", out, re.M), out
 
 
 def test_first_build_on_a_terminal_prints_at_most_40_lines(
@@ -228,7 +229,8 @@ def test_selectors_are_named_as_typed(command: list[str], capsys: pytest.Capture
     assert sorted(err) == sorted([
         "error: command line: --audience 'nobody' is not in content/booklet.yaml; known: "
         + ", ".join(load_project(REPO).booklet.audiences),
-        "error: command line: --edition 'tiny' is not in content/booklet.yaml; known: screen, print, large-print",
+        "error: command line: --edition 'tiny' is not in content/booklet.yaml; known: "
+        + ", ".join(load_project(REPO).booklet.editions),
         "error: command line: --facility 'moon' is not in content/booklet.yaml; known: "
         + ", ".join(load_project(REPO).booklet.facilities),
         "error: command line: --lang 'fr' is not in content/booklet.yaml; known: en, es",

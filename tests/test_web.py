@@ -448,9 +448,12 @@ def test_names_marked_in_another_language(make_project: Callable[..., Path],
     files["content/booklet.yaml"] = files["content/booklet.yaml"].replace(
         'organisation: {en: Test Unit, es: "[Test Unit]{lang=en}"}', "organisation: {en: Test Unit}")
     assert main(["--project", str(make_project(files))]) == 2
+    # Every problem of a run at once: the missing translation does not hide the bad language code.
     assert capsys.readouterr().err.splitlines() == [
         "error: content/booklet.yaml:1:15: organisation: no 'es' text: missing translation (present in "
         "content/booklet.yaml:1); translate it or build with --draft",
+        "error: content/facilities/north.yaml:5:47: contacts.internal_line.name.es: expected a language code "
+        "such as en, es or pt-BR in {lang=...}, found 'English'; write the phrase as [phrase]{lang=en}",
     ]
 
 

@@ -262,8 +262,43 @@ class _Pdf:
                      f"page(s) {listed}")
 
 
-def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: CheckReport) -> None:
-    """Preflight every selected PDF under `out_dir` into `report`; BookletError if no folder."""
+_PROJECT: Project | None = None  # in a preflight worker: the project, inherited through fork
+
+
+def _start_worker(project: Project) -> None:
+    global _PROJECT
+    _PROJECT = project
+
+
+def _check_one(booklet: FoundPdf, rel: str) -> tuple[PdfResult, list[Finding]]:
+    """Preflight one booklet in a worker process (every check of a PDF reads only that PDF)."""
+    assert _PROJECT is not None
+    checker = _Pdf(_PROJECT, booklet, rel)
+    return checker.run(), checker.findings
+
+
+def _check_all(project: Project, booklets: list[tuple[FoundPdf, str]],
+               jobs: int) -> list[tuple[PdfResult, list[Finding]]]:
+    """Every booklet's result, in the order given, on up to `jobs` processes.
+
+    A preflight is CPU-bound (text extraction, the validators) and each PDF is independent, so
+    it spreads over the cores like the build. Workers are forked: they inherit the loaded project
+    instead of loading it again, and only the findings travel back."""
+    if jobs <= 1 or len(booklets) <= 1:
+        _start_worker(project)
+        return [_check_one(booklet, rel) for booklet, rel in booklets]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(booklets)), mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_worker, initargs=(project,)) as pool:
+        return list(pool.map(_check_one, *zip(*booklets, strict=True)))
+
+
+def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: CheckReport,
+               jobs: int = 1) -> None:
+    """Preflight every selected PDF under `out_dir` into `report` on up to `jobs` processes;
+    BookletError if there is no such folder."""
     root = project.root
 
     def rel(path: Path) -> str:
@@ -290,10 +325,9 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Ch
             f"validators: {' and '.join(absent)} not installed; install them with: {validators.INSTALL}"))
     for sheets, booklet_path in found.imposed:
         report.findings += _check_imposed(rel(sheets), sheets, booklet_path)
-    for booklet in found.booklets:
-        checker = _Pdf(project, booklet, rel(booklet.path))
-        report.pdfs.append(checker.run())
-        report.findings += checker.findings
+    for result, findings in _check_all(project, [(b, rel(b.path)) for b in found.booklets], jobs):
+        report.pdfs.append(result)
+        report.findings += findings
 
 
 def _severity(issue: Issue) -> Severity:

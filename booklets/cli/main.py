@@ -258,6 +258,8 @@ def _add_check(check: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also preflight the PDFs built in --out: fonts, page counts, boxes, tags, text size, reading order",
     )
+    check.add_argument("--jobs", "-j", type=jobs_count, default=default_jobs(), metavar="N",
+                       help="processes checking PDFs at once with --pdf (default: this machine's cores)")
     check.add_argument("--strict", action="store_true", help="warnings count as errors")
     check.add_argument("--release", action="store_true", help="placeholders left count as errors")
     check.add_argument(
@@ -281,7 +283,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.pdf:
         from booklets.check.pdf import check_pdfs
 
-        check_pdfs(project, (args.out or root / "dist").resolve(), selection, report)
+        check_pdfs(project, (args.out or root / "dist").resolve(), selection, report, args.jobs)
     report.finish(strict=args.strict)
     if args.format == "json":
         print(report.as_json())

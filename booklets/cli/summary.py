@@ -57,10 +57,15 @@ def _folder_rows(rows: list[TargetResult], shown: Callable[[Path], str]) -> list
     out: list[tuple[str, ...]] = []
     for folder, results in folders.items():
         ok = [r for r in results if r.ok]
+        web = [r for r in ok if r.path.suffix == ".html"]  # a web edition's page has no paper pages
         extra = sum(len(r.extra) for r in ok)
-        pages = sum(r.pages for r in ok)  # booklet pages; imposed sheets are counted in `built`
+        # PDF booklet pages; imposed sheets are counted in `built`
+        pages = sum(r.pages for r in ok if r.path.suffix != ".html")
         size = sum(r.size + sum(b for _, _, b in r.extra) for r in ok)
-        built = plural(len(ok), "booklet") + (f" + {extra} imposed" if extra else "")
+        built = " + ".join(part for part in (
+            plural(len(ok) - len(web), "booklet") if len(ok) > len(web) or not web else "",
+            plural(len(web), "web page") if web else "",
+            f"{extra} imposed" if extra else "") if part)
         out.append((folder, built, str(len(results) - len(ok)), str(pages), human_size(size)))
     return out
 

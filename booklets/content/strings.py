@@ -41,6 +41,9 @@ class Strings(Model):
     """The line under a Notes page's heading."""
     contacts_title: Text
     """The back cover's heading, over the contact cards."""
+    back_cover: Text
+    """Where the contents sends the reader for the contacts in a padded (print) booklet, instead of a
+    page number: "Who to contact ... back cover"."""
     letters_title: Text
     """The heading over the facility's address on the back cover."""
     calls_monitored_title: Text
