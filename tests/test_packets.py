@@ -28,6 +28,7 @@ from booklets.cli.main import main
 from booklets.content.load import load_project
 from booklets.errors import BookletError
 from booklets.packets.formlayout import PX, _Frame, _qr_spot
+from booklets.packets.outputs import PacketPaths
 from booklets.packets.roster import read_roster
 from booklets.packets.stamp import not_in_font
 from booklets.plan import Target
@@ -216,10 +217,14 @@ class Run:
 
     @property
     def batch(self) -> Path:
-        return self.out / "personal" / "batch-roster.pdf"
+        return batch_of(self.out, self.roster)
 
     def personal(self) -> list[Path]:
-        return sorted((self.out / "personal" / "roster").glob("*.pdf"))
+        return sorted(PacketPaths.of(self.out, self.roster, "print").people.glob("*.pdf"))
+
+
+def batch_of(out: Path, roster: Path, edition: str = "print") -> Path:
+    return PacketPaths.of(out, roster, edition).batch
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -348,7 +353,7 @@ def test_qr_code_carries_document_revision_and_id(run: Run) -> None:
 def test_a_second_run_reuses_the_booklets_and_gives_identical_bytes(run: Run,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     before = {p: digest(p) for p in [run.batch, *run.personal()]}
-    booklets = sorted(run.out.glob("*/*/*-print.pdf"))
+    booklets = sorted(p for p in run.out.glob("*/*/*-print.pdf") if "personal" not in p.parts)
     assert len(booklets) == 4, "only the four booklets the roster needs are built"
     mtimes = [p.stat().st_mtime_ns for p in booklets]
     code, out, _ = run_cli(capsys, "packets", str(run.roster), "--project", str(run.root), "--per-person")
@@ -381,7 +386,7 @@ def test_personal_outputs_stay_under_dist_personal(run: Run) -> None:
             continue
         if path.is_file() and not path.name.endswith(("-print.pdf", "-print.cover.png")):
             assert path.is_relative_to(personal), path
-    assert not list(personal.rglob(".*")), "no staging or temporary files are left behind"
+    assert [p.name for p in personal.rglob(".*")] == [".lock"], "no staging or temporary files are left behind"
 
 
 def test_a_stale_booklet_in_dist_is_measured_again_and_rebuilt(run: Run, capsys: pytest.CaptureFixture[str]) -> None:
@@ -408,10 +413,10 @@ def test_a_name_too_long_for_its_line_is_refused(run: Run, capsys: pytest.Captur
     assert code == 2
     assert err.splitlines() == [f"error: {roster}:2:2: name: {long.name!r} is too long for its line on the form, "
                                 "even in smaller type; shorten it"]
-    assert not (run.out / "personal/batch-long.pdf").exists()
+    assert not batch_of(run.out, roster).exists()
     code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(run.root), "--skip-bad-rows")
     assert code == 0
-    assert fits.name in "\n".join(texts(run.out / "personal/batch-long.pdf"))
+    assert fits.name in "\n".join(texts(batch_of(run.out, roster)))
 
 
 def test_large_print_packets_put_the_values_on_their_taller_lines(run: Run, capsys: pytest.CaptureFixture[str],
@@ -423,8 +428,11 @@ def test_large_print_packets_put_the_values_on_their_taller_lines(run: Run, caps
     write_roster(roster, [person])
     code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(run.root), "--edition", "large-print")
     assert code == 0, err
-    path = run.out / "personal/batch-large.pdf"
-    assert len(texts(path)) % 4 == 0
+    path = batch_of(run.out, roster, "large-print")
+    # Large print is not folded: no padding pages (the edition pads to 1), none blank.
+    pages = texts(path)
+    assert len(pages) == len(texts(run.out / "south/es/residents-large-print.pdf"))
+    assert all(page.strip() for page in pages), "a blank padding page in a large-print packet"
     with pdfplumber.open(path) as pdf:
         page = pdf.pages[_form_page(path, person)]
         words = page.extract_words()
@@ -524,7 +532,7 @@ def test_skip_bad_rows_writes_the_good_ones_and_lists_the_rest(run: Run, capsys:
     assert code == 0, err
     assert err.splitlines() == [*("skipped: " + p.format(r=roster) for p in BAD_PROBLEMS),
                                 "skipped 14 bad rows; the other 2 were written"]
-    batch = "\n".join(texts(run.out / "personal/batch-bad.pdf"))
+    batch = "\n".join(texts(batch_of(run.out, roster)))
     assert "Ana Good" in batch and "=SUM(A1)" in batch, "a formula-like name is printed as written"
     for skipped in ("Bea", "Cy", "Kim", "Ny"):
         assert skipped not in batch

@@ -89,9 +89,10 @@ def remove_stale_temp_files(out_dir: Path) -> list[Path]:
 
 
 @contextmanager
-def open_atomic(path: Path) -> Iterator[BinaryIO]:
+def open_atomic(path: Path, mode: int = 0o644) -> Iterator[BinaryIO]:
     """Like write_atomic, for a file written piece by piece: `path` appears, complete, only when the
-    block ends without an exception; otherwise the previous file is left exactly as it was."""
+    block ends without an exception; otherwise the previous file is left exactly as it was.
+    `mode`: the file's permissions (0o600 for personal data)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
@@ -99,7 +100,7 @@ def open_atomic(path: Path) -> Iterator[BinaryIO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with suppress(FileNotFoundError):

@@ -46,6 +46,8 @@ class BuildOptions:
     force: bool = False
     jobs: int = 1
     shard: Shard = field(default_factory=Shard)
+    # Only these targets of the selection (e.g. the booklets a roster needs); empty: all of it.
+    only: tuple[Target, ...] = ()
 
     def render_options(self) -> dict[str, object]:
         """Options that change the bytes a target writes; they are part of every inputs hash.
@@ -139,7 +141,10 @@ def _plan(options: BuildOptions, result: BuildResult) -> tuple[Project | None, M
         project = _load(options, result)
         matrix = project.booklet
     _check_selectors(matrix, options.selection)
-    return project, matrix, shard(plan(matrix, options.selection), options.shard)
+    chosen = shard(plan(matrix, options.selection), options.shard)
+    if options.only:
+        chosen = [t for t in chosen if t in set(options.only)]
+    return project, matrix, chosen
 
 
 def _load(options: BuildOptions, result: BuildResult) -> Project:
