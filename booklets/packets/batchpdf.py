@@ -263,7 +263,9 @@ class BatchWriter:
             page = pages[index]
             name = b"/B%d" % index
             names.append(name + b" " + page.form)
-            drawn = f"{name.decode()} Do" + (f"\n{stamps[index].decode('latin-1')}" if index in stamps else "")
+            # q/Q around the page although Do restores the state itself: pdfminer (pdfplumber) keeps
+            # the form's last matrix until the next Q, and would read the stamp upside down.
+            drawn = f"q {name.decode()} Do Q" + (f"\n{stamps[index].decode('latin-1')}" if index in stamps else "")
             ops.append(place(side, width, height, page.trim[0], page.trim[1], drawn))
         content = self._stream("\n".join(ops).encode("latin-1"))
         return self._object(b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << /XObject << %s >> "

@@ -35,7 +35,7 @@ from booklets.plan import Target
 from booklets.render.fonts import FONT_FILES
 from booklets.render.html import render_html
 
-PROBE_VERSION = "4"
+PROBE_VERSION = "5"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
 MM = 72 / 25.4
 PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
@@ -43,6 +43,7 @@ QR_BOX = 14 * MM  # the square reserved for the code, quiet zone included
 QR_GAP = 2 * MM  # between the end of the form and the code
 EDGE = 6 * MM  # never closer than this to the trimmed edge of the page
 TOLERANCE = 0.6  # points: a filled-in line is 0.03 mm taller than an empty one
+LABEL_GAP = 0.4  # em: at least this much space between the end of a label and its value
 
 # A value is drawn where the filled-in form would show it relative to its line, but out of the flow,
 # so the form keeps the blank booklet's layout (a filled line can be taller than an empty one).
@@ -311,12 +312,26 @@ def _fields(probe_pdf: bytes, pages: list[_FormPage]) -> dict[str, Spot]:
             simple = isinstance(drawn, (tuple, list)) and len(drawn) in (1, 3, 4)
             color = tuple(float(c) for c in drawn) if simple else (0.0,)
             x, baseline = page.probe_frame.glyph(char)
-            fields[key] = Spot(page.index, x, baseline, float(char["size"]), weights.get(char["fontname"], 400),
-                               color, right)
+            size = float(char["size"])
+            label_end = _label_end(page.probe, char, page.probe_frame)
+            if label_end is not None:  # a long label (another language's) may run past the value's box
+                x = max(x, label_end + LABEL_GAP * size)
+            fields[key] = Spot(page.index, x, baseline, size, weights.get(char["fontname"], 400), color, right)
     missing = [k for k in TOKENS if k not in fields]
     if missing:
         raise StaleBooklet(f"the form shows no {', '.join(missing)} field")
     return fields
+
+
+def _label_end(probe: Any, marker: dict[str, Any], frame: _Frame) -> float | None:
+    """Where the text on the marker's line ends (PDF x): the end of the field's label, measured, not
+    assumed from the stylesheet's label width."""
+    tokens = {(round(c["x0"], 2), round(c["top"], 2)) for t in TOKENS.values()
+              for m in probe.search(t, regex=False, return_chars=True) for c in m["chars"]}
+    ends = [float(c["x1"]) for c in probe.chars
+            if c["text"].strip() and (round(c["x0"], 2), round(c["top"], 2)) not in tokens
+            and c["top"] < marker["bottom"] and c["bottom"] > marker["top"]]
+    return frame.pdf(max(ends), 0.0)[0] if ends else None
 
 
 def _font_weights(pdf: bytes) -> dict[str, int]:

@@ -72,6 +72,10 @@ class PacketPaths:
     def people(self) -> Path:
         return self.folder / self.edition
 
+    def people_files(self) -> list[Path]:
+        """The per-person files, in roster order."""
+        return sorted(self.people.glob("*.pdf"))
+
 
 def private_mode(mode: int = 0o600) -> int:
     """`mode` with whatever the umask also takes away (a stricter umask wins)."""

@@ -141,6 +141,13 @@ def _undecodable(text: str) -> str:
     return "".join(f"\\x{ord(ch) - 0xDC00:02x}" for ch in text if 0xDC80 <= ord(ch) <= 0xDCFF)
 
 
+def _canonical(value: str, known: Iterable[str]) -> str | None:
+    """The id `value` names, in any case: ids are lower-case (the schema allows nothing else), and a
+    spreadsheet's `Staff` or `ES` means the same as the headers' `Name` does `name`."""
+    folded = value.casefold()
+    return next((k for k in known if k.casefold() == folded), None)
+
+
 def _close(value: str, known: Iterable[str]) -> str:
     known = list(known)
     match = difflib.get_close_matches(value.lower(), known, n=1)
@@ -203,8 +210,11 @@ class _RowChecker:
                 continue
             if not value:
                 self.problem(row, key, f"is empty; give one of: {', '.join(known)}")
-            elif value not in known:
+            elif _canonical(value, known) is None:
                 self.problem(row, key, f"unknown {key} {value!r}; {_close(value, known)}")
+            else:
+                values[key] = _canonical(value, known) or value
+        audience, language, facility = values["audience"], values["language"], values["facility"]
         language_text = self.project.languages.get(language)
         if audience in booklet.audiences and language_text and language_text.audiences[audience].form is None:
             self.problem(row, "audience", f"the {audience!r} booklet has no form page to sign "
