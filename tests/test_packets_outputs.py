@@ -174,7 +174,7 @@ def test_personal_files_are_private(built: Built, capsys: pytest.CaptureFixture[
     roster = roster_file(tmp_path)
     old = os.umask(0o022)
     try:
-        packets(capsys, built, roster, "--per-person")
+        packets(capsys, built, roster, "--per-person", "--imposed")
     finally:
         os.umask(old)
     where = PacketPaths.of(built.out, roster, "print")
@@ -222,6 +222,11 @@ def test_large_print_packets_have_no_blank_padding_pages(built: Built, capsys: p
     assert [len(texts(f)) for f in where.people_files()] == booklets
     assert all(page.strip() for page in texts(where.batch)), "a blank page in a large-print batch"
     assert not where.derived("imposed").exists() and "imposed" not in out, "large print is not imposed"
+    code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(built.root), "--edition", "large-print",
+                           "--imposed")
+    assert code == 2 and err.splitlines() == [
+        "error: command line: --imposed: the large-print edition is not printed as folded sheets "
+        "(content/editions/large-print.yaml has no `impose:`); leave out --imposed, or use an edition that imposes"]
 
 
 def _chars(page: pdfplumber.page.Page, x0: float, top: float, width: float,
@@ -240,7 +245,7 @@ def same_chars(a: list[tuple[str, float, float]], b: list[tuple[str, float, floa
 def test_the_imposed_batch_is_each_persons_stamped_pages_in_saddle_stitch_order(
         built: Built, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     roster = roster_file(tmp_path)
-    out = packets(capsys, built, roster)
+    out = packets(capsys, built, roster, "--imposed")
     where = PacketPaths.of(built.out, roster, "print")
     assert f"sheet sides: {where.derived('imposed').relative_to(built.root)}" in out
     with pdfplumber.open(where.batch) as batch, pdfplumber.open(where.derived("imposed")) as sheets, \

@@ -16,7 +16,7 @@ def add_packets(p: argparse.ArgumentParser) -> None:
     p.description = (
         "One booklet per person on ROSTER (CSV with columns name, id, audience, language, facility, date), its "
         "form page filled in with their details and a records QR code. Writes dist/personal/ROSTER-<hash>/"
-        "batch-EDITION.pdf (roster order; each part padded as the edition pads), and for an edition that imposes "
+        "batch-EDITION.pdf (roster order; each part padded as the edition pads), and with --imposed "
         "batch-EDITION-imposed.pdf (2-up sheets for duplex office printing)."
     )
     p.add_argument("roster", type=Path, metavar="ROSTER.csv", help="the roster (UTF-8 CSV, header row first)")
@@ -30,6 +30,11 @@ def add_packets(p: argparse.ArgumentParser) -> None:
     p.add_argument("--edition", default="print", metavar="ID", help="edition of the booklets (default: print)")
     p.add_argument("--per-person", action="store_true",
                    help="also write one PDF per person to dist/personal/ROSTER-<hash>/EDITION/")
+    p.add_argument(
+        "--imposed", action="store_true",
+        help="also write the batch as 2-up saddle-stitch sheets for duplex office printing (print both "
+        "sides, flip on the short edge; each person's booklet is whole sheets: fold and staple per person)",
+    )
     p.add_argument(
         "--jobs", "-j", type=jobs_count, default=default_jobs(), metavar="N",
         help="worker processes for booklets that must be built (default: this machine's cores)",
@@ -57,6 +62,7 @@ def run_packets(args: argparse.Namespace) -> int:
             per_person=args.per_person,
             skip_bad_rows=args.skip_bad_rows,
             jobs=args.jobs,
+            imposed=args.imposed,
         )
     )
     for warning in result.warnings:

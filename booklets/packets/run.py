@@ -51,6 +51,7 @@ class PacketOptions:
     per_person: bool = False
     skip_bad_rows: bool = False
     jobs: int = 1  # worker processes for the booklets that must be built
+    imposed: bool = False  # also the 2-up sheets for duplex office printing (editions that impose)
 
 
 @dataclass
@@ -87,20 +88,26 @@ def make_packets(options: PacketOptions) -> PacketResult:
     roster = read_roster(options.roster, project, printable=not_in_font, display=name)
     if roster.problems and not options.skip_bad_rows:
         raise BookletError(roster.problems)
-    people = roster.people
-    if not people:
+    if not roster.count:
         raise BookletError([*roster.problems, Problem(name, message="no row is good, so nothing was written")])
 
     edition = project.editions[options.edition]
+    if options.imposed and edition.impose is None:
+        raise BookletError([Problem("command line", message=f"--imposed: the {options.edition} edition is not "
+                                    f"printed as folded sheets ({paths.edition_file(options.edition)} has no "
+                                    "`impose:`); leave out --imposed, or use an edition that imposes")])
     where = PacketPaths.of(options.out_dir, options.roster, options.edition)
-    result = PacketResult(where.batch, where.derived(edition.impose.suffix) if edition.impose else None)
+    imposed = where.derived(edition.impose.suffix) if options.imposed and edition.impose else None
+    result = PacketResult(where.batch, imposed)
     result.skipped = list(roster.problems)
-    sheets = _ready(project, options, sorted({_target(p, options.edition) for p in people}), result)
+    targets = sorted(Target(f, lang, a, options.edition) for a, lang, f in roster.booklets)
+    sheets = _ready(project, options, targets, result)
 
+    dates = (effective_date_text(d, project.languages[lang].strings.locale) for lang, d in roster.dates)
     fonts = Fonts.for_text({s.weight for b in sheets.values() for s in b.layout.fields.values()},
-                           "".join(v for p in people for v in _values(project, p).values()), _cache(project))
+                           "".join(sorted(roster.letters)) + "".join(dates), _cache(project))
     with roster_lock(where.folder):
-        _write(project, people, sheets, fonts, options, roster, result, where)
+        _write(project, sheets, fonts, options, roster, result, where)
     return result
 
 
@@ -173,7 +180,7 @@ def _build(options: PacketOptions, targets: list[Target], result: PacketResult, 
 
 # --- assembly ------------------------------------------------------------------------------------
 
-def _stamps(project: Project, people: list[Person], sheets: dict[Target, _FormBooklet], fonts: Fonts,
+def _stamps(project: Project, people: Iterator[Person], sheets: dict[Target, _FormBooklet], fonts: Fonts,
             roster: Roster, edition: str, problems: list[Problem]) -> Iterator[tuple[Person, dict[int, bytes]]]:
     """Each person's drawing, per booklet page; a person whose details cannot be drawn is a problem."""
     booklet = project.booklet
@@ -188,7 +195,7 @@ def _stamps(project: Project, people: list[Person], sheets: dict[Target, _FormBo
         yield person, ops
 
 
-def _write(project: Project, people: list[Person], sheets: dict[Target, _FormBooklet], fonts: Fonts,
+def _write(project: Project, sheets: dict[Target, _FormBooklet], fonts: Fonts,
            options: PacketOptions, roster: Roster, result: PacketResult, where: PacketPaths) -> None:
     """Stream the batch (and its imposed sheets, and stage the per-person files); commit only if
     every person was drawn, or the bad ones are to be skipped."""
@@ -206,8 +213,8 @@ def _write(project: Project, people: list[Person], sheets: dict[Target, _FormBoo
         staged = Staged(where.people) if options.per_person else None
         if staged is not None:
             stack.callback(staged.discard)
-        width = len(str(max(p.row for p in people)))
-        for person, ops in _stamps(project, people, sheets, fonts, roster, options.edition, problems):
+        width = len(str(roster.last_row))
+        for person, ops in _stamps(project, roster.each(), sheets, fonts, roster, options.edition, problems):
             target = _target(person, options.edition)
             for writer in writers:
                 writer.add(f"{person.id} – {person.name}", target, ops)
