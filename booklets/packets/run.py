@@ -105,7 +105,7 @@ def make_packets(options: PacketOptions) -> PacketResult:
 
     dates = (effective_date_text(d, project.languages[lang].strings.locale) for lang, d in roster.dates)
     fonts = Fonts.for_text({s.weight for b in sheets.values() for s in b.layout.fields.values()},
-                           "".join(sorted(roster.letters)) + "".join(dates), _cache(project))
+                           "".join(sorted(roster.letters)) + "".join(dates), _cache(options))
     with roster_lock(where.folder):
         _write(project, sheets, fonts, options, roster, result, where)
     return result
@@ -122,9 +122,10 @@ def _values(project: Project, person: Person) -> dict[str, str]:
     return {"name": person.name, "id": person.id, "date": date}
 
 
-def _cache(project: Project) -> Path:
-    """Form layouts and font subsets: derived data, safe to delete (git-ignored like the build cache)."""
-    return project.root / ".booklets-cache" / "packets"
+def _cache(options: PacketOptions) -> Path:
+    """Form layouts and font subsets: derived data, safe to delete, kept with the build's own cache
+    in the output folder (never in the project, which may be read-only or shared)."""
+    return options.out_dir / paths.CACHE_DIR / "packets"
 
 
 # --- booklets: reuse the normal build, build what is missing, measure each form once --------------
@@ -138,7 +139,7 @@ def _ready(project: Project, options: PacketOptions, targets: list[Target],
     outcome = _build(options, targets, result, force=False)
     result.reused = [r.target.name for r in outcome if r.status == "up to date"]
     result.built = [r.target.name for r in outcome if r.status == "built"]
-    cache, allowed = _cache(project), allowed_roots(project)
+    cache, allowed = _cache(options), allowed_roots(project)
     layouts: dict[Target, FormLayout] = {}
     stale: list[Target] = []
     for target in targets:
