@@ -36,7 +36,9 @@ def people() -> list[Person]:
     for facility in BOOKLET.facilities:
         for audience, lang in WITH_FORM:
             n = len(out) + 1
-            name = "José Núñez-Ibáñez" if lang == "es" else "Ann O'Connor-Smith"
+            # Long names too: with two fields on a row, a name must stop short of the next label.
+            name = ("José Núñez-Ibáñez" if lang == "es" else "Ann O'Connor-Smith") + (
+                " de la Cruz" if n % 3 == 0 else "")
             out.append(Person(f"{name} {n}", f"X{n:03d}", audience, lang, facility, f"2026-12-{n % 28 + 1:02d}"))
     return out
 

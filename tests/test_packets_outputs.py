@@ -293,9 +293,10 @@ def _key(c: dict[str, object]) -> tuple[object, float, float]:
 
 
 def label_gaps(booklet: Path, stamped: Path) -> list[tuple[str, float]]:
-    """(value, gap from the end of the text before it on its line) for every value drawn on the
+    """(value, gap to the nearest text of the booklet on its line) for every value drawn on the
     stamped copy of `booklet`: the values are what the stamped pages have and the booklet's have
-    not; the label is the booklet's text on the value's line (negative: they overlap)."""
+    not; the text around is the booklet's on the value's line - its label before it, the next
+    field's label after it when two share a row (negative: they overlap)."""
     gaps = []
     with pdfplumber.open(booklet) as blank, pdfplumber.open(stamped) as filled:
         for page, after in zip(blank.pages, filled.pages, strict=False):
@@ -307,11 +308,15 @@ def label_gaps(booklet: Path, stamped: Path) -> list[tuple[str, float]]:
             for chars in lines.values():
                 chars.sort(key=lambda c: c["x0"])  # type: ignore[arg-type, return-value]
                 first = chars[0]
-                label = [c for c in page.chars if c["text"].strip() and c["top"] < first["bottom"]
-                         and c["bottom"] > first["top"]]
-                if label:
-                    gaps.append(("".join(str(c["text"]) for c in chars),
-                                 float(first["x0"]) - max(float(c["x1"]) for c in label)))  # type: ignore[arg-type]
+                last = chars[-1]
+                around = [c for c in page.chars if c["text"].strip() and c["top"] < first["bottom"]
+                          and c["bottom"] > first["top"]]
+                before = [float(first["x0"]) - float(c["x1"]) for c in around  # type: ignore[arg-type]
+                          if c["x0"] < first["x0"]]  # type: ignore[operator]
+                after = [float(c["x0"]) - float(last["x1"]) for c in around  # type: ignore[arg-type]
+                         if c["x0"] >= first["x0"]]  # type: ignore[operator]
+                if before or after:
+                    gaps.append(("".join(str(c["text"]) for c in chars), min([*before, *after])))
     return gaps
 
 

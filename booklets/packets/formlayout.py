@@ -35,7 +35,7 @@ from booklets.plan import Target
 from booklets.render.fonts import FONT_FILES
 from booklets.render.html import render_html
 
-PROBE_VERSION = "5"
+PROBE_VERSION = "6"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
 MM = 72 / 25.4
 PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
@@ -313,24 +313,40 @@ def _fields(probe_pdf: bytes, pages: list[_FormPage]) -> dict[str, Spot]:
             color = tuple(float(c) for c in drawn) if simple else (0.0,)
             x, baseline = page.probe_frame.glyph(char)
             size = float(char["size"])
-            label_end = _label_end(page.probe, char, page.probe_frame)
+            rule = _rule_under(page.probe, char)  # the value's own line (fields may share a row)
+            end = rule[1] if rule else None
+            label_end = _label_end(page.probe, char, page.probe_frame, end)
             if label_end is not None:  # a long label (another language's) may run past the value's box
                 x = max(x, label_end + LABEL_GAP * size)
-            fields[key] = Spot(page.index, x, baseline, size, weights.get(char["fontname"], 400), color, right)
+            line_right = min(right, page.probe_frame.pdf(end, 0.0)[0]) if end is not None else right
+            fields[key] = Spot(page.index, x, baseline, size, weights.get(char["fontname"], 400), color, line_right)
     missing = [k for k in TOKENS if k not in fields]
     if missing:
         raise StaleBooklet(f"the form shows no {', '.join(missing)} field")
     return fields
 
 
-def _label_end(probe: Any, marker: dict[str, Any], frame: _Frame) -> float | None:
+def _rule_under(probe: Any, marker: dict[str, Any]) -> tuple[float, float] | None:
+    """(x0, x1) in pdfplumber's coordinates of the rule the value is written on: the thin rectangle or
+    line just below the marker's glyphs that reaches under its start; None if there is none."""
+    found = []
+    for o in (*probe.rects, *probe.lines):
+        if (o["bottom"] - o["top"] < 3 and marker["bottom"] - 3 <= o["top"] <= marker["bottom"] + 12
+                and o["x0"] <= marker["x0"] + 1 and o["x1"] > marker["x0"] + 10):
+            found.append((float(o["top"]), float(o["x0"]), float(o["x1"])))
+    return min(found)[1:] if found else None
+
+
+def _label_end(probe: Any, marker: dict[str, Any], frame: _Frame, line_end: float | None) -> float | None:
     """Where the text on the marker's line ends (PDF x): the end of the field's label, measured, not
-    assumed from the stylesheet's label width."""
+    assumed from the stylesheet's label width. With two fields on a row, text right of the value's
+    own rule (`line_end`, pdfplumber x) belongs to the next field and is left out."""
     tokens = {(round(c["x0"], 2), round(c["top"], 2)) for t in TOKENS.values()
               for m in probe.search(t, regex=False, return_chars=True) for c in m["chars"]}
     ends = [float(c["x1"]) for c in probe.chars
             if c["text"].strip() and (round(c["x0"], 2), round(c["top"], 2)) not in tokens
-            and c["top"] < marker["bottom"] and c["bottom"] > marker["top"]]
+            and c["top"] < marker["bottom"] and c["bottom"] > marker["top"]
+            and (line_end is None or c["x1"] <= line_end)]
     return frame.pdf(max(ends), 0.0)[0] if ends else None
 
 
