@@ -86,6 +86,13 @@ def template(name: str) -> str:
     return f"{TEMPLATES}/{name}"
 
 
+def renderer_may_read(rel: PurePosixPath) -> bool:
+    """Whether a file, by its path inside a folder the renderer may read (templates/,
+    content/assets/, the fonts), is one it may read: never a hidden file or folder, an editor's
+    backup (`x.css~`) or a cache. The inputs hash and the release hash count exactly these."""
+    return not any(p.startswith(".") or p == "__pycache__" for p in rel.parts) and not rel.name.endswith("~")
+
+
 # --- the output folder -----------------------------------------------------------------------------
 CACHE_DIR = ".booklets-cache"
 LOCK = ".lock"

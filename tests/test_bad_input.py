@@ -7,6 +7,7 @@ milliseconds.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,10 +54,13 @@ def run_case(baseline: Baseline, tmp_path: Path,
     """Copy the base project, break it, build into the baseline's output folder."""
 
     def run(files: dict[str, object], links: dict[str, str] | None = None,
-            argv: tuple[str, ...] = ()) -> tuple[int, str]:
+            argv: tuple[str, ...] = (), fifos: tuple[str, ...] = ()) -> tuple[int, str]:
         project = tmp_path / "project"
         shutil.copytree(baseline.project, project, symlinks=True)
         apply(project, files, links or {}, baseline.outside)
+        for fifo in fifos:
+            (project / fifo).parent.mkdir(parents=True, exist_ok=True)
+            os.mkfifo(project / fifo)
         capsys.readouterr()
         try:
             status = main(["--project", str(project), "--out", str(baseline.out), *argv])
@@ -78,9 +82,10 @@ def test_corpus_is_large_and_names_are_unique() -> None:
 
 @pytest.mark.parametrize("case", corpus.CASES, ids=lambda c: c.name)
 def test_bad_input(case: object, run_case: Callable[..., tuple[int, str]],
-                   baseline: Baseline) -> None:
-    status, err = run_case(case.files, case.links, case.argv)  # type: ignore[attr-defined]
-    expected = [line.replace("{outside}", str(baseline.outside.resolve()))
+                   baseline: Baseline, tmp_path: Path) -> None:
+    status, err = run_case(case.files, case.links, case.argv, case.fifos)  # type: ignore[attr-defined]
+    project = (tmp_path / "project").resolve()
+    expected = [line.replace("{outside}", str(baseline.outside.resolve())).replace("{project}", str(project))
                 for line in case.expected]  # type: ignore[attr-defined]
     assert "Traceback" not in err
     assert err.splitlines() == expected

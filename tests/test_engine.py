@@ -323,6 +323,7 @@ def test_a_worker_killed_on_one_target_costs_only_that_target(make_project: Call
     root = make_project(MATRIX)
     project = load_project(root)
     jobs = [Job(t, render_html(project, t), "inputs", 1.0) for t in plan(project.booklet)]
+    (root / "dist").mkdir()  # the pipeline's job, before any worker starts
     done = render_all(project, jobs, _render_or_die, root / "dist", 2, lambda t: None, lambda d: None)
     outcome = {d.target.name: d for d in done}
     assert set(outcome) == ALL, "each target reported once"

@@ -296,7 +296,7 @@ def test_output_cannot_be_redirected_outside_by_a_link_in_the_output_folder(
         setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, elsewhere = tmp_path / "dist", tmp_path / "elsewhere"
     elsewhere.mkdir()
-    out.mkdir()
+    (out / ".booklets-cache").mkdir(parents=True)  # a folder a build made
     (out / "north").symlink_to(elsewhere)
     status = main(["--project", str(setup.project), "--out", str(out)])
     assert status == 2
@@ -306,6 +306,62 @@ def test_output_cannot_be_redirected_outside_by_a_link_in_the_output_folder(
         f"the output folder {out} (a link in it points elsewhere); remove the link or build into "
         "another folder with --out"]
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hard-link"])
+def test_a_linked_lock_file_is_refused_and_nothing_outside_is_written(
+        kind: str, setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`dist/.lock` as a link to a file elsewhere: the build would truncate and write that file.
+    It is refused in one line, and the file elsewhere keeps its bytes."""
+    out, victim = tmp_path / "dist", tmp_path / "victim.txt"
+    support.restore(out, setup.good)
+    victim.write_text("precious\n")
+    if kind == "symlink":
+        (out / ".lock").symlink_to(victim)
+        what = ("is a link; a build never writes through links, so it cannot lock this folder: "
+                "remove the link, or build into another folder with --out")
+    else:
+        os.link(victim, out / ".lock")
+        what = ("has another name (a hard link), so writing it would change a file elsewhere; a "
+                "build writes only files of its own: remove it, or build into another folder with "
+                "--out")
+    status = main(["--project", str(setup.project), "--out", str(out), "--force"])
+    assert capsys.readouterr().err.splitlines() == [f"error: {out / '.lock'}: {what}"]
+    assert status == 2
+    assert victim.read_text() == "precious\n"
+    assert snapshot(out) == setup.good
+
+
+def test_a_link_inside_the_output_folder_is_never_written_through(
+        setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder of the output replaced by a link, even to another folder of the output, is not
+    written through (each folder is opened without following links, so a link made after the
+    path was checked is refused too); a link where a file goes is replaced, never followed."""
+    from booklets.engine.output import LinkInTheWay, write_atomic
+
+    out = tmp_path / "dist"
+    support.restore(out, setup.good)
+    elsewhere = out / "elsewhere"
+    elsewhere.mkdir()
+    shutil.move(out / "north", elsewhere / "north")
+    (out / "north").symlink_to(elsewhere / "north")
+    before = snapshot(elsewhere)
+    status = main(["--project", str(setup.project), "--out", str(out), "--force"])
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: north/en/staff-screen: {out / 'north'}: is a link or a file where the build writes "
+        "a folder; the build never writes through links: remove it, or build into another folder "
+        "with --out")
+    assert status == 2
+    assert snapshot(elsewhere) == before
+    # The same with the check done earlier and the link made afterwards (write_atomic alone).
+    with pytest.raises(LinkInTheWay):
+        write_atomic(out / "north/en/new.pdf", b"%PDF", base=out)
+    victim = tmp_path / "victim.pdf"
+    victim.write_bytes(b"precious")
+    (out / "manifest.json").unlink()
+    (out / "manifest.json").symlink_to(victim)
+    write_atomic(out / "manifest.json", b"{}", base=out)
+    assert victim.read_bytes() == b"precious" and not (out / "manifest.json").is_symlink()
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -356,3 +412,128 @@ def _assert_secret_untouched(setup: Setup, watch: Watch) -> None:
             for obj in pdf.objects:
                 if isinstance(obj, pikepdf.Stream):
                     assert MARKER.encode() not in obj.read_bytes()
+
+
+# --- the template context: plain data, nothing to call --------------------------------------------
+
+def test_nothing_reachable_from_the_template_context_can_read_files_run_code_or_import() -> None:
+    """Walk every object a template can reach from the context of every default booklet: through
+    records' fields, list items, and every attribute the sandbox lets a template read. Only plain
+    data is there, and of what is callable, the sandbox calls only a few harmless text methods (a
+    model object's `parse_raw`, a function's globals, a class's subclasses are all out of reach)."""
+    from markupsafe import Markup
+
+    from booklets.content.load import load_project
+    from booklets.plan import plan
+    from booklets.render.context import View, build_context
+    from booklets.render.html import _callable_allowed, environment
+
+    project = load_project(support.REPO)
+    env = environment(project.templates_dir)
+    harmless = {"upper", "lower", "strip", "startswith", "endswith", "replace", "split", "join",
+                "format", "title"}
+    kinds: set[type] = set()
+    callable_names: set[str] = set()
+    reached = 0
+    for target in plan(project.booklet):
+        stack: list[tuple[str, Any]] = list(build_context(project, target).items())
+        seen: set[int] = set()
+        while stack:
+            where, obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            reached += 1
+            kinds.add(type(obj))
+            if isinstance(obj, View):
+                stack += [(f"{where}.{k}", v) for k, v in object.__getattribute__(obj, "_fields").items()]
+            elif isinstance(obj, list):
+                stack += [(f"{where}[{i}]", v) for i, v in enumerate(obj)]
+            for name in dir(obj):
+                if not env.is_safe_attribute(obj, name, None):
+                    continue
+                value = env.getattr(obj, name)
+                if callable(value) and _callable_allowed(value):
+                    callable_names.add(name)
+                    assert isinstance(obj, str), f"{where}.{name} is callable from a template"
+                elif not callable(value):
+                    stack.append((f"{where}.{name}", value))
+    assert reached > 1000
+    assert kinds <= {View, list, str, Markup, int, float, bool, type(None)}, kinds
+    assert callable_names <= harmless, callable_names - harmless
+
+
+# --- fonts: only the project's, subset the same way on every machine -------------------------------
+
+def _pdf_fonts(path: Path) -> set[str]:
+    with pikepdf.open(path) as pdf:
+        return {str(font.get("/BaseFont")) for page in pdf.pages
+                for font in (page.Resources.get("/Font") or {}).values()}
+
+
+def test_a_system_font_is_never_embedded_and_check_pdf_names_one(
+        setup: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A character the booklet font lacks is an error at its line (corpus case
+    `character-only-a-system-font-has`), never a glyph from /usr/share/fonts; and a PDF that has a
+    system font anyway (built before, or elsewhere) is refused by `check --pdf`."""
+    import json
+
+    import weasyprint.document
+    from weasyprint.text.fonts import FontConfiguration
+
+    project = _copy(setup, tmp_path, {corpus.STAFF: corpus.edit("title: Boundaries", "title: Boundaries ☎")})
+    out = tmp_path / "dist"
+    assert main(["--project", str(project), "--out", str(out)]) == 2
+    assert not (out / "north/en/staff-screen.pdf").exists()
+    # The renderer as it was: fontconfig's system configuration (DejaVu Sans draws the ☎).
+    monkeypatch.setattr(weasyprint.document, "FontConfiguration", FontConfiguration)
+    monkeypatch.setattr("booklets.render.pinned.ProjectFonts", FontConfiguration)
+    capsys.readouterr()
+    if main(["--project", str(project), "--out", str(out)]) != 0:
+        pytest.skip("this machine has no system font with ☎ to fall back to: " + capsys.readouterr().err)
+    system = {f for f in _pdf_fonts(out / "north/en/staff-screen.pdf") if "Source-Sans" not in f}
+    assert system, "the fallback did not embed a system font"
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["check", "--project", str(project), "--out", str(out), "--pdf", "--format", "json"]) == 1
+    findings = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["check"] == "fonts"]
+    assert findings and all("is not one of the project's fonts: it came from this machine's system "
+                            "fonts" in f["message"] for f in findings), findings
+    assert {f["message"].split("'")[1] for f in findings} == {s.lstrip("/") for s in system}
+
+
+def test_font_subsetting_gives_the_same_bytes_with_or_without_harfbuzz_subset(tmp_path: Path) -> None:
+    """WeasyPrint subsets with HarfBuzz when libharfbuzz-subset is installed, with fontTools
+    otherwise. The renderer picks fontTools on every machine: the library present (real, or a
+    stand-in that fails if used) or absent, the PDF is the same."""
+    import weasyprint.pdf.fonts
+    import weasyprint.text.ffi
+
+    from booklets.render.fonts import faces, font_dir
+    from booklets.render.pdf import PdfOptions, render_pdf
+
+    class NotToBeUsed:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"HarfBuzz-subset was used ({name})")
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    font_faces = "".join(
+        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{path.as_uri()}"); }}'
+        for family, weight, path in faces())
+    html = (f"<html><head><style>{font_faces} body {{ font-family: 'Source Sans Pro' }}</style></head>"
+            "<body><p>Report it. <b>Always.</b> Café, naïve, señor.</p></body></html>")
+    outputs = []
+    present = weasyprint.text.ffi.harfbuzz_subset or NotToBeUsed()
+    for library in (present, None, NotToBeUsed()):
+        weasyprint.pdf.fonts.harfbuzz_subset = library
+        try:
+            data, _ = render_pdf(html, templates, [templates, font_dir()], PdfOptions(epoch=1767225600))
+        finally:
+            weasyprint.pdf.fonts.harfbuzz_subset = None
+        outputs.append(data)
+    assert outputs[0] == outputs[1] == outputs[2]
+    with pikepdf.open(io.BytesIO(outputs[0])) as pdf:
+        programs = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and "/FontFile2" in obj]
+        assert programs  # the font is embedded (subset), by fontTools

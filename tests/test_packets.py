@@ -331,11 +331,23 @@ def test_values_sit_on_their_lines_in_the_booklet_typeface(run: Run) -> None:
             words = page.extract_words(extra_attrs=["fontname", "size"])
             label = next(w for w in words if w["text"] == name_label)
             first = next(w for w in words if w["text"] == person.name.split()[0])
-            site = next(w for w in words if w["text"] == facility.split()[0] and w["x0"] > label["x1"])
+            pid = next(w for w in words if w["text"] == person.id)
+            # The printed site name: the last word of its spelling on the form (the Spanish label,
+            # "Centro", is the same word), and its own label the word just before it.
+            site = max((w for w in words if w["text"] == facility.split()[0]), key=lambda w: w["x0"])
+            site_label = max((w for w in words if abs(w["top"] - site["top"]) < 3 and w["x1"] <= site["x0"]),
+                             key=lambda w: w["x1"])
         assert abs(first["bottom"] - label["bottom"]) < 1.5, "the name is not on the Name line"
-        assert abs(first["x0"] - site["x0"]) < 0.5, "the name does not start where the printed site name does"
-        assert first["fontname"].split("+")[1].startswith(("SourceSansPro", "Source-Sans-Pro"))
-        assert first["size"] == pytest.approx(site["size"])
+        # Each value starts after its own label (labels are as wide as their text): the name is as far
+        # from the end of its label as the printed site name is from the end of its own.
+        assert abs((first["x0"] - label["x1"]) - (site["x0"] - site_label["x1"])) < 0.5, \
+            "the name does not start where a printed value starts after its label"
+        for value in (first, pid):
+            assert value["fontname"].split("+")[1].startswith(("SourceSansPro", "Source-Sans-Pro"))
+        # The ID is set at the form's size; the name shares its row with the ID, so a long one
+        # ("=HYPERLINK(...)") is set smaller to end on its own line, never below 60% of it.
+        assert pid["size"] == pytest.approx(site["size"])
+        assert 0.6 * site["size"] <= first["size"] <= site["size"] + 1e-6
 
 
 def test_qr_code_carries_document_revision_and_id(run: Run) -> None:
@@ -407,7 +419,8 @@ def test_a_name_too_long_for_its_line_is_refused(run: Run, capsys: pytest.Captur
                                                  tmp_path: Path) -> None:
     roster = tmp_path / "long.csv"
     long = Person("W" * 80, "LONG-1", "staff", "en", "north", "")
-    fits = Person("Maximiliana Wolfeschlegelsteinhausen-Bergerdorff", "LONG-2", "staff", "en", "north", "")
+    # The name shares its row with the ID (a form fits one page): about 43 mm of line in print.
+    fits = Person("Maximiliana Wolfeschlegel-Bergerdorff", "LONG-2", "staff", "en", "north", "")
     write_roster(roster, [long, fits])
     code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(run.root))
     assert code == 2
@@ -458,8 +471,11 @@ def test_the_qr_code_goes_where_the_form_page_is_free_or_the_form_is_reported(ru
 
     free = _qr_spot(project, target, page(), frame, form, 6)
     assert (free.x + free.size, free.y + free.size) == pytest.approx((382.68, 595.28 - 300.0 - 2 * 72 / 25.4), abs=0.01)
+    # Taken on the right: the free square nearest the right within the form's width (1 mm steps).
     right_taken = _qr_spot(project, target, page((200, 290, 400, 590)), frame, form, 6)
-    assert right_taken.x == pytest.approx(36.85)
+    assert 200 - 72 / 25.4 < right_taken.x + right_taken.size <= 200
+    only_left = _qr_spot(project, target, page((77, 290, 400, 590)), frame, form, 6)
+    assert only_left.x == pytest.approx(36.85, abs=0.01)
     with pytest.raises(BookletError) as err:
         _qr_spot(project, target, page((0, 290, 419, 590)), frame, form, 6)
     rel = "content/en/audiences/staff.yaml"

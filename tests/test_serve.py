@@ -187,3 +187,143 @@ def test_open_page_reloads_after_a_content_change(server: Server, tmp_path: Path
         os.killpg(browser.pid, signal.SIGTERM)
         browser.wait(timeout=20)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+# --- what is served, to whom (issue 12) -----------------------------------------------------------
+
+def _support():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    path = Path(__file__).parent / "bad_input/support.py"
+    spec = importlib.util.spec_from_file_location("bad_input_support", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+support = _support()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the module's tests, its first build done, with personal data beside it."""
+    root = tmp_path_factory.mktemp("served") / "project"
+    support.write_project(root)
+    srv = Server(root)
+    try:
+        srv.wait_for(lambda: srv.stamp() != "0", "the first build")
+        dist = root / "dist"
+        for rel in ("personal/batch-roster.pdf", "personal/roster/02-A12.pdf", "records/scan-001.pdf",
+                    "north/en/staff-screen-old.pdf", "notes.txt", ".booklets-cache/packets/font-x.ttf"):
+            (dist / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dist / rel).write_bytes(b"%PDF-1.7 PERSONAL DATA of A12")
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _raw(server: Server, request: bytes, wait: float = 10) -> bytes:
+    """Send bytes as they are (no client library tidying them) and read the whole answer."""
+    import socket
+
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+
+
+def _get(server: Server, path: str, host: str | None = None) -> int:
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    host = f"127.0.0.1:{port}" if host is None else host
+    return _status(_raw(server, f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()))
+
+
+PRIVATE_PATHS = [
+    "/personal/batch-roster.pdf", "/personal/roster/02-A12.pdf", "/records/scan-001.pdf",
+    "/.booklets-cache/north/en/staff-screen.json", "/.booklets-cache/packets/font-x.ttf",
+    "/.booklets-cache/last-build.json", "/.lock", "/notes.txt", "/north/en/staff-screen-old.pdf",
+    "/%70ersonal/batch-roster.pdf", "/north/../personal/batch-roster.pdf", "//personal/batch-roster.pdf",
+    "/north/en/%2e%2e/%2e%2e/personal/batch-roster.pdf", "/personal/", "/personal",
+    "/_files/templates/../../dist/personal/batch-roster.pdf", "/_files/assets/../../dist/personal/batch-roster.pdf",
+    "/_files/content/en/audiences/staff.yaml", "/_files/templates/../../content/booklet.yaml",
+]
+
+
+@pytest.mark.parametrize("path", PRIVATE_PATHS)
+def test_personal_data_build_records_and_unknown_files_are_never_served(served: Server, path: str) -> None:
+    assert _get(served, path) == 404
+
+
+def test_the_report_and_the_booklets_are_served(served: Server) -> None:
+    for path in ("/", "/index.html", "/manifest.json", "/north/en/staff-screen.pdf",
+                 "/north/en/staff-screen.cover.png", "/html/north/en/staff-screen.html",
+                 "/_files/templates/css/booklet.css", "/_files/fonts/SourceSansPro-Regular.ttf"):
+        assert _get(served, path) == 200, path
+
+
+@pytest.mark.parametrize("host", ["evil.example:{port}", "evil.example", "127.0.0.1", "127.0.0.1:1",
+                                  "localhost.evil.example:{port}", ""])
+def test_a_request_for_another_host_is_refused(served: Server, host: str) -> None:
+    """DNS rebinding: a page from evil.example whose name now points at 127.0.0.1 sends its own
+    host name; the preview answers only requests addressed to it."""
+    port = served.url.rsplit(":", 1)[1].strip("/")
+    assert _get(served, "/north/en/staff-screen.pdf", host.format(port=port)) == 421
+    assert _get(served, "/north/en/staff-screen.pdf", f"localhost:{port}") == 200
+    no_host = _raw(served, b"GET /north/en/staff-screen.pdf HTTP/1.0\r\n\r\n")
+    assert _status(no_host) == 421
+
+
+ODD_REQUESTS = [
+    b"GET /%00 HTTP/1.1\r\n", b"GET /north/en/%00.pdf HTTP/1.1\r\n", b"GET /html/%ff%fe.html HTTP/1.1\r\n",
+    b"GET /%ff HTTP/1.1\r\n", b"GET //[::1 HTTP/1.1\r\n", b"GET http://evil.example/ HTTP/1.1\r\n",
+    b"GET * HTTP/1.1\r\n", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n", b"GET /_files/nope/x HTTP/1.1\r\n",
+    b"GET /_files/templates/ HTTP/1.1\r\n", b"GET /_files/fonts HTTP/1.1\r\n", b"GET /html/../../x.html HTTP/1.1\r\n",
+    b"GET /html/%2e%2e/%2e%2e/x.html HTTP/1.1\r\n", b"GET /html/.html HTTP/1.1\r\n", b"BREW / HTTP/1.1\r\n",
+    b"\x00\x01\x02\r\n", b"GET /\r\n", b"GET / HTTP/9.9\r\n", b"GET /x\\..\\y HTTP/1.1\r\n",
+    b"GET /north/en/staff-screen.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\nbroken header\r\n",
+]
+
+
+def test_odd_requests_are_answered_without_a_traceback(served: Server) -> None:
+    port = served.url.rsplit(":", 1)[1].strip("/")
+    before = len(served.lines)
+    for request in ODD_REQUESTS:
+        if b"Host:" not in request and request.startswith(b"GET /") and request.endswith(b"HTTP/1.1\r\n"):
+            request += f"Host: 127.0.0.1:{port}\r\n".encode()
+        answer = _raw(served, request + b"Connection: close\r\n\r\n")
+        # HTTP/0.9-style requests get a bare error page (no status line), as the standard says.
+        assert (_status(answer) in (400, 404, 414, 421, 501, 505) or answer == b""
+                or (_status(answer) == 0 and answer.upper().startswith(b"<!DOCTYPE HTML>"))), (
+            request[:60], answer[:80])
+    time.sleep(0.5)
+    log = served.lines[before:]
+    assert not any("Traceback" in line or line.startswith(" ") for line in log), "\n".join(log)
+    assert sum(line.startswith("serve: ") for line in log) >= len(ODD_REQUESTS)  # one line each
+    assert _get(served, "/north/en/staff-screen.pdf") == 200  # and it still serves
+
+
+def test_an_idle_connection_is_closed_and_holds_no_thread(served: Server) -> None:
+    import socket
+
+    port = int(served.url.rsplit(":", 1)[1].strip("/"))
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\n")  # ...and then nothing more
+        assert sock.recv(65536) == b""  # closed by the server, not by our 30 s
+    assert time.monotonic() - started < 20
+
+
+def test_a_port_out_of_range_is_one_line_and_exit_status_2(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "booklets", "serve", "--project", str(tmp_path), "--port", "99999"],
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=60)
+    assert done.stderr.splitlines() == [
+        "error: command line: --port 99999: expected a port from 0 to 65535 (0 picks a free one)"]
+    assert done.returncode == 2

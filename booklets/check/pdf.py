@@ -4,16 +4,20 @@ Which PDF is which comes from its path, `<out>/<facility>/<lang>/<audience>-<edi
 what each edition promises from `content/editions/<id>.yaml`, so a new edition is checked by what
 its YAML declares:
 
-* every booklet: all fonts embedded and none of Type 3 (printers substitute or rasterise those); page
-  boxes nested (TrimBox inside BleedBox inside MediaBox), with the declared bleed on every side;
-  the first section's heading extracted before its first paragraph (text in reading order);
+* every booklet: all fonts embedded, each one of the project's (never a system font), and none of
+  Type 3 (printers substitute or rasterise those); page boxes nested (TrimBox inside BleedBox
+  inside MediaBox), with the declared bleed on every side; the first section's heading extracted
+  before its first paragraph (text in reading order);
 * `pad_to_multiple` > 1 (saddle-stitched print): the page count is a multiple of it;
 * `pdf_variant` set (screen, large print): tagged (/StructTreeRoot, /MarkInfo /Marked true), /Lang
   of the booklet's language, and the document title displayed instead of the file name; and, when
   they are installed, what two PDF/UA-1 validators report (validators.py: page-validation and
   outloud, check `pdfua`); a notice says how to install them when they are not;
 * `min_body_pt` (large print): no smaller text, except the running header and footer, which are
-  smaller by design (lines at the same height on several pages, in the top or bottom band).
+  smaller by design (lines at the same height on several pages, in the top or bottom band);
+* layout (check/layout.py), on every booklet and its imposed sheets: near-empty body pages,
+  headings stranded at the foot of a page, a form split over pages, pages holding only a running
+  head or footer (overflow), and lines running past the text block.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import pikepdf
 from booklets import paths
 from booklets.check import validators
 from booklets.check.findings import CheckReport, Finding, PdfResult, Severity
+from booklets.check.layout import Issue, check_booklet, check_sheets
 from booklets.check.pdfscan import box_problem, descriptor, destinations, fonts, page_texts, small_lines, squash
 from booklets.check.readability import blocks
 from booklets.content import schema as models
@@ -35,6 +40,7 @@ from booklets.content.project import Project
 from booklets.content.sections import resolve_sections
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Target, plan
+from booklets.render.fonts import font_name, project_font_names
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,8 @@ class _Pdf:
             self.reading_order(target, dests)
         if edition.min_body_pt:
             self.text_size(edition.min_body_pt)
+        for issue in check_booklet(self.path):
+            self.add(_severity(issue), issue.check, issue.where, issue.message)
         return PdfResult(self.rel, target.edition, pages)
 
     def fonts(self, pdf: pikepdf.Pdf) -> None:
@@ -157,6 +165,13 @@ class _Pdf:
             if fd is None or not any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                 self.add("error", "fonts", where, f"font {base!r} is not embedded, so printers and "
                          "readers substitute another; give it an @font-face src the renderer reads")
+                continue
+            program = next(fd[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in fd)
+            embedded = font_name(program.read_bytes()) if isinstance(program, pikepdf.Stream) else None
+            if embedded is not None and embedded not in project_font_names():
+                self.add("error", "fonts", where, f"font {base!r} ({embedded[0]}) is not one of the "
+                         "project's fonts: it came from this machine's system fonts, so another "
+                         "machine makes another PDF; rebuild the booklet")
 
     def boxes(self, pdf: pikepdf.Pdf, edition: models.Edition | None) -> None:
         bleed_mm = edition.bleed_mm if edition else 0
@@ -277,9 +292,15 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Ch
         report.findings += checker.findings
 
 
+def _severity(issue: Issue) -> Severity:
+    return "warning" if issue.severity == "warning" else "error"
+
+
 def _check_imposed(rel_path: str, sheets: Path, booklet: Path) -> list[Finding]:
-    """Imposed sheets: half as many pages as the booklet, each two trims wide and one trim high."""
-    out: list[Finding] = []
+    """Imposed sheets: half as many pages as the booklet, each two trims wide and one trim high,
+    and each half laid out as well as the booklet page it shows (check/layout.py)."""
+    out = [Finding.of(_severity(issue), issue.check, rel_path, 0, 0, issue.where, issue.message)
+           for issue in check_sheets(sheets, booklet)]
     with pikepdf.open(sheets) as imposed, pikepdf.open(booklet) as pages:
         if not pages.pages:
             return out

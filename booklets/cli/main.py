@@ -18,6 +18,8 @@ from booklets import __version__, paths
 from booklets.cli import personal
 from booklets.cli import schema as schema_command
 from booklets.cli.options import default_jobs, jobs_count
+from booklets.cli.pipes import reader_left, was_rich_broken_pipe
+from booklets.engine.pipeline import DEFAULT_TIME_LIMIT
 from booklets.errors import BookletError, Problem
 from booklets.plan import Selection, Shard, split_values
 
@@ -55,6 +57,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show tracebacks (for developers)")
 
 
+def _seconds(text: str) -> float:
+    if not text.replace(".", "", 1).isdigit() or float(text) >= 1e6:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds (0 for no limit), found {text!r}")
+    return float(text)
+
+
 def _shard(text: str) -> Shard:
     try:
         return Shard.parse(text)
@@ -78,6 +86,13 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
         default=Shard(),
         metavar="I/N",
         help="build only part I of N disjoint parts of the selected targets (for CI matrices)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="SECONDS",
+        help="stop a booklet whose templates, or whose PDF render, run longer than this (default: 120; 0: no limit)",
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
@@ -116,6 +131,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
         force=getattr(args, "force", False),
         jobs=args.jobs,
         shard=args.shard,
+        time_limit=args.time_limit,
     )
 
 
@@ -207,6 +223,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         str(options.jobs),
         "--shard",
         f"{options.shard.index}/{options.shard.count}",
+        "--time-limit",
+        str(options.time_limit),
     ]
     for flag, values in (
         ("--audience", args.audience),
@@ -300,6 +318,8 @@ def _guarded(run: Callable[[], int], debug: bool) -> int:
     """
     try:
         return run()
+    except BrokenPipeError:
+        raise  # the reader of our output left: not a bug (main)
     except BookletError as exc:
         if debug:
             raise
@@ -323,10 +343,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(args_list)
     command = next(c for c in COMMANDS if c.name == args.command)
     try:
-        return _guarded(lambda: command.run(args), args.debug)
+        status = _guarded(lambda: command.run(args), args.debug)
+        sys.stdout.flush()  # here, where a reader that has left can be noticed (not at exit)
+        return status
     except KeyboardInterrupt:
         if args.debug:
             raise
         print("error: interrupted; each PDF in the output folder is either complete or as it was",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return reader_left()
+    except SystemExit as exc:
+        if was_rich_broken_pipe(exc):
+            return reader_left()
+        raise

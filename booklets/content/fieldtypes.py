@@ -135,6 +135,60 @@ def _sha256(value: Any) -> Any:
 Sha256 = Annotated[str, BeforeValidator(_sha256)]
 
 
+# --- colours ----------------------------------------------------------------------------------
+
+def _relative_luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two colours written #rrggbb (1 to 21)."""
+    def rgb(hex_colour: str) -> tuple[int, int, int]:
+        return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
+
+    light, dark = sorted((_relative_luminance(rgb(first)), _relative_luminance(rgb(second))), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+WCAG_AA = 4.5
+"""Contrast for normal-size text (WCAG 2 AA): the accent colours small text, such as the label
+in the running foot, so the large-text 3:1 is not enough."""
+ACCENT_PAIRS = {"#ffffff": "white paper, and white text on the cover band",
+                "#eef3f8": "the light tint behind the other-formats note and the audience label"}
+"""The colours an audience's accent meets in templates/css/booklet.css (`--paper`, `--tint`): as
+text on them, and as the background of white text. Keep the two lists the same."""
+
+
+def _accent(value: Any) -> Any:
+    value = _text(value)
+    if not isinstance(value, str):
+        return value
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise PydanticCustomError(
+            "bad_colour", "expected a colour written #rrggbb (six hex digits), found {found}",
+            {"found": repr(str(value))})
+    for other, where in ACCENT_PAIRS.items():
+        ratio = contrast_ratio(value.lower(), other)
+        if ratio < WCAG_AA:
+            raise PydanticCustomError(
+                "low_contrast",
+                "accent {found} has a contrast of {ratio:.2f}:1 against {other} ({where}); WCAG AA "
+                "needs {aa}:1 for text: choose a darker colour",
+                {"found": str(value), "ratio": ratio, "other": other, "where": where, "aa": WCAG_AA})
+    return value
+
+
+Accent = Annotated[str, BeforeValidator(_accent), Positioned]
+Cmyk = Annotated[list[Annotated[float, Field(ge=0, le=100)]], Field(min_length=4, max_length=4)]
+"""A print colour as percentages of cyan, magenta, yellow and black."""
+
+
 class Model(BaseModel):
     """Base for every content model: unknown keys are errors, values are immutable once loaded."""
 

@@ -101,8 +101,9 @@ def description(model: type, field: str) -> str:
 def _describe(node: dict[str, Any], model: Any) -> None:
     """Give each property of a model's schema its field's docstring as description."""
     if isinstance(model, type) and issubclass(model, schema.Model):
+        by_alias = {info.alias: name for name, info in model.model_fields.items() if info.alias}
         for field, prop in node.get("properties", {}).items():
-            text = description(model, field)
+            text = description(model, by_alias.get(field, field))
             if text:
                 node["properties"][field] = dict(sorted({**prop, "description": text}.items()))
 

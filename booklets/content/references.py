@@ -241,6 +241,9 @@ def _check_section(project: Project, language: Language, section: Any) -> list[P
         if not target.is_relative_to(assets):
             problems.append(Problem.at(
                 src, f"image {paths.asset(src)} is a link to a file outside {paths.ASSETS}/; copy the file in instead"))
+        elif target.exists() and not target.is_file():
+            problems.append(Problem.at(src, f"image {paths.asset(src)} is not a plain file (a device, "
+                                       "FIFO or folder); put the image file there"))
         elif not target.is_file():
             problems.append(Problem.at(src, f"image {paths.asset(src)} does not exist"))
     return problems

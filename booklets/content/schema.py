@@ -10,14 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from booklets.content.fieldtypes import ACCENT_PAIRS as ACCENT_PAIRS
 
 # The schema's vocabulary, re-exported: every model of content/ is reachable as schema.<Name>.
 from booklets.content.fieldtypes import FORM_FIELDS as FORM_FIELDS
 from booklets.content.fieldtypes import IDENT_RE as IDENT_RE
 from booklets.content.fieldtypes import ROLES as ROLES
+from booklets.content.fieldtypes import Accent as Accent
 from booklets.content.fieldtypes import AssetPath as AssetPath
+from booklets.content.fieldtypes import Cmyk as Cmyk
 from booklets.content.fieldtypes import ContactPart as ContactPart
 from booklets.content.fieldtypes import FormField as FormField
 from booklets.content.fieldtypes import Ident as Ident
@@ -28,6 +32,7 @@ from booklets.content.fieldtypes import Role as Role
 from booklets.content.fieldtypes import Sha256 as Sha256
 from booklets.content.fieldtypes import TemplatePath as TemplatePath
 from booklets.content.fieldtypes import Text as Text
+from booklets.content.fieldtypes import contrast_ratio as contrast_ratio
 from booklets.content.places import Contact as Contact
 from booklets.content.places import Facility as Facility
 from booklets.content.places import Jurisdiction as Jurisdiction
@@ -103,9 +108,15 @@ class Edition(Model):
     """Padding pages are ruled Notes pages placed before the back cover, never after it."""
     pad_to_multiple: Annotated[int, Field(ge=1, le=16)] = 1
     """Pad the page count to a multiple of this (4 for a saddle-stitched booklet), with Notes."""
-    sections_start_right: bool = False
-    """Every section, the sources and the form start on a right-hand (odd) page; the blank left
-    page this may leave carries no header or footer."""
+    section_break: Literal["auto", "page", "right"] = "auto"
+    """Where each section starts: `auto` flows on after the previous one (the page breaks where it
+    is full, with the keep rules of the stylesheet), `page` starts each on a new page (e.g. large
+    print chapter openers), `right` on a right-hand (odd) page; a blank left page this leaves
+    carries no header or footer. A section can ask for its own break (`break: page`)."""
+    form_page: Literal["page", "right", "right-if-free"] = "page"
+    """Where the form starts: on a page of its own (`page`); on a right-hand page whose back is a
+    Notes page (`right`, for print: the form can be cut out without losing anything); or there
+    whenever that costs no extra sheet, else on a page of its own (`right-if-free`)."""
     bleed_mm: Annotated[float, Field(ge=0, le=10)] = 0
     """Bleed beyond the trim on every side, in mm (3 for most print shops): full-bleed colour
     reaches into it and the PDF BleedBox is set to it."""
@@ -221,8 +232,13 @@ class SharedSection(SectionText):
 class SectionEntry(Model):
     """One entry in an audience's section list: `include: <shared id>` or a section written inline."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     include: Ident | None = None
     """The id of a shared section in <lang>/shared.yaml (then no other key)."""
+    break_: Literal["page", "right"] | None = Field(default=None, alias="break")
+    """This section starts on a new page (`page`) or a right-hand page (`right`) whatever the
+    edition's `section_break`; without it the section follows the edition."""
     id: Ident | None = None
     """An inline section's id: its link target (`#s-<id>`) and its name in messages."""
     title: Text | None = None
@@ -311,6 +327,18 @@ class Audience(Model):
     """The cover title, also the PDF title."""
     subtitle: Text | None = None
     """A line under the cover title."""
+    label: Text | None = None
+    """Who the booklet is for, short, in its language ("For staff"): shown on the cover and in
+    every page's running foot, so a booklet is never mistaken for another audience's."""
+    accent: Accent | None = None
+    """The audience's colour (#rrggbb) for the cover band, headings' rules and the label; checked
+    for WCAG AA contrast against the colours it meets (ACCENT_PAIRS)."""
+    accent_cmyk: Cmyk | None = None
+    """The same colour for the print shop, as percentages [c, m, y, k]; the print edition uses it
+    as given (device-cmyk). Without it, print converts the screen colour naively."""
+    logo: Image | None = None
+    """An organisation or facility logo (SVG or PNG under content/assets/, with alt text), on the
+    cover and the back cover."""
     summary: Text
     """One sentence about the booklet, used as the PDF subject."""
     keywords: list[Text] = Field(default_factory=list)

@@ -101,6 +101,9 @@ class Strings(Model):
     """The inside cover's line about other formats (large print, languages, read aloud)."""
     placeholder: Text
     """The label (a tooltip) on a facility value still tagged !placeholder, which the booklet marks."""
+    draft_mark: Text
+    """Across every page of a booklet that still shows example (!placeholder) values, in any
+    build but a release: "DRAFT — example contacts, not for distribution"."""
     readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
         "flesch_kincaid")
     """The reading-level formula `check` measures this language with: flesch_kincaid (English),

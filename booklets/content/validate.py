@@ -26,7 +26,8 @@ _ALL_FIELDS = sorted(
         name
         for cls in vars(schema).values()
         if isinstance(cls, type) and issubclass(cls, BaseModel)
-        for name in cls.model_fields
+        for name, info in cls.model_fields.items()
+        for name in [info.alias or name]
     }
 )
 
@@ -65,7 +66,7 @@ def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
     for step in loc:
         tp = _unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(step, str):
-            field_info = tp.model_fields.get(step)
+            field_info = next((f for n, f in tp.model_fields.items() if (f.alias or n) == step), None)
             tp = field_info.annotation if field_info is not None else None
         elif typing.get_origin(tp) is list and isinstance(step, int):
             tp = typing.get_args(tp)[0]
@@ -75,7 +76,7 @@ def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
             return _ALL_FIELDS
     tp = _unwrap(tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return list(tp.model_fields)
+        return [info.alias or name for name, info in tp.model_fields.items()]  # as YAML writes them
     return _ALL_FIELDS
 
 

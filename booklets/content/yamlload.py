@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,7 +191,7 @@ def _show_tag(tag: str) -> str:
 class _Builder:
     """Turns a composed node graph into YMap/YList/YStr, collecting every problem on the way."""
 
-    def __init__(self, rel: str, explicit_str: set[int]) -> None:
+    def __init__(self, rel: str, explicit_str: Set[int]) -> None:
         self.rel = rel
         self.problems: list[Problem] = []
         self.explicit_str = explicit_str
@@ -270,6 +272,33 @@ _RESOLVABLE = {
     _STR_TAG, "!", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value", *_IMPLICIT_NAMES}
 
 
+_Composed = tuple[Node | None, tuple[tuple[str, Any], ...], frozenset[int]]
+# Composed files by their text. A long-running process (`--watch`, `serve`) loads the project again
+# at every save, and composing (PyYAML's pure-Python scanner) is most of that; an unchanged file's
+# nodes are reused. They are only ever read: _Builder makes fresh data from them every time.
+_COMPOSED: OrderedDict[str, _Composed] = OrderedDict()
+_COMPOSED_FILES, _COMPOSED_MAX_CHARS = 256, 256 * 1024
+
+
+def _compose(text: str) -> _Composed:
+    """(root node, aliases met, ids of the nodes tagged !!str) of a file's text; raises YAMLError
+    or _TooDeep."""
+    if text in _COMPOSED:
+        _COMPOSED.move_to_end(text)
+        return _COMPOSED[text]
+    loader = _Composer(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    composed = (node, tuple(loader.aliases), frozenset(loader.explicit_str))
+    if len(text) <= _COMPOSED_MAX_CHARS:
+        _COMPOSED[text] = composed
+        if len(_COMPOSED) > _COMPOSED_FILES:
+            _COMPOSED.popitem(last=False)
+    return composed
+
+
 def load_yaml(path: Path, root: Path) -> tuple[Doc | None, list[Problem]]:
     """Load one file. Returns the document (None if unusable) and every problem found in it."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
@@ -281,27 +310,22 @@ def load_yaml(path: Path, root: Path) -> tuple[Doc | None, list[Problem]]:
     text, problems = read_text(path, rel)
     if text is None:
         return None, problems
-    loader = None
     try:
-        loader = _Composer(text)
-        node = loader.get_single_node()
+        node, aliases, explicit_str = _compose(text)
     except yaml.YAMLError as exc:
         return None, [syntax_problem(rel, text, exc)]
     except _TooDeep as exc:
         line, col = mark_pos(exc.mark)
         msg = f"nesting is deeper than {MAX_DEPTH} levels; flatten the structure"
         return None, [Problem(rel, line, col, "", msg)]
-    finally:
-        if loader is not None:
-            loader.dispose()
     if node is None:
         return None, [Problem(rel, 1, 1, "", "file has no content; add content or delete the file")]
     problems = [
         Problem(rel, *mark_pos(mark), "", f"alias *{name} is not supported (no anchors & or "
                 "aliases *); write the value out")
-        for name, mark in loader.aliases
+        for name, mark in aliases
     ]
-    builder = _Builder(rel, loader.explicit_str)
+    builder = _Builder(rel, explicit_str)
     data = builder.build(node, "")
     return Doc(path, rel, data), problems + builder.problems
 

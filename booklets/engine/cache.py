@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import stat
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from booklets import paths
-from booklets.engine.output import safe_join, write_atomic
+from booklets.engine.output import safe_join, write_output
+from booklets.errors import BookletError
 from booklets.plan import Target
 
 CACHE_DIR = paths.CACHE_DIR
@@ -72,8 +76,7 @@ def write_file(
     PDFs are fsynced; thumbnails are not: one lost in a crash no longer matches its record, so its
     target is simply rebuilt.
     """
-    path = safe_join(out_dir, rel)
-    write_atomic(path, data, durable=kind == "pdf")
+    path = write_output(out_dir, rel, data, durable=kind == "pdf")
     st = path.stat()
     return FileRecord(
         rel.as_posix(), kind, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns, pages
@@ -84,19 +87,63 @@ def save(out_dir: Path, record: Record, target: Target) -> None:
     """Write the record; call only once every file it lists is in place."""
     text = json.dumps(asdict(record), indent=1, sort_keys=True)
     # Not fsynced: the PDF it describes already is, and a record lost in a crash means a rebuild.
-    write_atomic(record_path(out_dir, target), text.encode(), durable=False)
+    write_output(out_dir, paths.record_file(target), text.encode(), durable=False)
 
 
 def load(out_dir: Path, target: Target) -> Record | None:
-    """The target's record; None when there is none, or it is unreadable or of another format."""
+    """The target's record; None when there is none, or it is unreadable, of another format, or
+    not a record of this target's own files (a damaged or hand-edited cache is rebuilt, never
+    trusted: a record naming any other file would make a build read or trust that file)."""
     try:
-        data: dict[str, Any] = json.loads(record_path(out_dir, target).read_bytes())
-        if data.get("format") != FORMAT or data.get("target") != target.name:
-            return None
-        data["files"] = tuple(FileRecord(**f) for f in data["files"])
-        return Record(**data)
-    except (OSError, ValueError, TypeError, KeyError):
+        raw = read_plain_file(record_path(out_dir, target), limit=16 * 1024 * 1024)
+        return None if raw is None else _valid(json.loads(raw), target)
+    except (OSError, ValueError, TypeError, KeyError, BookletError):
         return None
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_FIELDS = {f.name for f in fields(Record)}
+_FILE_FIELDS = {f.name for f in fields(FileRecord)}
+
+
+def _valid(data: Any, target: Target) -> Record | None:
+    """The record in `data` if every field has its type and every file is one of the target's."""
+    if not isinstance(data, dict) or set(data) != _FIELDS or data["format"] != FORMAT:
+        return None
+    if data["target"] != target.name or not isinstance(data["inputs"], str):
+        return None
+    meta, files = data["meta"], data["files"]
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        return None
+    if not _number(data["seconds"]) or not _count(data["peak_rss_kb"]) or not isinstance(files, list):
+        return None
+    stem = re.escape(paths.booklet_pdf(target).stem)
+    own = re.compile(rf"^{stem}(?:-[a-z0-9-]+)?\.pdf$|^{stem}\.cover\.png$")
+    folder = paths.booklet_pdf(target).parent
+    checked = []
+    for f in files:
+        if not isinstance(f, dict) or set(f) != _FILE_FIELDS:
+            return None
+        rel = f["path"]
+        if not (isinstance(rel, str) and PurePosixPath(rel).parent == folder
+                and own.match(PurePosixPath(rel).name) and f["kind"] in ("pdf", "cover")
+                and (f["kind"] == "cover") == rel.endswith(".png")
+                and isinstance(f["sha256"], str) and _SHA256.match(f["sha256"])
+                and all(_count(f[k]) for k in ("bytes", "mtime_ns", "pages"))):
+            return None
+        checked.append(FileRecord(**f))
+    pdfs = [f for f in checked if f.kind == "pdf"]
+    if not pdfs or pdfs[0].path != paths.booklet_pdf(target).as_posix():
+        return None
+    return Record(**{**data, "files": tuple(checked)})
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
 def file_unchanged(out_dir: Path, f: FileRecord) -> bool:
@@ -132,8 +179,75 @@ def write_stamp(out_dir: Path, rendered: list[str], failed: list[str], problems:
         "problems": problems,
     }
     data = json.dumps(stamp, indent=1).encode()
-    write_atomic(safe_join(out_dir, paths.STAMP), data, durable=False)
+    write_output(out_dir, paths.STAMP, data, durable=False)
 
 
 def stamp_path(out_dir: Path) -> Path:
     return out_dir / paths.STAMP
+
+
+# The build report (index.html, manifest.json) is rewritten by every build, so it must be ours: its
+# SHA-256 as last written is kept here, and a file that does not match is never overwritten.
+REPORT_RECORD = PurePosixPath(CACHE_DIR, "report.json")
+REPORT_FILES = (paths.GALLERY, paths.MANIFEST)
+# Written by a build from before the report record: recognised by what our report always says.
+_LEGACY_MARKS = {paths.GALLERY: b"made by booklets ", paths.MANIFEST: b'"generator": "booklets '}
+
+
+def read_plain_file(path: Path, limit: int = 64 * 1024 * 1024) -> bytes | None:
+    """A plain file's bytes, or None if it is anything else (a link, a device, a folder, too big)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def has_our_manifest(out_dir: Path) -> bool:
+    """Whether out_dir holds a manifest.json a build wrote (a copy of a built folder without its
+    hidden cache is still a booklets output folder)."""
+    data = read_plain_file(out_dir / paths.MANIFEST, limit=64 * 1024 * 1024)
+    return data is not None and _LEGACY_MARKS[paths.MANIFEST] in data[:4096]
+
+
+def foreign_report_files(out_dir: Path) -> list[Path]:
+    """Report files in out_dir that no build wrote (or that were changed since): not to be replaced."""
+    try:
+        recorded = json.loads((out_dir / REPORT_RECORD).read_bytes())
+        if not isinstance(recorded, dict):
+            recorded = {}
+    except (OSError, ValueError):
+        recorded = {}
+    foreign = []
+    for name in REPORT_FILES:
+        path = out_dir / name
+        if not os.path.lexists(path):
+            continue
+        data = read_plain_file(path)
+        if data is None:
+            foreign.append(path)
+        elif name in recorded:
+            if hashlib.sha256(data).hexdigest() != recorded[name]:
+                foreign.append(path)
+        elif _LEGACY_MARKS[name] not in data[:4096]:
+            foreign.append(path)
+    return foreign
+
+
+def record_report(out_dir: Path) -> None:
+    """Remember the report files as written now (call right after writing them)."""
+    hashes = {}
+    for name in REPORT_FILES:
+        data = read_plain_file(out_dir / name)
+        if data is not None:
+            hashes[name] = hashlib.sha256(data).hexdigest()
+    write_output(out_dir, REPORT_RECORD, json.dumps(hashes, indent=1).encode(), durable=False)

@@ -2,14 +2,20 @@
 
 A target (facility, language, audience, edition) reads:
 
-* everyone's: content/booklet.yaml, every file under templates/ and content/assets/, the font
-  files, the booklets package's own code and the versions of the PDF libraries;
+* everyone's: content/booklet.yaml, every file under templates/ and content/assets/ (the only
+  folders the renderer may read, besides the font package: render/pdf.py ProjectFetcher), the
+  font files, the booklets package's own files, and what else can change the bytes of a PDF: the
+  versions of the Python libraries that render and write it, the system libraries WeasyPrint
+  lays out text with (Pango, HarfBuzz, fontconfig, FreeType...), Python's and zlib's versions;
 * its edition's content/editions/<e>.yaml, its facility's content/facilities/<f>.yaml and that
   facility's jurisdiction, content/jurisdictions/<j>.yaml (its words and role names are printed);
 * its language's content/<lang>/strings.yaml, sources.yaml and shared.yaml;
 * its own content/<lang>/audiences/<a>.yaml;
 * the build options that change what is written.
 
+The rule for which files of a folder count is the renderer's own rule for which it may read
+(paths.renderer_may_read: no hidden files or folders, no editor backups), and linked folders are
+followed as the renderer follows them, so nothing the renderer can read is missing from the hash.
 Each file is hashed by its bytes (a missing file hashes as missing, so creating it counts as a
 change). So editing one audience file changes the hash of that audience's targets only, editing
 shared.yaml changes that language's, and editing a template changes every target.
@@ -22,22 +28,43 @@ few stat calls and a table.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import stat
+import sys
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from booklets import paths
 from booklets.plan import Target
 
 # A value that could end up in a path; anything else sends the caller to the full schema check.
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-# Libraries whose version changes the PDF bytes (found without importing them).
-_RENDER_LIBRARIES = ("weasyprint", "pydyf", "fontTools", "pikepdf")
+# Libraries whose version changes the bytes a target writes (module, distribution), found without
+# importing them: the renderer and what it uses (text, CSS, HTML, images, hyphenation, fonts), the
+# PDF writers, and what turns content into HTML (templates, Markdown, dates) and thumbnails.
+_RENDER_LIBRARIES = (
+    ("weasyprint", "weasyprint"), ("pydyf", "pydyf"), ("fontTools", "fonttools"),
+    ("pikepdf", "pikepdf"), ("tinycss2", "tinycss2"), ("cssselect2", "cssselect2"),
+    ("tinyhtml5", "tinyhtml5"), ("pyphen", "pyphen"), ("PIL", "pillow"), ("jinja2", "jinja2"),
+    ("markupsafe", "markupsafe"), ("markdown_it", "markdown_it_py"), ("mdurl", "mdurl"),
+    ("babel", "babel"), ("yaml", "pyyaml"), ("pydantic", "pydantic"),
+    ("pydantic_core", "pydantic_core"), ("pypdfium2", "pypdfium2"),
+)
+# The C libraries WeasyPrint lays out text with (render/pdf.py: fonts are subset by fontTools, so
+# HarfBuzz-subset is not among them). Each is named by the file its soname links to, which carries
+# its version (libharfbuzz.so.0 -> libharfbuzz.so.0.60000.0), and that file's size.
+_SYSTEM_LIBRARIES = ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0",
+                     "libfontconfig.so.1", "libfreetype.so.6", "libfribidi.so.0",
+                     "libglib-2.0.so.0", "libgobject-2.0.so.0")
+_LIBRARY_DIRS = ["/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib"]
+_PACKAGE = Path(__file__).resolve().parents[1]  # the booklets package
 
 
 @dataclass(frozen=True)
@@ -102,10 +129,11 @@ def facility_jurisdiction(root: Path, facility: str) -> str | None:
     return str(value) if isinstance(value, str) and _SAFE_ID.match(value) else None
 
 
-def _digest(path: Path, root: Path | None = None) -> str:
+def _digest(path: Path, root: Path | None = None, text: bool = False) -> str:
     """The file's SHA-256. A project file (`root` given) that is a link to somewhere outside the
     project is never read (the content check refuses it anyway), nor is a device or FIFO: a link
-    to /dev/zero must not hang the build, nor a secret file's bytes be read for a hash."""
+    to /dev/zero must not hang the build, nor a secret file's bytes be read for a hash.
+    `text`: line ends normalised (a CRLF checkout is the same content), for the release hash."""
     try:
         if root is not None:
             real = path.resolve()
@@ -114,25 +142,62 @@ def _digest(path: Path, root: Path | None = None) -> str:
                 return f"outside:{real}"
         if not stat.S_ISREG(path.stat().st_mode):
             return "special"
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        data = path.read_bytes()
+        if text and b"\0" not in data:
+            data = data.replace(b"\r\n", b"\n")
+        return hashlib.sha256(data).hexdigest()
     except FileNotFoundError:
         return "missing"
     except OSError as exc:  # a folder, or unreadable: the full content check says what is wrong
         return f"unreadable ({exc.strerror})"
 
 
-def _tree(root: Path, folder: Path, project: Path | None = None) -> dict[str, str]:
-    """Every file under `folder`, by path relative to `root` (hidden files and caches skipped).
+def _walk(folder: Path, within: Path) -> tuple[list[Path], list[Path]]:
+    """Every file under `folder` the renderer may read, linked folders inside `within` followed
+    (once each), in sorted order; hidden files and folders, editor backups and caches are left out.
+    Also the linked folders that lead outside `within`: never walked (a link to / must not make a
+    build walk the disk), but counted, as the link they are."""
+    found: list[Path] = []
+    outside: list[Path] = []
+    seen: set[str] = set()
+    home = os.path.realpath(within)
+    for current, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(current)
+        if real in seen:  # a link back up the tree
+            dirs[:] = []
+            continue
+        seen.add(real)
+        rel = PurePosixPath(Path(current).relative_to(folder).as_posix())
+        kept = []
+        for d in sorted(d for d in dirs if paths.renderer_may_read(rel / d)):
+            target = os.path.realpath(os.path.join(current, d))
+            if os.path.commonpath([home, target]) == home:
+                kept.append(d)
+            else:
+                outside.append(Path(current, d))
+        dirs[:] = kept
+        found += [Path(current, f) for f in files if paths.renderer_may_read(rel / f)]
+    return sorted(found), sorted(outside)
+
+
+def _tree(root: Path, folder: Path, project: Path | None = None, text: bool = False) -> dict[str, str]:
+    """Every readable file under `folder`, by path relative to `root`.
     `project`: the project root, when the folder is the project's (see _digest)."""
-    out: dict[str, str] = {}
     if not folder.is_dir():
-        return out
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and not any(
-            part.startswith(".") or part == "__pycache__" for part in path.parts[len(root.parts) :]
-        ):
-            out[rel] = _digest(path, project)
+        return {}
+    if project is not None and not folder.resolve().is_relative_to(project.resolve()):
+        return {folder.relative_to(root).as_posix(): f"outside:{folder.resolve()}"}  # a link out
+    files, outside = _walk(folder, project if project is not None else folder)
+    tree = {path.relative_to(root).as_posix(): _digest(path, project, text) for path in files}
+    tree.update({path.relative_to(root).as_posix(): f"outside:{path.resolve()}" for path in outside})
+    return tree
+
+
+def project_files(root: Path, folders: Iterable[str], text: bool = False) -> dict[str, str]:
+    """Every file the renderer may read under these project folders, hashed (for release.py)."""
+    out: dict[str, str] = {}
+    for folder in folders:
+        out.update(_tree(root, root / folder, root, text))
     return out
 
 
@@ -144,41 +209,101 @@ def _package_dir(name: str) -> Path | None:
     return Path(spec.origin).parent
 
 
+def _font_files() -> dict[str, str]:
+    from booklets.render.fonts import font_dir  # light: no WeasyPrint
+
+    try:
+        fonts = font_dir()
+    except ImportError:
+        return {"fonts": "missing"}
+    return {f"fonts/{k}": v for k, v in _tree(fonts, fonts).items()}
+
+
+def environment_inputs() -> dict[str, str]:
+    """What every target reads from outside the project: fonts, code, libraries and their versions."""
+    files = _font_files()
+    files.update(code_files())
+    for module, dist in _RENDER_LIBRARIES:
+        files[f"lib/{module}"] = _installed_version(module, dist)
+    files.update(system_libraries())
+    files["python"] = f"{sys.version_info[:3]} zlib {zlib.ZLIB_RUNTIME_VERSION}"
+    return files
+
+
 def _shared_inputs(root: Path) -> dict[str, str]:
-    """What every target reads: booklet.yaml, templates, assets, fonts, code, library versions."""
+    """What every target reads: booklet.yaml, templates, assets, and the environment."""
     files = {paths.BOOKLET: _digest(root / paths.BOOKLET, root)}
     files.update(_tree(root, root / paths.TEMPLATES, root))
     files.update(_tree(root, root / paths.ASSETS, root))
-    fonts = _package_dir("font_source_sans_pro")
-    if fonts is not None:
-        files.update({f"fonts/{k}": v for k, v in _tree(fonts, fonts / "files").items()})
-    files.update(code_files())
-    for lib in _RENDER_LIBRARIES:
-        files[f"lib/{lib}"] = _installed_version(lib)
+    files.update(environment_inputs())
     return files
 
 
 def code_files() -> dict[str, str]:
-    """Every module of the booklets package, subpackages included, by its path in the package: an
+    """Every file of the booklets package, subpackages included, by its path in the package: an
     edit anywhere in the code makes every target stale (a flat glob would miss the subpackages)."""
-    package = Path(__file__).resolve().parents[1]
     return {
-        f"booklets/{p.relative_to(package).as_posix()}": _digest(p)
-        for p in sorted(package.rglob("*.py"))
-        if "__pycache__" not in p.parts
+        f"booklets/{p.relative_to(_PACKAGE).as_posix()}": _digest(p)
+        for p in sorted(_PACKAGE.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
     }
 
 
-def _installed_version(package: str) -> str:
+def system_libraries() -> dict[str, str]:
+    """Each C library WeasyPrint lays out text with, as the file it is installed as (its version)
+    and that file's size: a distribution update that changes line breaks makes targets stale."""
+    if not sys.platform.startswith("linux"):
+        return {"system": sys.platform}  # pragma: no cover - found by other names elsewhere
+    found: dict[str, str] = {}
+    dirs = _library_dirs()
+    for name in _SYSTEM_LIBRARIES:
+        found[f"system/{name}"] = "missing"
+        for folder in dirs:
+            path = os.path.join(folder, name)
+            if os.path.exists(path):
+                real = os.path.realpath(path)
+                found[f"system/{name}"] = f"{os.path.basename(real)} {os.path.getsize(real)}"
+                break
+    return found
+
+
+def _library_dirs() -> list[str]:
+    """Where the dynamic loader looks: /etc/ld.so.conf's folders first, then the usual ones."""
+    dirs: list[str] = []
+    for conf in sorted(Path("/etc/ld.so.conf.d").glob("*.conf")):
+        try:
+            lines = conf.read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        dirs += [line.strip() for line in lines if line.strip().startswith("/")]
+    return dirs + _LIBRARY_DIRS
+
+
+def _installed_version(module: str, dist: str) -> str:
     """`weasyprint-70.0.dist-info`: the installed distribution's folder names its version (read
     without importing the package or importlib.metadata, which scans every installed package)."""
-    where = _package_dir(package)
-    if where is None:
-        return "missing"
-    dist = package.lower().replace("-", "_")
-    found = sorted(p.name for p in where.parent.glob("*.dist-info") if p.name.lower().startswith(f"{dist}-"))
+    found = _distributions().get(dist.lower().replace("-", "_"))
+    if found is not None:
+        return found
+    where = _package_dir(module)
     # Not installed from a wheel (a source checkout): its __init__ still changes with the code.
-    return ",".join(found) or _digest(where / "__init__.py")
+    return "missing" if where is None else _digest(where / "__init__.py")
+
+
+@functools.cache
+def _distributions() -> dict[str, str]:
+    """Installed distribution -> its dist-info folder name, the first on sys.path winning (as the
+    import system's own search does): one listing per sys.path folder."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                found.setdefault(name.split("-", 1)[0].lower(), name)
+    return found
 
 
 def _combine(parts: Iterable[Mapping[str, str]], options: Mapping[str, object]) -> str:

@@ -11,10 +11,17 @@ and waits at most `timeout` seconds (then stops with a clear message, so a hung 
 blocks CI for ever; `timeout=0` stops at once).
 
 The kernel releases an flock when its holder dies, even by SIGKILL: a killed build never leaves
-a stale lock. Holding the lock, we also remove the temporary files such a build left behind.
+a stale lock. Holding the lock, we also remove the temporary files a killed run left behind: only
+those whose own lock is free (output.py), so a `packets` run writing its batch keeps its file.
 The lock file stays in place, except in a folder this build created and left empty (bad input):
 then folder and lock file go, and a build that was waiting on the removed file notices (its file
 is no longer the one at the path) and locks the new one.
+
+The lock file is opened without following links and must be a plain file with no other name: a
+`dist/.lock` that is a link (or a hard link) to a file elsewhere is refused, never truncated or
+written. And a build only ever takes over a folder that is empty or that a build made (it has
+`.booklets-cache/`, or a build's manifest.json): `--out` naming some other non-empty folder is
+refused before anything in it is touched.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ import datetime as dt
 import errno
 import os
 import platform
+import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from booklets import paths
+from booklets.engine.cache import has_our_manifest
 from booklets.engine.output import remove_stale_temp_files
 from booklets.errors import BookletError, Problem
 
@@ -63,6 +73,7 @@ def build_lock(
     A folder this build created and left empty (bad input stops before any PDF) is removed again.
     """
     created = not out_dir.exists()
+    _refuse_a_foreign_folder(out_dir)
     deadline = time.monotonic() + timeout
     while True:
         fd = _open_lock(out_dir)
@@ -89,19 +100,78 @@ def build_lock(
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def _refuse_a_foreign_folder(out_dir: Path) -> None:
+    """Refuse an output folder that holds files but was never a booklets output folder.
+
+    A build writes and deletes files in its output folder; pointed at a folder of other files
+    (`--out ~/Documents`), it would overwrite an index.html or take a file for one of its own.
+    """
+    try:
+        names = os.listdir(out_dir)
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise BookletError([Problem(str(out_dir), message=(
+            "is a file, not a folder; build into a folder with --out"))]) from None
+    except OSError:
+        return  # unreadable: _open_lock says what is wrong with it
+    if not names or paths.CACHE_DIR in names or _our_lock(out_dir) or has_our_manifest(out_dir):
+        return
+    raise BookletError([Problem(str(out_dir), message=(
+        f"is not empty and no booklets build wrote it (there is no {paths.CACHE_DIR}/ or "
+        f"{paths.MANIFEST} of a build in it); a "
+        "build writes and deletes only its own files, so build into a new or empty folder with "
+        "--out"))])
+
+
+# What _record_holder writes: a lock file saying this is a folder a build has written to.
+_HOLDER = re.compile(rb"^(?:pid \d+ on .*, since \d\d:\d\d:\d\d\n)?$")
+
+
+def _our_lock(out_dir: Path) -> bool:
+    """Whether out_dir has a build's lock file (the first build there may have been killed before
+    it wrote anything else)."""
+    try:
+        fd = os.open(out_dir / LOCK_NAME, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        return stat.S_ISREG(st.st_mode) and st.st_size < 300 and bool(_HOLDER.match(os.read(fd, 300)))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 def _open_lock(out_dir: Path) -> int:
+    lock = out_dir / LOCK_NAME
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        return os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # O_NOFOLLOW: a link at .lock is refused (ELOOP), never followed and truncated.
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o644)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BookletError([Problem(str(lock), message=(
+                "is a link; a build never writes through links, so it cannot lock this folder: "
+                "remove the link, or build into another folder with --out"))]) from None
         raise BookletError([Problem(str(out_dir), message=(
             f"cannot write to the output folder ({exc.strerror}); make it writable or build "
             "into another folder with --out"))]) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        what = "is not a plain file" if not stat.S_ISREG(st.st_mode) else (
+            "has another name (a hard link), so writing it would change a file elsewhere")
+        raise BookletError([Problem(str(lock), message=(
+            f"{what}; a build writes only files of its own: remove it, or build into another "
+            "folder with --out"))])
+    return fd
 
 
 def _still_in_place(fd: int, out_dir: Path) -> bool:
     try:
-        held, there = os.fstat(fd), os.stat(out_dir / LOCK_NAME)
+        held, there = os.fstat(fd), os.lstat(out_dir / LOCK_NAME)
     except OSError:
         return False
     return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)

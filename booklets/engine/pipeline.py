@@ -5,13 +5,15 @@ the hash of everything it reads changed since its last build (inputs.py, cache.p
 nothing to do reads booklet.yaml, hashes some files and stops, without loading the content schema
 or WeasyPrint (both are imported inside the functions that need them, on purpose).
 
-Bad input (content, templates) stops the build before any PDF is written: every stale target's HTML
-is made, and so checked, before the first PDF is rendered. Earlier PDFs are never touched by a build
-that cannot succeed, and a target that fails to render leaves its previous PDF in place.
+Bad input (content, templates) stops the build before any PDF is written: PDFs start rendering as
+soon as the first target's HTML is made, but nothing is written until every stale target's HTML is
+made, and so checked (engine/workers.py). Earlier PDFs are never touched by a build that cannot
+succeed, and a target that fails to render leaves its previous PDF in place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -21,7 +23,7 @@ from booklets.engine import cache
 from booklets.engine.gallery import write_gallery
 from booklets.engine.inputs import input_hashes, read_matrix
 from booklets.engine.lock import build_lock
-from booklets.engine.output import safe_join
+from booklets.engine.output import cannot_write, safe_join
 from booklets.engine.results import BuildResult, NoProgress, Progress, Status, TargetResult
 from booklets.errors import BookletError, Problem
 from booklets.plan import Matrix, Selection, Shard, Target, plan, shard, unknown_selectors
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from booklets.engine.workers import Done
 
 __all__ = ["BuildOptions", "BuildResult", "TargetResult", "build", "list_targets"]
+
+DEFAULT_TIME_LIMIT = 120.0  # render/limits.py's, kept here too: this module must not import Jinja
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,19 @@ class BuildOptions:
     shard: Shard = field(default_factory=Shard)
     # Only these targets of the selection (e.g. the booklets a roster needs); empty: all of it.
     only: tuple[Target, ...] = ()
+    # Seconds each target's templates may run, and again its PDF render (render/limits.py); 0: none.
+    time_limit: float = DEFAULT_TIME_LIMIT
 
     def render_options(self) -> dict[str, object]:
         """Options that change the bytes a target writes; they are part of every inputs hash.
 
-        `--draft` does (marked fallbacks). `--release` does not: it refuses what a draft would
-        allow, and is checked on every release build however much is up to date. An option that
+        `--draft` does (marked fallbacks). `--release` does too: a booklet that shows example
+        (!placeholder) values is marked DRAFT on every page in any build but a release (a release
+        also refuses placeholders, and is checked on every release build however much is up to
+        date), so the mark's state is in the hash and toggling it renders again. An option that
         changes output must be added here.
         """
-        return {"draft": self.draft}
+        return {"draft": self.draft, "release": self.release}
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -88,7 +96,7 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
     outcomes = {t: _up_to_date(options.out_dir, t, records[t]) for t in targets if t not in stale}
     progress.begin(stale, len(outcomes))
 
-    # 3. Render what is stale: content and HTML here (all HTML first), PDFs in worker processes.
+    # 3. Render what is stale: content and HTML here, PDFs in worker processes as HTML appears.
     try:
         if stale:
             for done in _render(options, project, stale, inputs, records, result, progress):
@@ -106,7 +114,15 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
     # 4. Report: the gallery and manifest of the whole output folder; the stamp tells `serve`.
     result.results = [outcomes[t] for t in targets]
     try:
-        write_gallery(options.out_dir, records)
+        foreign = cache.foreign_report_files(options.out_dir)
+        if foreign:
+            result.warnings += [
+                f"warning: {path}: not written by booklets (or changed since); it is left as it is "
+                "and the gallery and manifest are not written: move it away to get them"
+                for path in foreign]
+        else:
+            write_gallery(options.out_dir, records)
+            cache.record_report(options.out_dir)
         cache.write_stamp(
             options.out_dir,
             [r.target.name for r in result.with_status("built")],
@@ -115,8 +131,7 @@ def _build(options: BuildOptions, progress: Progress | None, fresh_out: bool = F
         )
     except OSError as exc:  # a full disk or read-only folder: the PDFs are as the table says
         result.warnings.append(
-            f"warning: cannot write {exc.filename or options.out_dir}: {exc.strerror}; the gallery "
-            "and manifest are not up to date")
+            f"warning: the gallery and manifest are not up to date: {cannot_write(exc, options.out_dir)}")
     if released is not None and result.ok:  # a revision is recorded once all of it is built
         from booklets.engine import release
 
@@ -143,7 +158,8 @@ def _plan(options: BuildOptions, result: BuildResult) -> tuple[Project | None, M
     _check_selectors(matrix, options.selection)
     chosen = shard(plan(matrix, options.selection), options.shard)
     if options.only:
-        chosen = [t for t in chosen if t in set(options.only)]
+        wanted = set(options.only)
+        chosen = [t for t in chosen if t in wanted]
     return project, matrix, chosen
 
 
@@ -183,31 +199,41 @@ def _render(
     result: BuildResult,
     progress: Progress,
 ) -> list[Done]:
-    from booklets.engine.workers import Job, render_all, warm_up
+    from booklets.engine.gallery import describe
+    from booklets.engine.workers import Job, Rendered, commit, engine
     from booklets.render.html import render_html
-    from booklets.render.target import render_target
+    from booklets.render.target import prepare, render_prepared
 
-    parallel = options.jobs > 1 and len(stale) > 1
-    if parallel:
-        warm_up()  # the fork server imports WeasyPrint while this process loads the content
-    project = project or _load(options, result)
-    html = {t: render_html(project, t) for t in stale}
     # Longest first needs comparable estimates: last build's times when every stale target has
-    # one, else the size of each HTML (large print and long audiences take longest either way).
+    # one, else the size of its audience's content file until its HTML exists, then of its HTML.
     known = {t: r.seconds for t in stale if (r := records[t]) is not None}
-    jobs = [
-        Job(t, html[t], inputs[t], known[t] if len(known) == len(stale) else float(len(html[t])))
-        for t in stale
-    ]
-    return render_all(
-        project,
-        jobs,
-        render_target,
-        options.out_dir,
-        options.jobs if parallel else 1,
-        progress.started,
-        lambda done: progress.finished(_outcome(options.out_dir, done)),
-    )
+    timed = len(known) == len(stale)
+
+    def guess(t: Target) -> float:
+        return known[t] if timed else float(_size(options.root / paths.audience_file(t.language, t.audience)))
+
+    # Workers start now, while this process loads the content; each target's HTML goes to them as
+    # soon as it is made, but nothing is written until every HTML is made (workers.py).
+    with engine(options.jobs, len(stale)) as run:
+        loaded = project or _load(options, result)
+
+        def jobs() -> Iterator[Job]:
+            for t in sorted(stale, key=lambda t: (-guess(t), t)):
+                html = render_html(loaded, t, release=options.release, time_limit=options.time_limit)
+                yield Job(t, html, inputs[t], known[t] if timed else float(len(html)), options.time_limit)
+
+        def write(job: Job, rendered: Rendered) -> Done:
+            return commit(options.out_dir, job, rendered, describe(loaded, job.target))
+
+        return run(prepare(loaded), jobs(), render_prepared, write, progress.started,
+                   lambda done: progress.finished(_outcome(options.out_dir, done)))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _from_record(out_dir: Path, target: Target, record: cache.Record, status: Status, seconds: float,

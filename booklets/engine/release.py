@@ -9,7 +9,8 @@ A release is what readers get, under document control. `build.py --release`
 
 The record is content/releases.yaml, kept under version control beside the content it describes:
 per released revision, a SHA-256 over every file of content/ and templates/ (the record itself
-excepted, line endings normalised so a Windows checkout hashes the same). Building a released
+excepted, line endings normalised so a Windows checkout hashes the same) and over the fonts, code
+and libraries the booklets are rendered with (content_hash). Building a released
 revision again from the same files is fine (the PDFs come out byte-identical); from different files
 it is refused with a message to bump the revision. A new revision is appended to the record only
 after every booklet of the release built.
@@ -51,28 +52,20 @@ class Release:
 
 
 def content_hash(root: Path) -> str:
-    """SHA-256 over the path and bytes of every file under content/ and templates/."""
+    """SHA-256 over everything a release's booklets are made from: the path and bytes of every file
+    under content/ and templates/ (by the renderer's rule for what it may read: no hidden files or
+    editor backups; the record itself excepted; line ends normalised), and what the renderer reads
+    from outside the project (fonts, code, library versions: engine/inputs.py). The same revision
+    made from anything else would not be the same booklets."""
+    from booklets.engine.inputs import environment_inputs, project_files
+
+    files = project_files(root, _HASHED, text=True)
+    files.pop(RECORD, None)
     digest = hashlib.sha256()
-    files = []
-    for folder in _HASHED:
-        base = root / folder
-        for path in base.rglob("*"):
-            parts = path.relative_to(base).parts
-            # Editor droppings (.swp, backup~) and hidden folders are not content.
-            if (
-                any(p.startswith(".") for p in parts)
-                or path.name.endswith("~")
-                or not path.is_file()
-            ):
-                continue
-            rel = path.relative_to(root).as_posix()
-            if rel != RECORD:
-                files.append((rel, path))
-    for rel, path in sorted(files):
-        data = path.read_bytes()
-        if b"\0" not in data:  # text: a CRLF checkout is the same content
-            data = data.replace(b"\r\n", b"\n")
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    for rel, value in sorted(files.items()):
+        digest.update(rel.encode() + b"\0" + value.encode() + b"\n")
+    for rel, value in sorted(environment_inputs().items()):
+        digest.update(b"env:" + rel.encode() + b"\0" + value.encode() + b"\n")
     return digest.hexdigest()
 
 
@@ -188,6 +181,12 @@ def record(root: Path, release: Release) -> list[str]:
         f"  effective_date: {q(release.effective_date)}\n"
         f"  supersedes: {q(release.supersedes)}\n"
     )
-    write_atomic(path, text.encode("utf-8"))
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:  # a read-only or full project: the booklets are built, unrecorded
+        raise BookletError([Problem(RECORD, message=(
+            f"the booklets are built, but revision {release.revision} is not recorded: cannot "
+            f"write {path}: {exc.strerror}; make the project writable (or free some space) and run "
+            "the release build again"))]) from None
     note = f"released revision {release.revision}: recorded in {RECORD}; commit it with the content"
     return [f"note: {note}"]

@@ -16,7 +16,9 @@ import csv
 import datetime as dt
 import difflib
 import io
+import os
 import re
+import stat
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -86,14 +88,7 @@ def read_roster(path: Path, project: Project, printable: Callable[[str], str] | 
     if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise BookletError([Problem(name, message="a spreadsheet file cannot be read; save it as "
                                     "CSV UTF-8 (File > Save As > CSV UTF-8) and pass the .csv file")])
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BookletError([Problem(name, message=f"cannot read the roster: {exc.strerror}")]) from None
-    if len(data) > MAX_BYTES:
-        raise BookletError([Problem(name, message=f"the roster is {len(data):,} bytes, more than the "
-                                    f"{MAX_BYTES:,} a roster can be; check that this is the right file")])
-    data = data.removeprefix(b"\xef\xbb\xbf")
+    data = _read_bounded(path, name).removeprefix(b"\xef\xbb\xbf")
     rows = _records(data, name)
     first = next(rows, None)
     if first is None:
@@ -140,6 +135,37 @@ def read_roster(path: Path, project: Project, printable: Callable[[str], str] | 
     if roster.last_row in skip:  # the last row was a duplicate
         roster.last_row = max((p.row for p in walk()), default=0)
     return roster
+
+
+def _read_bounded(path: Path, name: str) -> bytes:
+    """The roster's bytes, refused before reading when it could never end or is far too large: a
+    device (a link to /dev/zero), a FIFO (whose read would wait for ever) or a folder, or a file
+    over MAX_BYTES. Opened without blocking, checked on the opened file, read at most to the limit."""
+    def refuse(message: str) -> BookletError:
+        return BookletError([Problem(name, message=message)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise refuse(f"cannot read the roster: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise refuse("is not a plain file (a device, a FIFO or a folder), so it could never be read to "
+                         "its end; pass the roster's CSV file")
+        if st.st_size > MAX_BYTES:
+            raise refuse(f"the roster is {st.st_size:,} bytes, more than the {MAX_BYTES:,} a roster can be; "
+                         "check that this is the right file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise refuse(f"cannot read the roster: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:  # it grew while we read
+        raise refuse(f"the roster is more than the {MAX_BYTES:,} bytes a roster can be; check that this is "
+                     "the right file")
+    return data
 
 
 def _records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:

@@ -208,9 +208,11 @@ def _write(project: Project, sheets: dict[Target, _FormBooklet], fonts: Fonts,
     mode = private_mode()
     booklets = {t: b.data for t, b in sheets.items()}
     with ExitStack() as stack:
-        writers = [BatchWriter(_open(stack, result.batch, mode), booklets, fonts, info, pad)]
+        out = options.out_dir.resolve()
+        writers = [BatchWriter(_open(stack, result.batch, out, mode), booklets, fonts, info, pad)]
         if result.imposed is not None:
-            writers.append(BatchWriter(_open(stack, result.imposed, mode), booklets, fonts, info, pad, imposed=True))
+            writers.append(BatchWriter(_open(stack, result.imposed, out, mode), booklets, fonts, info, pad,
+                                       imposed=True))
         staged = Staged(where.people) if options.per_person else None
         if staged is not None:
             stack.callback(staged.discard)
@@ -236,8 +238,10 @@ def _write(project: Project, sheets: dict[Target, _FormBooklet], fonts: Fonts,
     result.skipped += problems
 
 
-def _open(stack: ExitStack, path: Path, mode: int) -> BinaryIO:
-    return stack.enter_context(open_atomic(path, mode=mode))
+def _open(stack: ExitStack, path: Path, out: Path, mode: int) -> BinaryIO:
+    # base=out: every folder from the output folder down to the batch is opened without following
+    # links (output.py), so a link swapped in after PacketPaths checked the path is refused.
+    return stack.enter_context(open_atomic(path, base=out, mode=mode))
 
 
 def _personal(sheet: _FormBooklet, fonts: Fonts, ops: dict[int, bytes], pad: int) -> bytes:

@@ -31,7 +31,7 @@ QR_MODULE_MAX = 0.40 * MM  # a 300 dpi office scanner reads 0.3 mm modules; larg
 QR_MODULE_MIN = 0.25 * MM
 QR_QUIET = 4  # modules of white around the symbol (ISO/IEC 18004)
 QR_MASK = 4
-SUBSET_VERSION = 1
+SUBSET_VERSION = 2  # 2: cache entries end with their SHA-256
 _DARK = re.compile(b"\x01+")  # a run of dark modules in a row of the QR matrix
 SHRINK_LIMIT = 0.6  # a long name may be set down to 60% of the form's size before it is refused
 
@@ -65,7 +65,10 @@ def _subset_program(path: Path, text: str, cache_dir: Path | None) -> bytes:
     key = hashlib.sha256(source + repr((SUBSET_VERSION, unicodes)).encode()).hexdigest()
     cached = cache_dir / f"font-{key}.ttf" if cache_dir else None
     if cached is not None and cached.is_file():
-        return cached.read_bytes()
+        # The file's own SHA-256 ends it: a truncated or damaged entry is made again, never used.
+        data = cached.read_bytes()
+        if len(data) > 32 and hashlib.sha256(data[:-32]).digest() == data[-32:]:
+            return data[:-32]
     font = TTFont(io.BytesIO(source), recalcTimestamp=False)
     options = subset.Options()
     options.layout_features = []
@@ -79,7 +82,7 @@ def _subset_program(path: Path, text: str, cache_dir: Path | None) -> bytes:
     buf = io.BytesIO()
     font.save(buf)
     if cached is not None:
-        write_atomic(cached, buf.getvalue())
+        write_atomic(cached, buf.getvalue() + hashlib.sha256(buf.getvalue()).digest())
     return buf.getvalue()
 
 

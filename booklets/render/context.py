@@ -21,7 +21,7 @@ from booklets import __version__, paths
 from booklets.content import i18n, schema
 from booklets.content.markup import lang_spans, make_markdown
 from booklets.content.printed import booklet_roles, section_roles
-from booklets.content.project import Language, Project
+from booklets.content.project import Language, Project, placeholders
 from booklets.content.sections import apply_words, resolve_sections
 from booklets.content.yamlload import YStr
 from booklets.plan import Target
@@ -146,13 +146,54 @@ def _form(form: schema.Form, strings: schema.Strings, words: Any, markdown: Any,
     }
 
 
+def notes_pages(edition: schema.Edition, has_form: bool) -> int:
+    """How many Notes pages the template lays out; the PDF stage keeps the ones padding needs.
+
+    Up to one sheet's worth less one, and one more when the form starts on a right-hand page: its
+    back must be a Notes page (never the back cover), so at least one is always kept."""
+    if not edition.notes_pages:
+        return 0
+    return edition.pad_to_multiple - 1 + (1 if has_form and edition.form_page != "page" else 0)
+
+
 def effective_date_text(date: dt.date, locale: str) -> str:
     """The effective date as readers of that language write it (Babel, not a hand-made table)."""
     return format_date(date, format="long", locale=locale)
 
 
-def build_context(project: Project, target: Target, person: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Everything the booklet template needs for one target, as plain data."""
+def _cmyk(colour: str, given: list[float] | None) -> str:
+    """A CSS device-cmyk() colour for print: as the audience file gives it, else from the sRGB."""
+    if given is not None:
+        c, m, y, k = (v / 100 for v in given)
+    else:  # the naive conversion; a print shop's profile would do better, so content can say
+        r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        k = 1 - max(r, g, b)
+        c, m, y = ((1 - v - k) / (1 - k) if k < 1 else 0.0 for v in (r, g, b))
+    return "device-cmyk(" + " ".join(f"{v:.3f}".rstrip("0").rstrip(".") or "0" for v in (c, m, y, k)) + ")"
+
+
+def _identity(project: Project, audience: schema.Audience, strings: schema.Strings) -> dict[str, Any]:
+    """The audience's label, colours and logo; defaults for an audience file without them."""
+    accent = str(audience.accent or "#1d3557").lower()
+    logo = None
+    if audience.logo is not None:
+        path = (project.root / paths.asset(audience.logo.src)).resolve()
+        logo = {"url": path.as_uri(), "alt": audience.logo.alt}
+    return {
+        "label": audience.label or f"{strings.for_audience} {audience.name}",
+        "accent": accent,
+        "accent_cmyk": _cmyk(accent, audience.accent_cmyk),
+        "logo": logo,
+    }
+
+
+def build_context(project: Project, target: Target, person: Mapping[str, str] | None = None,
+                  release: bool = False) -> dict[str, Any]:
+    """Everything the booklet template needs for one target, as plain data.
+
+    `draft` is set when the booklet shows example (!placeholder) values of its facility and the
+    build is not a release: the template then marks every page."""
+
     language = project.languages[target.language]
     audience = language.audiences[target.audience]
     edition = project.editions[target.edition]
@@ -178,7 +219,7 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
     env["contact_phones"] = {c["role"]: Markup(escape(c["phone"])) for c in facility["contacts"] if c["phone"]}
     sections: list[dict[str, Any]] = []
     help_callout = None
-    for sid, sec in resolved:
+    for placed, (sid, sec) in zip(audience.sections, resolved, strict=True):
         callout = {"title": sec.callout.title, "body": markdown(sec.callout.body)} if sec.callout else None
         image = None
         if sec.image is not None:
@@ -190,6 +231,7 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
             "body": markdown(sec.body, subheadings=True),
             "local": markdown(sec.local, subheadings=True) if sec.local else None,
             "callout": callout, "image": image, "contacts": [contact(r) for r in shown],
+            "starts": placed.break_ or edition.section_break,  # auto (flows on), page or right
         })
         if help_callout is None and callout is not None and shown:
             help_callout = callout
@@ -222,10 +264,12 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
         "facility": facility,
         "sections": sections,
         "help_callout": help_callout,
+        "identity": _identity(project, audience, language.strings),
+        "draft": not release and bool(placeholders(project, {target.facility})),
         "sources": sources,
         "form": form,
         "person": person,
-        "notes_pages": edition.pad_to_multiple - 1 if edition.notes_pages else 0,
+        "notes_pages": notes_pages(edition, form is not None),
         "fonts": [{"family": family, "weight": weight, "url": path.as_uri()} for family, weight, path in faces()],
         "stylesheets": [(project.templates_dir / s).resolve().as_uri() for s in sheets],
     }

@@ -9,21 +9,25 @@ loop helpers and a handful of string and mapping methods). The context is plain 
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Mapping
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.runtime import LoopContext, Macro
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Namespace
 from markupsafe import Markup
 
+from booklets import paths
 from booklets.content import i18n
 from booklets.content.project import Project
 from booklets.errors import BookletError, Problem
 from booklets.plan import Target
+from booklets.render import limits
 from booklets.render.context import View, build_context, describe_missing
 
 # Methods of plain values a template may call; every other callable is refused.
@@ -31,7 +35,8 @@ _SAFE_METHODS = {
     str: {"upper", "lower", "strip", "startswith", "endswith", "replace", "split", "join", "format", "title"},
     dict: {"items", "keys", "values", "get"},
 }
-_GLOBALS = {"range": range, "namespace": Namespace}
+# `range` is Jinja's sandboxed one: at most MAX_RANGE (100,000) items.
+_GLOBALS = {"range": safe_range, "namespace": Namespace}
 
 
 def css_string(value: Any) -> Markup:
@@ -41,8 +46,12 @@ def css_string(value: Any) -> Markup:
     return Markup(f'"{out}"')
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
 class _OutsideTemplate(jinja2.TemplateNotFound):
-    """A template file that is a link to somewhere outside templates/."""
+    """A template file that may not be read: a link to somewhere outside templates/, a hidden file,
+    a device or FIFO, or a file too large to be a template."""
 
 
 class _ProjectLoader(jinja2.FileSystemLoader):
@@ -55,6 +64,20 @@ class _ProjectLoader(jinja2.FileSystemLoader):
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses `..`
+        if not paths.renderer_may_read(PurePosixPath(*pieces)):
+            raise _OutsideTemplate(template, f"template {template!r} is a hidden file or an editor's "
+                                   "backup, which are never read; give it a plain name")
+        try:
+            st = (self.root / Path(*pieces)).stat()
+        except OSError:
+            st = None  # missing: Jinja's own "not found" follows
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise _OutsideTemplate(template, f"template {template!r} is not a plain file (a device, "
+                                   "FIFO or folder); replace it with a file")
+        if st is not None and st.st_size > MAX_TEMPLATE_BYTES:
+            raise _OutsideTemplate(template, f"template {template!r} is {st.st_size:,} bytes, over the "
+                                   f"{MAX_TEMPLATE_BYTES:,} byte limit for a template")
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not real.is_relative_to(self.root):
@@ -75,15 +98,30 @@ class _Undefined(jinja2.StrictUndefined):
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, calling only what templates are told about."""
+    """Jinja's immutable sandbox, calling only what templates are told about, within the limits
+    of render/limits.py (every loop and call checks the time; values and numbers are bounded)."""
+
+    code_generator_class = limits.BudgetedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    # The generated code calls environment.checked(...) and environment.counted(...).
+    checked = staticmethod(limits.checked)
+    counted = staticmethod(limits.TemplateBudget.count)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        limits.TemplateBudget.check()
+        if isinstance(__obj, jinja2.Undefined):
+            __obj._fail_with_undefined_error()  # "x has no field 'parse_raw'", not "cannot call"
         if not _callable_allowed(__obj):
             name = getattr(__obj, "__qualname__", None) or type(__obj).__name__
             raise jinja2.exceptions.SecurityError(
                 f"templates may not call {name}: they get plain data; use a filter, or ask for the "
                 "value to be added to the template context")
-        return super().call(__context, __obj, *args, **kwargs)
+        limits.check_call(__obj, args)
+        return limits.checked(super().call(__context, __obj, *args, **kwargs))
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        limits.check_binop(operator, left, right)
+        return limits.checked(super().call_binop(context, operator, left, right))
 
 
 def _callable_allowed(obj: Any) -> bool:
@@ -112,17 +150,28 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["css_string"] = css_string
+    env.filters.update({name: limits.limited_filter(name, f) for name, f in env.filters.items()})
+    env.filters[limits.BUDGET_FILTER] = limits.budgeted
     env.globals.clear()
     env.globals.update(_GLOBALS)
     return env
 
 
-def render_html(project: Project, target: Target, person: Mapping[str, str] | None = None) -> str:
-    """The HTML WeasyPrint receives for one target. Template errors name the template file and line."""
+def render_html(project: Project, target: Target, person: Mapping[str, str] | None = None,
+                release: bool = False, time_limit: float = limits.DEFAULT_TIME_LIMIT) -> str:
+    """The HTML WeasyPrint receives for one target. Template errors name the template file and line.
+    A release build never carries the draft mark (build_context).
+
+    `time_limit`: seconds the templates may run for this target (0: no limit); their output and
+    values are bounded too (render/limits.py)."""
     env = environment(project.templates_dir)
-    context = build_context(project, target, person)
+    context = build_context(project, target, person, release)
     try:
-        html = env.get_template("booklet.html.j2").render(context)
+        with limits.TemplateBudget.of(time_limit):
+            html = env.get_template("booklet.html.j2").render(context)
+    except limits.TemplateLimit as exc:
+        file, line = _template_frame(exc, project.templates_dir)
+        problem = Problem(file, line, 1 if line else 0, "", str(exc))
     except jinja2.TemplateSyntaxError as exc:
         name = f"templates/{exc.name}" if exc.name else "templates"
         problem = Problem(name, exc.lineno, 1, "", f"template syntax error: {exc.message}")

@@ -1,11 +1,16 @@
 """PDF stage: HTML to PDF with WeasyPrint, restricted to the project's own files, deterministic.
 
 * Resources load only through :class:`ProjectFetcher`: files under the allowed folders (templates,
-  content, the font package); no network, no `file://` elsewhere, symlinks resolved first.
+  content/assets, the font package); no network, no `file://` elsewhere, symlinks resolved first,
+  no hidden file, device or FIFO, nothing over MAX_RESOURCE_BYTES.
 * WeasyPrint logs (rather than raises) missing images, refused URLs and bad CSS and still writes a
   PDF; we capture its log during a render and fail the target on any warning or error.
 * Bytes are reproducible: creation dates come from the content (`dcterms.created`), the PDF /ID
-  is a hash of the content, and font subsetting is pinned with SOURCE_DATE_EPOCH.
+  is a hash of the content, fonts come only from the project and are subset by fontTools on every
+  machine (render/pinned.py), pinned with SOURCE_DATE_EPOCH.
+* A problem WeasyPrint only logs (a stylesheet mistake, a link that leads nowhere, a character no
+  font has, an image it cannot use) fails the target, at the file and line that has it when that
+  can be found (render/diagnose.py).
 * Print editions pad to a multiple of pages with notes pages before the back cover, in one layout
   pass: the template always lays out the maximum number of notes pages and we drop the extra ones
   from the end of that run (their neighbours keep correct page numbers).
@@ -13,6 +18,11 @@
   put it up to 10 pt out, into the crop-mark area); set while writing, in the same pass.
 * Tagged editions (a `pdf_variant`) get their structure tree finished by tagging.py: running heads
   and feet as artifacts, one described Link element per link, no empty elements (PDF/UA-1).
+* Parts that must stay on one page (the form: from its `form` anchor to `content-end`) are checked
+  in the layout itself; NotOnePage says which did not fit, and the caller decides (target.py).
+* Each page records its text block (the page area the stylesheet's margins leave) in its
+  /PieceInfo, the PDF's place for a program's own data, so `check --pdf` can tell a line that runs
+  into the margin without guessing the margins (check/layout.py).
 """
 
 from __future__ import annotations
@@ -21,17 +31,20 @@ import logging
 import mimetypes
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from booklets import paths
 from booklets.errors import BookletError, Problem
+from booklets.render import diagnose, pinned
 from booklets.render.tagging import finish_tagged
 
 
@@ -66,57 +79,70 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
             raise ResourceRefused(url, "only files inside the project are used, never the network")
         # Resolve links first: a link inside the project that points outside is outside.
         path = Path(unquote(parts.path)).resolve()
-        if not any(path.is_relative_to(root) for root in self.allowed):
-            raise ResourceRefused(url, f"{path} is outside the project's templates/ and content/")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ResourceRefused(url, f"cannot read {path}: {exc.strerror}") from None
+        home = next((root for root in self.allowed if path.is_relative_to(root)), None)
+        if home is None:
+            raise ResourceRefused(url, f"{path} is outside the project's templates/ and content/assets/")
+        # The inputs hash counts exactly what may be read here (paths.renderer_may_read).
+        if not paths.renderer_may_read(PurePosixPath(path.relative_to(home).as_posix())):
+            raise ResourceRefused(url, f"{path} is a hidden file or an editor's backup; give the "
+                                  "resource a plain name")
+        data = read_resource(path, lambda why: ResourceRefused(url, why))
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, data, headers={"Content-Type": mime})
 
 
-# Where templates and stylesheets name resources: src="", href="", data="", url(), @import "".
-_REFERENCE = re.compile(
-    r"""\b(?:src|href|data)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')\s]*)|@import\s+["']([^"']*)["']""",
-    re.IGNORECASE,
-)
+MAX_RESOURCE_BYTES = 64 * 1024 * 1024  # an image or font far larger is a wrong file
 
 
-def _same_resource(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        return "file:" + str(Path(unquote(parts.path)).resolve())
-    return url
-
-
-def locate_reference(url: str, templates_dir: Path) -> Problem | None:
-    """Where in templates/ a refused URL is written, if it is written there literally."""
-    wanted = _same_resource(url)
-    root = templates_dir.resolve()
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix not in (".j2", ".html", ".css", ".svg"):
-            continue
-        # HTML resolves against the templates folder, a stylesheet against itself.
-        base = path.as_uri() if path.suffix in (".css", ".svg") else root.as_uri() + "/"
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for match in _REFERENCE.finditer(text):
-            ref = next(g for g in match.groups() if g is not None)
-            if "{" in ref or _same_resource(urljoin(base, ref)) != wanted:
-                continue
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - text.rfind("\n", 0, match.start())
-            rel = "templates/" + path.relative_to(root).as_posix()
-            return Problem(rel, line, column, "", "")
-    return None
+def read_resource(path: Path, refuse: Callable[[str], Exception]) -> bytes:
+    """A plain file's bytes, read without blocking or without bound: a FIFO, a device or a file
+    over MAX_RESOURCE_BYTES raises refuse(reason) before anything is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise refuse(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise refuse(f"{path} is not a plain file (a device, FIFO or folder)")
+        if st.st_size > MAX_RESOURCE_BYTES:
+            raise refuse(f"{path} is {st.st_size:,} bytes, over the {MAX_RESOURCE_BYTES:,} byte limit")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_RESOURCE_BYTES + 1)
+    except OSError as exc:
+        raise refuse(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_RESOURCE_BYTES:  # it grew while we read
+        raise refuse(f"{path} is over the {MAX_RESOURCE_BYTES:,} byte limit")
+    return data
 
 
 class RenderError(Exception):
     """A target could not be rendered; the message says why in one line."""
 
 
-# About the machine, not the booklet: fontTools subsets deterministically with SOURCE_DATE_EPOCH.
+class FormCostsASheet(RenderError):
+    """A right-hand form with Notes on its back would need one more sheet than a form on the next
+    page (raised only when the edition asks for `right-if-free`)."""
+
+
+class NotOnePage(RenderError):
+    """A part that must be one page ran onto the next (`anchor` is where it starts)."""
+
+    def __init__(self, anchor: str, pages: int) -> None:
+        super().__init__(f"#{anchor} runs over {pages} pages; it must fit on one")
+        self.anchor = anchor
+        self.pages = pages
+
+
+# WeasyPrint's advice to install HarfBuzz-subset: fontTools is our choice (render/pinned.py).
 _BENIGN = ("Using fontTools instead of HarfBuzz-Subset",)
+
+
+# WeasyPrint's CSS warnings (they say `at line:column` but not in which stylesheet).
+_CSS_WARNING = re.compile(r"^(Ignored `|Parse error at|Unknown empty rule|Invalid or unsupported selector|"
+                          r"Deprecated `|@import rule|Missing \S+ descriptor)")
 
 
 class _Capture(logging.Handler):
@@ -124,16 +150,25 @@ class _Capture(logging.Handler):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
         self.missing_glyphs: dict[int, None] = {}  # code points, in order of first use
+        self.css: list[tuple[str, str | None]] = []  # (message, stylesheet being read)
+        self.anchors: dict[str, None] = {}  # links to #anchors that lead nowhere
+        self.images: list[tuple[str, Any]] = []  # (url, exception) of images that failed
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith(_BENIGN):
+        text, template = record.getMessage(), str(record.msg)
+        args = record.args if isinstance(record.args, tuple) else ()
+        if text.startswith(_BENIGN):
             return
-        if str(record.msg).startswith(".notdef glyph") and isinstance(record.args, tuple):
-            codepoint = record.args[-1]
-            if isinstance(codepoint, int):
-                self.missing_glyphs[codepoint] = None
-                return
-        self.messages.append(record.getMessage().splitlines()[0])
+        if template.startswith(".notdef glyph") and args and isinstance(args[-1], int):
+            self.missing_glyphs[args[-1]] = None
+        elif _CSS_WARNING.match(text):
+            self.css.append((text.splitlines()[0], pinned.current_stylesheet()))
+        elif template.startswith("No anchor #") and args:
+            self.anchors[str(args[0])] = None
+        elif template.startswith("Failed to load image at") and len(args) == 2:
+            self.images.append((str(args[0]), args[1]))
+        else:
+            self.messages.append(text.splitlines()[0])
 
 
 @contextmanager
@@ -186,12 +221,19 @@ class PdfOptions:
     notes_pages: int = 0
     epoch: int = 0
     bleed_mm: float = 0
+    min_notes: int = 0
+    """Notes pages always kept (1 when the form's back must be a Notes page)."""
+    one_page: tuple[tuple[str, str], ...] = ()
+    """(start, end) anchors that must be on one page, e.g. ("form", "content-end")."""
+    form_right_if_free: bool = False
+    """Raise FormCostsASheet if the right-hand form makes the booklet a sheet longer."""
 
 
 def render_pdf(
     html: str, base_dir: Path, allowed: list[Path], options: PdfOptions
 ) -> tuple[bytes, int]:
     """Render one booklet. Returns the PDF bytes and its page count; raises RenderError."""
+    pinned.pin()  # only the project's fonts, one subsetter: whatever else changed the settings
     fetcher = ProjectFetcher(allowed)
     with source_date_epoch(options.epoch), weasyprint_log() as log:
         try:
@@ -199,19 +241,29 @@ def render_pdf(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             document = source.render(pdf_variant=options.pdf_variant)
             pages = document.pages
+            for start, end in options.one_page:
+                _check_one_page(pages, start, end)
+            if options.form_right_if_free and _right_form_costs_a_sheet(pages, options):
+                raise FormCostsASheet("a right-hand form would cost a sheet")
             if options.notes_pages:
-                pages = _pad(pages, options.pad_to_multiple, options.notes_pages)
+                pages = _pad(pages, options.pad_to_multiple, options.notes_pages, options.min_notes)
                 document = document.copy(pages)
             data = document.write_pdf(pdf_identifier=True, pdf_variant=options.pdf_variant,
-                                      finisher=_bleed_box(options.bleed_mm))
+                                      finisher=_finish(options.bleed_mm, options.epoch))
         except FatalURLFetchingError as exc:
             if _refusal(exc) is None:
                 raise RenderError(str(exc)) from None
             # else our own refusal, already in fetcher.refused
+        except _MissingPages as exc:
+            raise BookletError([diagnose.missing_pages(exc.anchor, base_dir)]) from None
+        except Exception as exc:  # WeasyPrint failing on an input (a stylesheet it cannot read)
+            where = diagnose.declaration_crash(exc, base_dir)
+            if where is None:
+                raise
+            raise BookletError([where]) from None
     if fetcher.refused:
         _report_refusal(fetcher.refused[0], base_dir)
-    if log.missing_glyphs:
-        _report_missing_glyphs(list(log.missing_glyphs), allowed)
+    _report_located(log, base_dir)
     if log.messages:
         raise RenderError("; ".join(dict.fromkeys(log.messages)))
     if options.pdf_variant:
@@ -220,53 +272,43 @@ def render_pdf(
     return bytes(data), len(pages)
 
 
+def _report_located(log: _Capture, templates_dir: Path) -> None:
+    """Raise every problem found while rendering that is the input's (a character no project font
+    has, a stylesheet mistake, a link that leads nowhere, an image that cannot be shown) at the
+    line that has it; what cannot be located stays a message for the booklet."""
+    root = templates_dir.parent
+    found: list[Problem | None] = []
+    unlocated: list[str] = []
+    for cp in log.missing_glyphs:
+        found.append(diagnose.missing_character(chr(cp), root / paths.CONTENT))
+        if found[-1] is None:
+            unlocated.append(f"the character {chr(cp)!r} (U+{cp:04X}) is in none of the booklet's "
+                             "fonts, so the PDF would show an empty box; remove it or write it another way")
+    for message, sheet in log.css:
+        found.append(diagnose.stylesheet_problem(message, sheet, templates_dir))
+        if found[-1] is None:
+            unlocated.append(message)
+    for anchor in log.anchors:
+        found.append(diagnose.anchor_problem(anchor, root))
+        if found[-1] is None:
+            unlocated.append(f"a link to #{anchor} leads nowhere in this booklet")
+    for url, exc in log.images:
+        found.append(diagnose.image_problem(url, exc, root))
+        if found[-1] is None:
+            unlocated.append(f"the image {url} cannot be shown")
+    problems = [p for p in found if p is not None]
+    if problems:
+        raise BookletError(problems)
+    log.messages[:0] = unlocated
+
+
 def _report_refusal(refused: ResourceRefused, templates_dir: Path) -> NoReturn:
     """Raise the refusal: as bad input at its template line if it is written in a template (the
     same mistake in every booklet), else as this target's render error."""
-    where = locate_reference(refused.url, templates_dir)
+    where = diagnose.locate_reference(refused.url, templates_dir)
     if where is None:
         raise RenderError(str(refused))
     raise BookletError([Problem(where.file, where.line, where.column, "", str(refused))])
-
-
-def _report_missing_glyphs(codepoints: list[int], folders: list[Path]) -> NoReturn:
-    """Characters no font has: name where content writes each, or say what is missing."""
-    problems = []
-    for cp in codepoints:
-        where = _find_character(chr(cp), folders)
-        message = (f"the character {chr(cp)!r} (U+{cp:04X}) is in none of the booklet's fonts, so "
-                   "the PDF would show an empty box; remove it or write it another way")
-        if where is None:
-            raise RenderError(message)
-        problems.append(Problem(where[0], where[1], where[2], "", message))
-    raise BookletError(problems)
-
-
-# YAML's named escapes in double-quoted text (\\N, \\_, \\L, \\P), for characters fonts may lack.
-_YAML_NAMED_ESCAPES = {"\x85": "\\N", "\xa0": "\\_", "\u2028": "\\L", "\u2029": "\\P"}
-
-
-def _find_character(ch: str, folders: list[Path]) -> tuple[str, int, int] | None:
-    """The first place a content file (*.yaml in the project's folders) has this character,
-    as itself or as a YAML escape (\\u0808, \\U00000808, \\x08)."""
-    cp = ord(ch)
-    forms = [re.escape(ch), rf"\\u{cp:04x}", rf"\\U{cp:08x}"]
-    if cp < 256:
-        forms.append(rf"\\x{cp:02x}")
-    if ch in _YAML_NAMED_ESCAPES:
-        forms.append(re.escape(_YAML_NAMED_ESCAPES[ch]))
-    pattern = re.compile("|".join(forms), re.IGNORECASE)
-    for folder in folders:
-        root = folder.resolve()
-        for path in sorted(root.rglob("*.yaml")):
-            text = path.read_text(encoding="utf-8-sig", errors="replace")
-            found = pattern.search(text)
-            if found:
-                at = found.start()
-                line = text.count("\n", 0, at) + 1
-                rel = f"{root.name}/{path.relative_to(root).as_posix()}"
-                return rel, line, at - text.rfind("\n", 0, at)
-    return None
 
 
 def _refusal(exc: BaseException) -> ResourceRefused | None:
@@ -279,30 +321,98 @@ def _refusal(exc: BaseException) -> ResourceRefused | None:
     return None
 
 
-def _pad(pages: list[Any], multiple: int, notes: int) -> list[Any]:
-    """Keep just enough of the notes pages (between the content and the back cover) to fill the sheets.
+def _check_one_page(pages: list[Any], start: str, end: str) -> None:
+    """Raise NotOnePage unless the `start` and `end` anchors are on one page (absent: nothing to do)."""
+    # An element's anchor is on every page it reaches: where it starts is the first of them.
+    where: dict[str, int] = {}
+    for i, page in enumerate(pages):
+        for name in (start, end):
+            if name in page.anchors:
+                where.setdefault(name, i)
+    if start in where and end in where and where[end] != where[start]:
+        raise NotOnePage(start, where[end] - where[start] + 1)
+
+
+class _MissingPages(Exception):
+    def __init__(self, anchor: str) -> None:
+        super().__init__(anchor)
+        self.anchor = anchor
+
+
+def _pad(pages: list[Any], multiple: int, notes: int, min_notes: int = 0) -> list[Any]:
+    """Keep just enough of the notes pages (between the content and the back cover) to fill the
+    sheets, and at least `min_notes` of them.
 
     Pages are found by their anchors (`notes-1`, `back-cover`), so a back cover that runs to two
     pages still ends the booklet and the kept notes pages keep their printed numbers.
     """
     def first(anchor: str) -> int:
-        return next(i for i, page in enumerate(pages) if anchor in page.anchors)
+        found = next((i for i, page in enumerate(pages) if anchor in page.anchors), None)
+        if found is None:  # a stylesheet hid them: say so, where they are written
+            raise _MissingPages(anchor)
+        return found
 
     notes_start, back_start = first("notes-1"), first("back-cover")
     body, back = notes_start, len(pages) - back_start
-    needed = min((-(body + back)) % multiple, back_start - notes_start)
+    needed = min(min_notes + (-(body + back + min_notes)) % multiple, back_start - notes_start)
     return pages[: notes_start + needed] + pages[back_start:]
 
 
-def _bleed_box(bleed_mm: float) -> Any:
-    """A WeasyPrint finisher setting each page's BleedBox to its TrimBox plus the bleed."""
+def _right_form_costs_a_sheet(pages: list[Any], options: PdfOptions) -> bool:
+    """Would the booklet be shorter with the form on the next page (no blank page before it, no
+    Notes page required behind it) than on a right-hand page with Notes behind it?"""
+    form = next((i for i, page in enumerate(pages) if "form" in page.anchors), None)
+    if form is None or not options.notes_pages:
+        return False
+    notes = next(i for i, page in enumerate(pages) if "notes-1" in page.anchors)
+    back = len(pages) - next(i for i, page in enumerate(pages) if "back-cover" in page.anchors)
+    blank = form > 0 and bool(getattr(getattr(pages[form - 1], "_page_box", None), "page_type", None)
+                              and pages[form - 1]._page_box.page_type.blank)
+    multiple = options.pad_to_multiple
+    right = notes + options.min_notes + (-(notes + back + options.min_notes)) % multiple + back
+    plain = notes - blank + (-(notes - blank + back)) % multiple + back
+    return right > plain
+
+
+def _finish(bleed_mm: float, epoch: int) -> Any:
+    """A WeasyPrint finisher: each page's BleedBox is its TrimBox plus the bleed, and its text
+    block is recorded in its /PieceInfo (read back by check/layout.py)."""
+    import datetime as dt
+
+    import pydyf
+
     bleed = bleed_mm * 72 / 25.4
+    stamp = pydyf.String(dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("D:%Y%m%d%H%M%SZ"))
 
     def finish(document: Any, pdf: Any) -> None:
-        for obj in pdf.objects:
-            if isinstance(obj, dict) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+        page_dicts = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Page"]
+        for obj, page in zip(page_dicts, document.pages, strict=True):
+            if bleed and "TrimBox" in obj:
                 x0, y0, x1, y1 = obj["TrimBox"]
                 box = [x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed]
                 obj["BleedBox"] = type(obj["TrimBox"])(box)  # a pydyf.Array, like the TrimBox
+            area = text_block(page)
+            if area is not None:
+                obj["LastModified"] = stamp  # required with /PieceInfo
+                obj["PieceInfo"] = pydyf.Dictionary({PIECE: pydyf.Dictionary({
+                    "LastModified": stamp,
+                    "Private": pydyf.Dictionary({"TextBlock": pydyf.Array([round(v, 3) for v in area])}),
+                })})
 
     return finish
+
+
+PIECE = "Booklets"
+"""The /PieceInfo key this program's page data is stored under."""
+
+
+def text_block(page: Any) -> tuple[float, float, float, float] | None:
+    """A laid-out page's content area (inside its margins) in PDF points, origin at the bottom left
+    of the trim: (x0, y0, x1, y1)."""
+    box = getattr(page, "_page_box", None)
+    if box is None:
+        return None
+    pt = 0.75  # CSS px -> PDF points
+    height = page.height * pt
+    x, y = box.content_box_x() * pt, box.content_box_y() * pt
+    return x, height - y - box.height * pt, x + box.width * pt, height - y

@@ -5,7 +5,7 @@ a file or two, and lists every line expected on stderr. The test (tests/test_bad
 checks exit status 2, no traceback, and that the PDF an earlier build wrote is byte-identical.
 
 `{outside}` in an expected line stands for a folder outside the project that the test creates
-(holding a file named `secret.txt`); `{out}` for the output folder.
+(holding a file named `secret.txt`); `{out}` for the output folder; `{project}` for the project.
 
 To add a case: copy a neighbour, run `pytest tests/test_bad_input.py -k NAME`, and check that
 the printed line says exactly what is wrong, where, and how to fix it before pasting it in.
@@ -56,6 +56,7 @@ class Case:
     expected: list[str]
     argv: tuple[str, ...] = ()
     links: dict[str, str] = field(default_factory=dict)  # path in project -> target ({outside})
+    fifos: tuple[str, ...] = ()  # named pipes to make in the project (a read would block for ever)
 
 
 A = "error: " + STAFF
@@ -291,6 +292,84 @@ CASES: list[Case] = [
         "<p>Extra</p>\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n"), [
         "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: access to "
         "attribute '__class__' of 'str' object is unsafe."]),
+    # The sandbox (issue 12, item 1): templates get plain data and may call only what they are given.
+    Case("template-calls-a-model-method-to-unpickle", with_extra(
+        "<p>Extra</p>\n{{ booklet.parse_raw('gASV', content_type='pickle', allow_pickle=True) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: booklet has no "
+        "field 'parse_raw'; define it or guard it with `is defined`"]),
+    Case("template-calls-a-model-method-to-read-a-file", with_extra(
+        "<p>Extra</p>\n{{ audience.parse_file('/etc/passwd') }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: audience has no "
+        "field 'parse_file'; define it or guard it with `is defined`"]),
+    Case("template-calls-a-removed-global", with_extra("<p>Extra</p>\n{{ lipsum(100) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template uses an undefined value: 'lipsum' is "
+        "undefined; define it or guard it with `is defined`"]),
+    Case("template-format-string-reaches-internals", with_extra(
+        "<p>Extra</p>\n{{ '{0.__class__.__init__.__globals__}'.format(booklet) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: templates may not "
+        "call str.format: they get plain data; use a filter, or ask for the value to be added to the "
+        "template context"]),
+    Case("template-attr-filter-reaches-internals", with_extra(
+        "<p>Extra</p>\n{{ (booklet|attr('_fields')).values() }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: booklet has no "
+        "field '_fields'"]),
+    Case("template-self-reaches-the-context", with_extra(
+        "<p>Extra</p>\n{{ self._TemplateReference__context }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: access to "
+        "attribute '_TemplateReference__context' of 'TemplateReference' object is unsafe."]),
+    Case("template-calls-the-loop", with_extra(
+        "<p>Extra</p>\n{% for s in sections %}{{ loop(sections) }}{% endfor %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: SecurityError: templates may not "
+        "call LoopContext: they get plain data; use a filter, or ask for the value to be added to the "
+        "template context"]),
+    Case("template-imports-a-file-outside", with_extra(
+        "<p>Extra</p>\n{% import '../content/booklet.yaml' as b %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template '../content/booklet.yaml' not found in "
+        "templates/; check the name and the file"]),
+    # Limits (item 12): a template that never ends, or makes too much, stops with its line.
+    Case("template-never-ends", with_extra(
+        "<p>Extra</p>\n{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the template ran for more than 2 s, the time "
+        "limit per booklet (--time-limit): a loop that never ends? Make it shorter, or raise "
+        "--time-limit"], argv=("--time-limit", "2")),
+    Case("template-macro-calls-itself-without-end", with_extra(
+        "<p>Extra</p>\n{% macro m(n) %}{% if n %}{{ m(n - 1) }}{{ m(n - 1) }}{% endif %}{% endmacro %}\n"
+        "{{ m(60) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the template ran for more than 2 s, the time "
+        "limit per booklet (--time-limit): a loop that never ends? Make it shorter, or raise "
+        "--time-limit"], argv=("--time-limit", "2")),
+    Case("template-writes-too-much", with_extra(
+        "<p>Extra</p>\n{% for i in range(99999) %}<p>{{ 'x' * 1000 }}</p>{% endfor %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the template wrote more than 8 MiB of HTML, far "
+        "more than a booklet needs: a loop that runs too long?"]),
+    Case("template-value-too-large", with_extra("<p>Extra</p>\n{{ 'x' * 10 ** 9 }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: a value of 1,000,000,000 characters or items, "
+        "over the 2,097,152 a template may make; a loop or repetition that runs too long?"]),
+    Case("template-value-doubles-line-by-line", with_extra(
+        "<p>Extra</p>\n{% set s = 'x' * 1000000 %}\n{% set s = s ~ s ~ s %}\n"), [
+        "error: templates/partials/extra.html.j2:3:1: a value of 3,000,000 characters or items, over "
+        "the 2,097,152 a template may make; a loop or repetition that runs too long?"]),
+    Case("template-text-piles-up-in-a-block", with_extra(
+        "<p>Extra</p>\n{% set s %}{% for i in range(99999) %}{{ 'x' * 2000000 }}{% endfor %}{% endset %}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the template wrote more than 8 MiB of HTML, far "
+        "more than a booklet needs: a loop that runs too long?"]),
+    Case("template-values-pile-up-in-a-list", with_extra(
+        "<p>Extra</p>\n{% set ns = namespace(items=[]) %}\n"
+        "{% for i in range(99999) %}{% set ns.items = ns.items + ['x' * 2000000] %}{% endfor %}\n"), [
+        "error: templates/partials/extra.html.j2:3:1: the template used more than 256 MiB of memory: "
+        "a loop that builds up text without end?"]),
+    Case("template-huge-width", with_extra("<p>Extra</p>\n{{ '%999999999d' | format(1) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: a width or precision of 999,999,999 is over the "
+        "100,000 a template may use"]),
+    Case("template-huge-centre", with_extra("<p>Extra</p>\n{{ 'x' | center(10 ** 9) }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: the number given to |center, 1,000,000,000 is "
+        "over the 100,000 a template may use"]),
+    Case("template-huge-power", with_extra("<p>Extra</p>\n{{ 7 ** 99999999 }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: 7 ** 99999999 is a number too large for a "
+        "template"]),
+    Case("template-range-too-large", with_extra("<p>Extra</p>\n{{ range(10 ** 12) | list }}\n"), [
+        "error: templates/partials/extra.html.j2:2:1: template error: OverflowError: Range too big. "
+        "The sandbox blocks ranges larger than MAX_RANGE (100000)."]),
     Case("template-links-outside",
          with_extra('<p>Extra</p>\n{% include "partials/linked.html.j2" %}\n'), [
         "error: templates/partials/extra.html.j2:2:1: template 'partials/linked.html.j2' is a link "
@@ -338,11 +417,11 @@ CASES: list[Case] = [
     Case("template-image-file-url",
          with_extra('<p>Extra</p>\n<img src="file:///etc/passwd" alt="">\n'), [
         f"{RENDERING}templates/partials/extra.html.j2:2:6: refused to load file:///etc/passwd: "
-        "/etc/passwd is outside the project's templates/ and content/"]),
+        "/etc/passwd is outside the project's templates/ and content/assets/"]),
     Case("template-attachment",
          with_extra('<p>Extra</p>\n<a rel="attachment" href="/etc/passwd">x</a>\n'), [
         f"{RENDERING}templates/partials/extra.html.j2:2:21: refused to load file:///etc/passwd: "
-        "/etc/passwd is outside the project's templates/ and content/"]),
+        "/etc/passwd is outside the project's templates/ and content/assets/"]),
     Case("template-https-image",
          with_extra('<p>Extra</p>\n<img src="https://example.com/x.png" alt="">\n'), [
         f"{RENDERING}templates/partials/extra.html.j2:2:6: refused to load https://example.com/x.png: "
@@ -352,7 +431,69 @@ CASES: list[Case] = [
         "templates/editions/hostile.css": "/* imports a file from outside */\n"
                                           '@import url("../../../../../../../../etc/passwd");\n'}, [
         f"{RENDERING}templates/editions/hostile.css:2:9: refused to load file:///etc/passwd: "
-        "/etc/passwd is outside the project's templates/ and content/"]),
+        "/etc/passwd is outside the project's templates/ and content/assets/"]),
+    # --- the renderer reads only what the inputs hash counts (issue 12, item 6) -----------------
+    Case("template-reads-content-outside-assets",
+         with_extra('<p>Extra</p>\n<img src="../content/en/sources.yaml" alt="">\n'), [
+        f"{RENDERING}templates/partials/extra.html.j2:2:6: refused to load file://{{project}}/content/en/"
+        "sources.yaml: {project}/content/en/sources.yaml is outside the project's templates/ and "
+        "content/assets/"]),
+    Case("template-links-a-hidden-stylesheet",
+         {**with_extra('<p>Extra</p>\n<link rel="stylesheet" href="css/.theme.css">\n'),
+          "templates/css/.theme.css": "body { color: red }\n"}, [
+        f"{RENDERING}templates/partials/extra.html.j2:2:24: refused to load file://{{project}}/"
+        "templates/css/.theme.css: {project}/templates/css/.theme.css is a hidden file or an "
+        "editor's backup; give the resource a plain name"]),
+    Case("template-includes-an-editor-backup",
+         {**with_extra('<p>Extra</p>\n{% include "partials/extra.html.j2~" %}\n'),
+          "templates/partials/extra.html.j2~": "<p>an older copy</p>\n"}, [
+        "error: templates/partials/extra.html.j2:2:1: template 'partials/extra.html.j2~' is a hidden "
+        "file or an editor's backup, which are never read; give it a plain name"]),
+    Case("template-includes-a-fifo", with_extra('<p>Extra</p>\n{% include "partials/pipe.html.j2" %}\n'), [
+        "error: templates/partials/extra.html.j2:2:1: template 'partials/pipe.html.j2' is not a plain "
+        "file (a device, FIFO or folder); replace it with a file"], fifos=("templates/partials/pipe.html.j2",)),
+    Case("asset-is-a-fifo", {**image("pipe.png")}, [
+        f"{A}:17:18: sections[1].image.src: image content/assets/pipe.png is not a plain file (a "
+        "device, FIFO or folder); put the image file there"],
+        fifos=("content/assets/pipe.png",)),
+    # --- what WeasyPrint reports, at the line that has it (issue 12, items 13 and 14) -----------
+    Case("stylesheet-unknown-property", {
+        **stylesheet("editions/typo.css"),
+        "templates/editions/typo.css": "/* a typo */\n.cover { colr: red; }\n"}, [
+        f"{RENDERING}templates/editions/typo.css:2:10: `colr: red` is ignored: unknown property; "
+        "correct the declaration or remove it"]),
+    Case("stylesheet-calc-without-operand", {
+        **stylesheet("editions/typo.css"),
+        "templates/editions/typo.css": "/* a typo */\n.cover { width: calc(100% - ); }\n"}, [
+        f"{RENDERING}templates/editions/typo.css:2:10: `width: calc(100% - )` cannot be read (the "
+        "renderer fails on it: AssertionError); correct the declaration or remove it"]),
+    Case("template-style-unknown-property",
+         with_extra("<p>Extra</p>\n<style>\n  .extra { colr: blue; }\n</style>\n"), [
+        f"{RENDERING}templates/partials/extra.html.j2:3:12: `colr: blue` is ignored: unknown property; "
+        "correct the declaration or remove it"]),
+    Case("svg-image-imports-a-stylesheet", {
+        **image("drawing.svg"),
+        "content/assets/drawing.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n'
+                                      '<style>@import "theme.css";</style>\n'
+                                      '<rect width="10" height="10"/>\n</svg>\n'}, [
+        f"{RENDERING}content/assets/drawing.svg:2:8: an SVG image cannot import a stylesheet (@import); "
+        "put its styles in the SVG's own <style>"]),
+    Case("link-to-a-missing-anchor", {STAFF: edit("Tell someone.", "Tell [someone](#s-nowhere).")}, [
+        f"{RENDERING}{STAFF}:11:22: a link to #s-nowhere leads nowhere in this booklet: no section, "
+        "source or form has that id; link to #s-<section id>, #sources or #form"]),
+    Case("print-stylesheet-hides-the-notes-pages", {
+        BOOKLET: edit("editions: [screen]", "editions: [screen, print]"),
+        "content/editions/print.yaml": "name: Print\nsize: {iso: A5, us: 5.5in 8.5in}\n"
+                                       "stylesheets: [editions/print.css, editions/no-notes.css]\n"
+                                       "notes_pages: true\npad_to_multiple: 4\n",
+        "templates/editions/no-notes.css": ".notes { display: none; }\n"}, [
+        "error: north/en/staff-print: templates/partials/notes.html.j2:1:24: the print edition pads the "
+        "booklet with Notes pages before the back cover, but the laid-out booklet has no Notes pages "
+        "(no page holds #notes-1): a stylesheet hides them (display: none?); show them in print, or "
+        "set notes_pages: false in the edition"], argv=("--edition", "print")),
+    Case("character-only-a-system-font-has", {STAFF: edit("title: Boundaries", "title: Boundaries ☎")}, [
+        f"{RENDERING}{A[7:]}:2:19: the character '☎' (U+260E) is in none of the booklet's fonts, so "
+        "the PDF would show an empty box; remove it or write it another way"]),
     # --- identifiers that would make output paths escape dist/ ----------------------------------
     Case("id-path-traversal", {BOOKLET: edit("audiences: [staff]", "audiences: [../../etc]")}, [
         f"{B}:6:13: audiences[0]: expected an id of lowercase letters, digits and hyphens (at "
