@@ -49,10 +49,13 @@ def _one_line(text: str) -> str:
 class BookletError(Exception):
     """Bad input: every problem found in one run. The CLI prints each on one line and exits 2."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(set(problems))
+    def __init__(self, problems: Iterable[Problem], later: tuple[str, ...] = ()) -> None:
+        """`later`: path prefixes whose problems come after all others, e.g. the translations'
+        folders, so the source language's own errors (the cause of many) are read first."""
+        self.later = later
+        self.problems = sorted(set(problems), key=lambda p: (bool(later) and p.file.startswith(later), p))
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def __reduce__(self) -> tuple[type[BookletError], tuple[list[Problem]]]:
+    def __reduce__(self) -> tuple[type[BookletError], tuple[list[Problem], tuple[str, ...]]]:
         # Pickle the problems, not the joined message, so the error survives a worker process.
-        return (BookletError, (self.problems,))
+        return (BookletError, (self.problems, self.later))

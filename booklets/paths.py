@@ -13,6 +13,7 @@ messages show them); output paths are relative to the output folder (`dist/` by 
     OUT/<facility>/<lang>/<audience>-<edition>.pdf          a booklet (a target)
     OUT/<facility>/<lang>/<audience>-<edition>-<suffix>.pdf  made from it (imposed sheets)
     OUT/<facility>/<lang>/<audience>-<edition>.cover.png     its gallery thumbnail
+    OUT/<facility>/<lang>/<audience>.html                     the web edition's page (format: html)
     OUT/.booklets-cache/<facility>/<lang>/<audience>-<edition>.json   its build record
     OUT/index.html, OUT/manifest.json                         the gallery and manifest
     OUT/personal/, OUT/records/                               personal data: never listed or served
@@ -22,7 +23,8 @@ Two targets must never write one file: `collisions` finds every pair that would.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import posixpath
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import PurePosixPath
 
 from booklets.plan import Target
@@ -123,6 +125,21 @@ def cover_png(target: Target) -> PurePosixPath:
     return PurePosixPath(target.facility, target.language, f"{_stem(target)}.cover.png")
 
 
+def web_page(target: Target) -> PurePosixPath:
+    """The web edition's page: `<facility>/<lang>/<audience>.html`, the address a reader is given.
+
+    Without the edition in its name, so a booklet has one web address whatever the web edition is
+    called; two web editions would write the same page, which `collisions` reports.
+    """
+    return PurePosixPath(target.facility, target.language, f"{target.audience}.html")
+
+
+def link(source: PurePosixPath, destination: PurePosixPath) -> str:
+    """A relative URL from one output file to another (pages link to each other this way, so
+    the output folder works from disk, from a USB stick and from any web server path)."""
+    return posixpath.relpath(destination.as_posix(), posixpath.dirname(source.as_posix()) or ".")
+
+
 def record_file(target: Target) -> PurePosixPath:
     """The target's build record in the cache."""
     return PurePosixPath(CACHE_DIR, target.facility, target.language, f"{_stem(target)}.json")
@@ -133,8 +150,11 @@ def preview_name(target: Target) -> str:
     return f"{target.facility}/{target.language}/{_stem(target)}"
 
 
-def outputs(target: Target, derived: Iterable[str] = ()) -> list[PurePosixPath]:
-    """Every file a target writes (its PDF, PDFs made from it, thumbnail, record)."""
+def outputs(target: Target, derived: Iterable[str] = (), web: bool = False) -> list[PurePosixPath]:
+    """Every file a target writes: its PDF, PDFs made from it, thumbnail, record; or, for a web
+    edition (`web`), its page and record."""
+    if web:
+        return [web_page(target), record_file(target)]
     return [booklet_pdf(target), *(derived_pdf(target, s) for s in derived), cover_png(target),
             record_file(target)]
 
@@ -155,18 +175,19 @@ def parse_booklet(rel: PurePosixPath, editions: Iterable[str]) -> Target | None:
     return None
 
 
-def collisions(targets: Iterable[Target], derived: Mapping[str, Iterable[str]]) -> list[
-        tuple[PurePosixPath, Target, Target]]:
+def collisions(targets: Iterable[Target], derived: Mapping[str, Iterable[str]],
+               web: Collection[str] = ()) -> list[tuple[PurePosixPath, Target, Target]]:
     """Every output file two targets would both write: (file, first target, second target).
 
-    `derived` maps an edition to the suffixes of the PDFs made from its render. Audience `staff`
-    with edition `print-screen` and audience `staff-print` with edition `screen` both write
-    `staff-print-screen.pdf`; an edition `print-imposed` writes the print edition's imposed sheets.
+    `derived` maps an edition to the suffixes of the PDFs made from its render; `web` names the
+    editions whose booklet is a web page. Audience `staff` with edition `print-screen` and audience
+    `staff-print` with edition `screen` both write `staff-print-screen.pdf`; an edition
+    `print-imposed` writes the print edition's imposed sheets; two web editions write one page.
     """
     owner: dict[PurePosixPath, Target] = {}
     found = []
     for target in targets:
-        for path in outputs(target, derived.get(target.edition, ())):
+        for path in outputs(target, derived.get(target.edition, ()), target.edition in web):
             first = owner.setdefault(path, target)
             if first != target:
                 found.append((path, first, target))

@@ -4,6 +4,7 @@ one (tests/i18n_project.py) and the full default build."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -55,7 +56,12 @@ def bilingual_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full default matrix, built once per test session from the shipped content."""
-    out = tmp_path_factory.mktemp("dist")
+    """The full default matrix, built once per test session from the shipped content.
+
+    BOOKLETS_TEST_BUILD=<folder> builds into that folder instead, incrementally (only what changed
+    since the last run is rendered again): for running default-build tests one at a time while
+    working. The build still runs, so the PDFs are always those of the code under test."""
+    kept = os.environ.get("BOOKLETS_TEST_BUILD")
+    out = Path(kept) if kept else tmp_path_factory.mktemp("dist")
     assert main(["--project", str(REPO), "--out", str(out)]) == 0
     return out

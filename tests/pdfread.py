@@ -34,9 +34,18 @@ def outline(path: Path) -> list[tuple[str, int]]:
     return out
 
 
+DRAFT_MARK = re.compile(r"^\s*(DRAFT|BORRADOR) — [^\n]*\n")
+"""The draft mark a build with placeholder values prints on every page (read first)."""
+
+
+def without_draft_mark(text: str) -> str:
+    """A page's text as readers of a released booklet see it: the draft mark's line left out."""
+    return DRAFT_MARK.sub("", text, count=1)
+
+
 def toc_entries(path: Path) -> list[tuple[str, int]]:
     """(title, printed page number) from the contents page."""
-    for text in page_texts(path)[:5]:
+    for text in map(without_draft_mark, page_texts(path)[:5]):
         if text.lstrip().startswith(("Contents", "Índice", "Contenido")):
             entries = []
             for line in text.splitlines()[1:]:

@@ -112,3 +112,29 @@ def test_an_edit_to_any_subpackage_makes_targets_stale(tmp_path: Path, make_proj
         now = _inputs_hash(code, project)
         assert now not in seen, f"an edit to {module.relative_to(code)} left the inputs hash as it was"
         seen.add(now)
+
+
+def test_every_schema_error_template_names_only_values_it_is_given() -> None:
+    """pydantic fills a PydanticCustomError template by replacing `{name}`, not with str.format: a
+    format spec (`{ratio:.2f}`) or a name missing from the context is printed to the user as it is
+    (the accent check once said "a contrast of {ratio:.2f}:1")."""
+    import ast
+    import string
+
+    calls = 0
+    for path in sorted(Path(booklets.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "PydanticCustomError"):
+                continue
+            calls += 1
+            template = ast.literal_eval(node.args[1])
+            context = node.args[2] if len(node.args) > 2 else ast.Dict(keys=[], values=[])
+            assert isinstance(context, ast.Dict), f"{path.name}:{node.lineno}: write the context as a dict"
+            given = {k.value for k in context.keys if isinstance(k, ast.Constant)}
+            for _, name, spec, conversion in string.Formatter().parse(template):
+                if name is None:
+                    continue
+                where = f"{path.name}:{node.lineno}"
+                assert not spec and not conversion, f"{where}: {{{name}:{spec}}} is printed as it is"
+                assert name in given, f"{where}: {{{name}}} is not in the context"
+    assert calls >= 10

@@ -748,8 +748,8 @@ def test_a_pdf_render_past_its_time_limit_fails_that_booklet_in_one_line(jobs: s
     assert time.monotonic() - started < 120
     assert done.returncode == 2, done.stderr
     assert sorted(done.stderr.splitlines()) == [
-        f"error: {f}/en/staff-screen: rendering took longer than 1 s, the time limit per booklet "
-        "(--time-limit); make the booklet simpler, or raise --time-limit" for f in sorted(FACILITIES)]
+        f"error: {f}/en/staff-screen: rendering took longer than 1 s of processor time, the time limit "
+        "per booklet (--time-limit); make the booklet simpler, or raise --time-limit" for f in sorted(FACILITIES)]
     _assert_kept(out, builds.old_files)
     with build_lock(out, timeout=0, tell=lambda _: None):
         pass  # free

@@ -237,7 +237,8 @@ def test_draft_marks_and_lists_every_fallback(
     html = render_html(load_project(root, draft=True), Target("north", "es", "staff", "screen"))
     assert '<html lang="es">' in html
     assert '<span class="fallback" lang="en">Sign here</span>' in html
-    assert '<div class="fallback" lang="en"><p>We act on every report.</p>\n</div>' in html
+    # (the last two words of a paragraph are joined by a no-break space: no one-word last line)
+    assert '<div class="fallback" lang="en"><p>We act on every\xa0report.</p>\n</div>' in html
 
 
 class _Collect(HTMLParser):
@@ -291,7 +292,7 @@ def test_draft_of_an_untranslated_language_keeps_markup_valid(
     reader = pypdf.PdfReader(root / ES_PDF)
     assert reader.metadata is not None and reader.metadata.title == "Boundaries – Staff"
     text = " ".join(pages_text(root / ES_PDF))
-    assert "Page 4 of 7" in text  # the footer's CSS strings fall back unmarked, but are listed
+    assert re.search(r"Page \d+ of \d+", text)  # the footer's CSS strings fall back unmarked, but are listed
     assert "1 de diciembre de 2026" in text  # no locale: the language code still dates in Spanish
     assert (
         "warning: content/es/strings.yaml: missing translation: the whole file shows the en text "
@@ -400,6 +401,13 @@ def test_shipped_spanish_booklets(request: pytest.FixtureRequest) -> None:
     for facility in booklet["facilities"]:
         for audience in booklet["audiences"]:
             for edition in booklet["editions"]:
+                settings = yaml.safe_load((REPO / f"content/editions/{edition}.yaml").read_text(encoding="utf-8"))
+                if settings.get("format") == "html":  # the web edition's page, read as text
+                    page = (dist / facility / "es" / f"{audience}.html").read_text(encoding="utf-8")
+                    text = " ".join(re.sub(r"<style.*?</style>|<[^>]+>", " ", page, flags=re.S).split())
+                    assert '<html lang="es"' in page and english_leaks(text) == [], audience
+                    assert effective in text, audience
+                    continue
                 pdf = dist / facility / "es" / f"{audience}-{edition}.pdf"
                 text = " ".join(pages_text(pdf))
                 assert pdf_lang(pdf) == "es", pdf

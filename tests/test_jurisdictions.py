@@ -154,3 +154,12 @@ def test_a_jurisdiction_file_is_an_input_of_its_facilitys_booklets_only(make_pro
     after = input_hashes(root, targets, {})
     changed = {t.facility for t in targets if before[t] != after[t]}
     assert changed == {"south"}
+
+
+def test_a_law_s_paragraph_letters_stay_letters() -> None:
+    # Markdown's typographer once printed "§115.32(c)" as "§115.32©" in every US booklet.
+    from booklets.content.markup import make_markdown
+
+    html = make_markdown().renderInline("§115.32(c), §2243(b), (r) and (tm); \"quoted\"")
+    assert "§115.32(c), §2243(b), (r) and (tm)" in html and "©" not in html and "®" not in html
+    assert "“quoted”" in html  # curly quotes are kept

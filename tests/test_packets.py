@@ -29,6 +29,7 @@ from booklets.content.load import load_project
 from booklets.errors import BookletError
 from booklets.packets.formlayout import PX, _Frame, _qr_spot
 from booklets.packets.outputs import PacketPaths
+from booklets.packets.pageink import ink
 from booklets.packets.roster import read_roster
 from booklets.packets.stamp import not_in_font
 from booklets.plan import Target
@@ -484,6 +485,30 @@ def test_the_qr_code_goes_where_the_form_page_is_free_or_the_form_is_reported(ru
     assert [str(p) for p in err.value.problems] == [
         f"{rel}:{line}:{column}: form: the last page of the form in the print booklet has no free 14 mm square "
         "below the form for the records QR code; shorten the form's intro or statements so it ends higher on its page"]
+
+
+
+def test_a_border_is_its_painted_strip_and_the_code_may_start_below_the_form_s_last_rule(run: Run) -> None:
+    """WeasyPrint fills a border as its box minus the inside (two even-odd rectangles in a row): only
+    the strip between them is ink. A full form page whose box ends below its last rule (a section's
+    padding, a top border's box) still gets the code, just below that rule."""
+    inner = {"x0": 36.85, "top": 400.8, "x1": 382.68, "bottom": 545.0, "evenodd": True}
+    section = [inner, {**inner, "top": 400.0}]  # a section's top border, its box down to the form's end
+    rule = [{**inner, "top": 510.0, "bottom": 529.2}, {**inner, "top": 510.0, "bottom": 530.0}]
+
+    def page(*rects: dict[str, object]) -> SimpleNamespace:
+        return SimpleNamespace(chars=[], rects=list(rects), lines=[], curves=[], images=[])
+
+    assert ink(page(*section)) == [(36.85, 400.0, 382.68, 400.8)]
+    assert ink(page(*rule)) == [(36.85, 529.2, 382.68, 530.0)]
+    project = load_project(run.root)
+    target = Target("north", "en", "staff", "print")
+    frame = _Frame(dx=0.0, k=595.28, media=(0.0, 0.0), trim=(0.0, 0.0, 419.53, 595.28))
+    form = (36.85 / PX, 51.0 / PX, 382.68 / PX, 545.0 / PX)  # 2 mm + 14 mm below 545 runs past the edge
+    spot = _qr_spot(project, target, page(*section, *rule), frame, form, 6)
+    assert (spot.x + spot.size, spot.y + spot.size) == pytest.approx((382.68, 595.28 - 530.0 - 2 * 72 / 25.4), abs=0.01)
+    with pytest.raises(BookletError):  # the same rule drawn as one filled box: ink down to its bottom
+        _qr_spot(project, target, page({**inner, "top": 540.0, "evenodd": False}), frame, form, 6)
 
 
 # --- bad rosters ---------------------------------------------------------------------------------

@@ -108,7 +108,8 @@ def test_tags_read_in_the_order_the_content_is_written(staff: tuple[Tagged, dict
 def _sections() -> list[tuple[str, Any]]:
     from booklets.content.sections import resolve_sections
 
-    return resolve_sections(PROJECT.languages["en"], "staff")
+    # as printed at the facility: `{{words}}` in its jurisdiction's terms
+    return resolve_sections(PROJECT.languages["en"], "staff", PROJECT.place(FACILITY, "en"))
 
 
 def test_headings_are_the_outline_of_the_content(staff: tuple[Tagged, dict[str, Any]]) -> None:
@@ -176,7 +177,7 @@ def test_links_are_described_and_one_per_line(default_build: Path) -> None:
         contents_page = next(i for i, a in annots if str(a.get("/Dest", "")).startswith("s-"))
         toc = [a for i, a in annots if i == contents_page]
         # one annotation per contents entry (WeasyPrint made one per box inside each <a>)
-        assert len(toc) == len(ctx["sections"]) + 2
+        assert len(toc) == len(ctx["sections"]) + 3  # and sources, the form, who to contact
         for annot in toc:
             assert not str(annot.Contents).startswith(("s-", "#")), annot.Contents
         assert letters(str(toc[0].Contents)) == letters(ctx["sections"][0].title)

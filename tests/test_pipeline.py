@@ -145,7 +145,8 @@ def test_summary_table_lists_target_pages_size_path(built: Path, capsys: pytest.
     assert header == ["target", "status", "pages", "size", "time", "path"]
     row = next(line.split() for line in lines if line.startswith("north/en/staff-screen "))
     assert row[1] == "built" and row[-1] == "dist/north/en/staff-screen.pdf"
-    assert lines[-1] == "1 rendered, 0 up to date, 0 failed"
+    assert lines[-2] == "1 rendered, 0 up to date, 0 failed"
+    assert lines[-1] == f"see every booklet: open {built / 'dist/index.html'}"
 
 
 def test_numbered_lists_number_themselves_in_reading_order(built: Path) -> None:

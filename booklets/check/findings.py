@@ -152,11 +152,99 @@ class CheckReport:
         return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def _table(title: str, columns: tuple[tuple[str, str], ...]) -> Table:
+def _table(title: str, columns: tuple[tuple[str, str], ...], whole: tuple[str, ...] = ()) -> Table:
+    """A table whose `whole` columns (paths, file:line:col, keys) are never wrapped."""
     table = Table(title=title, title_justify="left", box=None, pad_edge=False, header_style="bold")
     for name, justify in columns:
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, overflow="fold",  # type: ignore[arg-type]
+                         no_wrap=name in whole)
     return table
+
+
+# A message column narrower than this reads badly: below it, findings are listed, not tabled.
+_MESSAGE_MIN = 40
+
+
+def _count(n: int, what: str) -> str:
+    """'1 error', '2 errors'."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _widest(values: list[str]) -> int:
+    return max((len(v) for v in values), default=0)
+
+
+def _findings_fit(width: int, findings: list[Finding]) -> bool:
+    """Whether the findings table fits `width` with its location columns whole."""
+    fixed = (len("severity"), _widest([f.check for f in findings] + ["check"]),
+             _widest([f.where for f in findings]), _widest([f.key for f in findings] + ["key"]))
+    return sum(fixed) + 2 * len(fixed) + _MESSAGE_MIN <= width
+
+
+def _print_findings(console: Console, findings: list[Finding]) -> None:
+    """Findings as a table on a wide terminal; on a narrow one a list that keeps each location on
+    one line (`file:line:col` stays whole, so a terminal or editor can open it) and wraps only the
+    message below it."""
+    if _findings_fit(console.width, findings):
+        table = _table("Findings", tuple((c, "left") for c in ("severity", "check", "where", "key", "message")),
+                       whole=("severity", "check", "where", "key"))
+        for f in findings:
+            table.add_row(Text(f.severity, _STYLE[f.severity]), f.check, f.where, f.key, f.message)
+        console.print(table, "")
+        return
+    from rich.padding import Padding
+
+    console.print(Text("Findings", "italic"))
+    for f in findings:
+        console.print(Text.assemble(f.where, "  ", (f.severity, _STYLE[f.severity]), "  ", f.check),
+                      soft_wrap=True)
+        console.print(Padding(Text(f"{f.key}: {f.message}" if f.key else f.message), (0, 0, 0, 4)))
+    console.print("")
+
+
+def _print_pdfs(console: Console, pdfs: list[PdfResult]) -> None:
+    rows = []
+    for p in pdfs:
+        result = (Text(_count(p.errors, "error"), "bold red") if p.errors
+                  else Text(_count(p.warnings, "warning"), "yellow") if p.warnings
+                  else Text("ok", "green"))
+        rows.append((p.path, p.edition, str(p.pages), result))
+    if _widest([p.path for p in pdfs]) + _widest([p.edition for p in pdfs]) + 5 + 12 + 6 <= console.width:
+        table = _table("PDF preflight", (("pdf", "left"), ("edition", "left"), ("pages", "right"),
+                                         ("result", "left")), whole=("pdf", "edition"))
+        for row in rows:
+            table.add_row(*row)
+        console.print(table, "")
+        return
+    console.print(Text("PDF preflight", "italic"))
+    for path, edition, pages, result in rows:
+        console.print(Text.assemble(path, "  ", edition, "  ", f"{pages} pages  ", result), soft_wrap=True)
+    console.print("")
+
+
+def _print_grades(console: Console, grades: list[AudienceGrade]) -> None:
+    """Reading level per booklet: a table, or on a narrow terminal one line per booklet."""
+    rows = []
+    for g in grades:
+        worst = f"{g.worst.section} {g.worst.grade:g}" if g.worst else "-"
+        result = Text("ok", "green") if g.ok else Text("above target", "bold red")
+        rows.append((g.language, g.audience, g.facility, g.formula, f"≤ {g.target:g}", f"{g.grade:g}", worst,
+                     result))
+    columns = ("language", "audience", "facility", "formula", "target", "overall", "worst section", "result")
+    natural = sum(max(len(c), _widest([str(r[i]) for r in rows])) + 2 for i, c in enumerate(columns))
+    if natural <= console.width:
+        table = _table("Reading level", tuple((c, "right" if c in ("target", "overall") else "left")
+                                              for c in columns))
+        for row in rows:
+            table.add_row(*row)
+        console.print(table, "")
+        return
+    console.print(Text("Reading level", "italic"))
+    for lang, audience, facility, formula, target, grade, worst, result in rows:
+        where = f" at {facility}" if facility else ""
+        console.print(Text.assemble(f"{lang} {audience}{where}: {grade} (target {target}, {formula}), hardest "
+                                    f"section {worst}: ", result))
+    console.print("")
 
 
 def print_check_report(report: CheckReport, console: Console | None = None) -> None:
@@ -164,33 +252,12 @@ def print_check_report(report: CheckReport, console: Console | None = None) -> N
     # Not a terminal (CI, a log file): never wrap paths and messages at 80 columns.
     console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     if report.grades:
-        table = _table("Reading level", (
-            ("language", "left"), ("audience", "left"), ("facility", "left"), ("formula", "left"),
-            ("target", "right"),
-            ("overall", "right"), ("worst section", "left"), ("result", "left")))
-        for g in report.grades:
-            worst = f"{g.worst.section} {g.worst.grade:g}" if g.worst else "-"
-            result = Text("ok", "green") if g.ok else Text("above target", "bold red")
-            table.add_row(g.language, g.audience, g.facility, g.formula, f"≤ {g.target:g}", f"{g.grade:g}",
-                          worst, result)
-        console.print(table, "")
+        _print_grades(console, report.grades)
     if report.pdfs:
-        table = _table("PDF preflight", (
-            ("pdf", "left"), ("edition", "left"), ("pages", "right"), ("result", "left")))
-        for p in report.pdfs:
-            result = (Text(f"{p.errors} error(s)", "bold red") if p.errors
-                      else Text(f"{p.warnings} warning(s)", "yellow") if p.warnings
-                      else Text("ok", "green"))
-            table.add_row(p.path, p.edition, str(p.pages), result)
-        console.print(table, "")
+        _print_pdfs(console, report.pdfs)
     if report.findings:
-        table = _table("Findings", tuple((c, "left") for c in
-                                         ("severity", "check", "where", "key", "message")))
-        for f in report.findings:
-            table.add_row(Text(f.severity, _STYLE[f.severity]), f.check, f.where, f.key, f.message)
-        console.print(table, "")
-    summary = (f"{report.count('error')} error(s), {report.count('warning')} warning(s), "
-               f"{report.count('notice')} notice(s)")
+        _print_findings(console, report.findings)
+    summary = ", ".join(_count(report.count(s), s) for s in ("error", "warning", "notice"))
     if report.strict:
         summary += " (--strict: warnings count as errors)"
     console.print(Text(summary, "green" if report.ok else "bold red"))

@@ -66,7 +66,10 @@ def find_pdfs(project: Project, out_dir: Path, selection: Selection) -> Found:
     """The booklet PDFs to check (selected targets, and stale booklets) and the targets missing."""
     found = {p.resolve() for p in out_dir.rglob("*.pdf")}
     result = Found([], [], 0)
+    web = project.web_editions()  # their booklets are web pages, checked in a browser (tests/test_web.py)
     for target in plan(project.booklet, selection):
+        if target.edition in web:
+            continue
         path = out_dir / paths.booklet_pdf(target)
         if path.resolve() in found:
             result.booklets.append(FoundPdf(path, target, True))
@@ -220,7 +223,8 @@ class _Pdf:
         language = self.project.languages[target.language]
         if target.audience not in language.audiences:
             return
-        sid, section = resolve_sections(language, target.audience)[0]
+        place = self.project.place(target.facility, target.language)  # `{{words}}` as printed there
+        sid, section = resolve_sections(language, target.audience, place)[0]
         first_block = next(blocks(section.body), (0, ""))[1]
         heading, paragraph = squash(section.title), squash(plain_text(first_block))[:40]
         anchor = f"s-{sid}"
@@ -258,8 +262,43 @@ class _Pdf:
                      f"page(s) {listed}")
 
 
-def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: CheckReport) -> None:
-    """Preflight every selected PDF under `out_dir` into `report`; BookletError if no folder."""
+_PROJECT: Project | None = None  # in a preflight worker: the project, inherited through fork
+
+
+def _start_worker(project: Project) -> None:
+    global _PROJECT
+    _PROJECT = project
+
+
+def _check_one(booklet: FoundPdf, rel: str) -> tuple[PdfResult, list[Finding]]:
+    """Preflight one booklet in a worker process (every check of a PDF reads only that PDF)."""
+    assert _PROJECT is not None
+    checker = _Pdf(_PROJECT, booklet, rel)
+    return checker.run(), checker.findings
+
+
+def _check_all(project: Project, booklets: list[tuple[FoundPdf, str]],
+               jobs: int) -> list[tuple[PdfResult, list[Finding]]]:
+    """Every booklet's result, in the order given, on up to `jobs` processes.
+
+    A preflight is CPU-bound (text extraction, the validators) and each PDF is independent, so
+    it spreads over the cores like the build. Workers are forked: they inherit the loaded project
+    instead of loading it again, and only the findings travel back."""
+    if jobs <= 1 or len(booklets) <= 1:
+        _start_worker(project)
+        return [_check_one(booklet, rel) for booklet, rel in booklets]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(booklets)), mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_worker, initargs=(project,)) as pool:
+        return list(pool.map(_check_one, *zip(*booklets, strict=True)))
+
+
+def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: CheckReport,
+               jobs: int = 1) -> None:
+    """Preflight every selected PDF under `out_dir` into `report` on up to `jobs` processes;
+    BookletError if there is no such folder."""
     root = project.root
 
     def rel(path: Path) -> str:
@@ -286,10 +325,9 @@ def check_pdfs(project: Project, out_dir: Path, selection: Selection, report: Ch
             f"validators: {' and '.join(absent)} not installed; install them with: {validators.INSTALL}"))
     for sheets, booklet_path in found.imposed:
         report.findings += _check_imposed(rel(sheets), sheets, booklet_path)
-    for booklet in found.booklets:
-        checker = _Pdf(project, booklet, rel(booklet.path))
-        report.pdfs.append(checker.run())
-        report.findings += checker.findings
+    for result, findings in _check_all(project, [(b, rel(b.path)) for b in found.booklets], jobs):
+        report.pdfs.append(result)
+        report.findings += findings
 
 
 def _severity(issue: Issue) -> Severity:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from booklets import __version__, paths
+from booklets.cli import new as new_command
 from booklets.cli import personal
 from booklets.cli import schema as schema_command
 from booklets.cli.options import default_jobs, jobs_count
@@ -159,17 +160,22 @@ def _add_build(p: argparse.ArgumentParser) -> None:
 
 
 def build_once(options: BuildOptions) -> int:
-    """One build with progress and the summary table; 0 when every target succeeded, else 2."""
+    """One build: progress, the summary, warnings grouped, then errors or where to look.
+
+    0 when every target succeeded, else 2."""
     from booklets.cli.progress import for_stream
-    from booklets.cli.summary import print_summary
+    from booklets.cli.summary import gallery_line, grouped_warnings, print_summary
     from booklets.engine.pipeline import build
 
     result = build(options, for_stream(sys.stdout))
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
     print_summary(result, options.root)
+    sys.stdout.flush()  # the warnings (stderr) come after the table on a shared terminal or log
+    for warning in grouped_warnings(result, options.root):
+        print(warning, file=sys.stderr, flush=True)
     for failed in (r for r in result.results if not r.ok):
-        print(f"error: {failed.target.name}: {failed.error}", file=sys.stderr)
+        print(f"error: {failed.target.name}: {failed.error}", file=sys.stderr, flush=True)
+    if result.ok and result.results:
+        print(gallery_line(options.out_dir), flush=True)
     return 0 if result.ok else 2
 
 
@@ -252,6 +258,8 @@ def _add_check(check: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also preflight the PDFs built in --out: fonts, page counts, boxes, tags, text size, reading order",
     )
+    check.add_argument("--jobs", "-j", type=jobs_count, default=default_jobs(), metavar="N",
+                       help="processes checking PDFs at once with --pdf (default: this machine's cores)")
     check.add_argument("--strict", action="store_true", help="warnings count as errors")
     check.add_argument("--release", action="store_true", help="placeholders left count as errors")
     check.add_argument(
@@ -275,7 +283,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.pdf:
         from booklets.check.pdf import check_pdfs
 
-        check_pdfs(project, (args.out or root / "dist").resolve(), selection, report)
+        check_pdfs(project, (args.out or root / "dist").resolve(), selection, report, args.jobs)
     report.finish(strict=args.strict)
     if args.format == "json":
         print(report.as_json())
@@ -293,11 +301,35 @@ COMMANDS: tuple[Command, ...] = (
     Command("records", "match scanned signed forms to a roster: who returned theirs", personal.add_records,
             personal.run_records),
     Command("schema", "JSON Schema of content files, for editors", schema_command.add_arguments, schema_command.run),
+    Command("new", "start a new facility or language: its files with every value to fill in marked",
+            new_command.add_arguments, new_command.run),
 )
 
 
+class _TopParser(argparse.ArgumentParser):
+    """The top-level parser; its help also lists the options of `build`, the default command, so
+    `python build.py --help` shows every option a plain `python build.py` takes."""
+
+    default_command: argparse.ArgumentParser | None = None
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        if self.default_command is None:
+            return text
+        own = self.default_command.format_help()
+        # Its option list only: what follows its "options:" heading, without a second --help.
+        _, found, options = own.partition("\noptions:\n")
+        if not found:  # pragma: no cover - argparse before 3.10 said "optional arguments:"
+            return text
+        lines = options.splitlines(keepends=True)
+        if lines and lines[0].lstrip().startswith("-h, --help"):
+            lines = lines[1:]
+        return (f"{text}\nbuild options (`python build.py [options]`; a command's own options: "
+                f"`python build.py COMMAND --help`):\n{''.join(lines)}")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _TopParser(
         prog="build.py",
         description="Build print-ready and accessible PDF booklets for every audience "
         "from content/.",
@@ -306,7 +338,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"booklets {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
-        command.add_arguments(sub.add_parser(command.name, help=command.help))
+        command_parser = sub.add_parser(command.name, help=command.help)
+        command.add_arguments(command_parser)
+        if command.name == "build":
+            parser.default_command = command_parser
     return parser
 
 

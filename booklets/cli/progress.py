@@ -1,7 +1,14 @@
-"""Progress while targets render: a live bar on a terminal, plain log lines elsewhere (CI)."""
+"""Progress while targets render: a live bar on a terminal, plain log lines elsewhere (CI).
+
+Both stay short whatever the size of the matrix (a first build is read by someone new to the tool):
+the bar prints only failures, the log a line per target for a small build and otherwise about five
+milestone lines, plus every failure. Nothing is printed about rendering until a target has started,
+so a build stopped by bad input (found while the HTML is made) never claims to be rendering.
+"""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import IO, TYPE_CHECKING, Any
@@ -28,31 +35,54 @@ def _line(result: TargetResult, done: int, total: int) -> str:
     return f"[{done}/{total}] FAILED {result.target.name}: {result.error}"
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 booklet', '2 booklets' (`many` for irregular plurals)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+# A log lists every target up to this many; above it, milestones only (and every failure).
+EVERY_TARGET_UP_TO = 10
+MILESTONES = 5
+
+
 class LogProgress:
-    """Plain lines, one per finished target, flushed at once so CI logs show them as they happen."""
+    """Plain lines, flushed at once so CI logs show them as they happen."""
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
-        self.total = self.done = 0
+        self.total = self.done = self.fresh = 0
         self.start = 0.0
+        self.announced = False
 
     def _print(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
 
     def begin(self, to_render: list[Target], up_to_date: int) -> None:
-        self.total, self.start = len(to_render), time.perf_counter()
-        if to_render:
-            self._print(f"rendering {len(to_render)} booklets ({up_to_date} up to date)")
+        self.total, self.fresh, self.start = len(to_render), up_to_date, time.perf_counter()
+        self.done, self.announced = 0, False
+
+    def _announce(self) -> None:
+        if not self.announced and self.total:
+            self.announced = True
+            self._print(f"rendering {plural(self.total, 'booklet')} ({self.fresh} up to date)")
 
     def started(self, target: Target) -> None:
-        pass  # one line per target is enough for a log
+        self._announce()
+
+    def _shown(self, result: TargetResult) -> bool:
+        if not result.ok or self.total <= EVERY_TARGET_UP_TO or self.done == self.total:
+            return True
+        step = math.ceil(self.total / MILESTONES)
+        return self.done % step == 0
 
     def finished(self, result: TargetResult) -> None:
+        self._announce()
         self.done += 1
-        self._print(_line(result, self.done, self.total))
+        if self._shown(result):
+            self._print(_line(result, self.done, self.total))
 
     def end(self) -> None:
-        if self.total:
+        if self.done:
             self._print(f"rendered in {time.perf_counter() - self.start:.1f} s")
 
 
@@ -109,11 +139,11 @@ class LiveProgress:
             self.running.remove(result.target.name)
         from rich.text import Text
 
-        mark = ("✓ ", "green") if result.ok else ("✗ ", "bold red")
-        # A Text, not markup: target names and error messages may contain [brackets].
-        self.bar.console.print(
-            Text.assemble(mark, _line(result, self.done, self.total)), highlight=False
-        )
+        if not result.ok:  # the bar shows the rest; the summary lists what was built
+            # A Text, not markup: target names and error messages may contain [brackets].
+            self.bar.console.print(
+                Text.assemble(("✗ ", "bold red"), _line(result, self.done, self.total)), highlight=False
+            )
         self.bar.advance(self.task)
         self._describe()
 

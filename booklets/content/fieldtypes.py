@@ -178,9 +178,10 @@ def _accent(value: Any) -> Any:
         if ratio < WCAG_AA:
             raise PydanticCustomError(
                 "low_contrast",
-                "accent {found} has a contrast of {ratio:.2f}:1 against {other} ({where}); WCAG AA "
+                "accent {found} has a contrast of {ratio}:1 against {other} ({where}); WCAG AA "
                 "needs {aa}:1 for text: choose a darker colour",
-                {"found": str(value), "ratio": ratio, "other": other, "where": where, "aa": WCAG_AA})
+                # pydantic fills the template with str.replace, not format: no format specs
+                {"found": str(value), "ratio": f"{ratio:.2f}", "other": other, "where": where, "aa": WCAG_AA})
     return value
 
 

@@ -38,8 +38,10 @@ _TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 _RAW_TEXT = frozenset({"title", "style", "script", "textarea"})
 
 # Keys whose values are ids, codes or numbers, never printed as text: a fallback copies them bare.
+# An audience's accent colour and its print CMYK, and a section's page `break`, are values the
+# schema checks (#rrggbb, numbers, page/right): marked, they would be invalid.
 _NOT_TEXT = frozenset({"locale", "include", "id", "contacts", "src", "reading_grade", "fields",
-                       "jurisdictions"})
+                       "jurisdictions", "accent", "accent_cmyk", "break"})
 # Lists of ids that are structure, not text (a form's fields, the jurisdictions a source applies
 # in): a translation that leaves them out takes the source's, and nothing is missing.
 _INHERITED = frozenset({"fields", "jurisdictions"})
@@ -67,6 +69,9 @@ class Gap:
     source_lang: str
     what: str = ""  # prefix naming the missing piece when the key alone cannot (a section id)
     whole_file: bool = False
+    # A missing included section: the source's `include:` value. When the source names a section
+    # that does not exist (a typo), that is the error, not the translation (content/load.py).
+    include: Any = None
 
     def error(self) -> Problem:
         """The gap as a build error (a normal or release build)."""
@@ -123,10 +128,11 @@ class _Merger:
         self.gaps: list[Gap] = []
         self.extras: list[Problem] = []
 
-    def gap(self, target: Any, loc: tuple[Any, ...], src_line: int, what: str = "") -> None:
+    def gap(self, target: Any, loc: tuple[Any, ...], src_line: int, what: str = "", include: Any = None) -> None:
         """A gap at `loc`, reported where its parent `target` is in the translation."""
         line, col = getattr(target, "line", 0), getattr(target, "column", 0)
-        self.gaps.append(Gap(self.rel, line, col, _key(loc), self.source.rel, src_line, self.source_lang, what))
+        self.gaps.append(Gap(self.rel, line, col, _key(loc), self.source.rel, src_line, self.source_lang, what,
+                             include=include))
 
     def extra(self, line: int, col: int, loc: tuple[Any, ...], what: str = "") -> None:
         self.extras.append(
@@ -251,7 +257,8 @@ class _Merger:
             key = _section_key(entry)
             if key is None or any(k == key for _, _, k in merged):
                 continue
-            self.gap(target, loc, source.item_pos[j][0], f"section {key[1]!r}: ")
+            self.gap(target, loc, source.item_pos[j][0], f"section {key[1]!r}: ",
+                     entry["include"] if key[0] == "include" else None)
             prev = _section_key(source[j - 1]) if j else None
             where = next((n + 1 for n, (_, _, k) in enumerate(merged) if prev is not None and k == prev), 0)
             merged.insert(where, (self.fill(entry, None), source.item_pos[j], key))
@@ -298,6 +305,11 @@ def locale_problem(locale: str, lang: str) -> str:
             f"be written in the wrong language: use {lang} or {lang}_<REGION>"
         )
     return ""
+
+
+def unmarked(text: str) -> str:
+    """`text` without fallback marks (their text kept)."""
+    return _MARK.sub(r"\2", text) if OPEN in text else text
 
 
 def render_block(text: str, render: Callable[[str], Markup]) -> Markup:

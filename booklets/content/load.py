@@ -13,7 +13,7 @@ from typing import Any
 from booklets import paths
 from booklets.content import i18n, schema
 from booklets.content.project import Language, Project
-from booklets.content.references import check_references
+from booklets.content.references import check_references, unknown_include
 from booklets.content.validate import M, describe, validate
 from booklets.content.yamlload import Doc, YMap, key_path, load_yaml, position
 from booklets.errors import BookletError, Problem
@@ -29,11 +29,16 @@ class _Loader:
         self.docs: dict[str, Doc] = {}
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        # Missing translations of a normal build: reported after the source's own problems, and
+        # not at all where the source itself is wrong there (see _translation_errors).
+        self.gaps: list[i18n.Gap] = []
 
     def _read(self, path: Path, lang: str | None) -> Doc | None:
         """Parse one file; a translation's file comes back completed from the source (i18n)."""
         doc: Doc | None = None
-        if path.is_file() or lang is None:
+        if lang not in (None, self.source_lang) and path.is_file() and _not_started(path):
+            pass  # a translation still all comments (`new language`): as if missing, filled from the source
+        elif path.is_file() or lang is None:
             doc, problems = load_yaml(path, self.root)
             self.problems.extend(problems)
             if doc is not None:
@@ -51,7 +56,7 @@ class _Loader:
         if self.draft:
             self.warnings.extend(gap.warning() for gap in gaps)
         else:
-            self.problems.extend(gap.error() for gap in gaps)
+            self.gaps.extend(gaps)
         completed = Doc(path, rel, data)
         self.docs[rel] = completed
         return completed
@@ -156,10 +161,43 @@ def load_project(root: Path, draft: bool = False) -> Project:
 
     project = Project(root, booklet, editions, facilities, languages, ld.warnings, jurisdictions)
     if not ld.problems:
+        # Checked even while translations are missing: a broken reference in the source language
+        # (a misspelt include) is the error to fix, not the translation that "lacks" it.
         ld.problems += check_references(project)
+    ld.problems += _translation_errors(ld, ld.problems)
     if ld.problems:
-        raise BookletError(ld.problems)
+        translations = tuple(paths.language_dir(x) + "/" for x in booklet.languages if x != ld.source_lang)
+        raise BookletError(ld.problems, later=translations)
     return project
+
+
+def _not_started(path: Path) -> bool:
+    """A file of nothing but comments and blank lines (a translation not begun)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the loader reports it
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def _translation_errors(ld: _Loader, problems: list[Problem]) -> list[Problem]:
+    """Each missing translation as an error, except those a wrong source value causes.
+
+    A translation "misses" whatever its source has and it does not: a source that includes
+    `zero-tolerence` by mistake makes every translation lack that section. The source's error
+    (`does not exist; did you mean 'zero-tolerance'?`) is reported instead, even when other
+    problems keep the cross-references from being checked; the gaps it causes are not.
+    """
+    wrong = {(p.file, p.line) for p in problems if p.line}
+    source_shared = ld.docs.get(paths.shared_file(ld.source_lang))
+    defined = list(source_shared.data) if source_shared is not None and isinstance(source_shared.data, YMap) else []
+    out = []
+    for gap in ld.gaps:
+        if gap.include is not None and gap.include not in defined:
+            out.append(unknown_include(gap.include, defined, ld.source_lang))
+        elif (gap.source_file, gap.source_line) not in wrong:
+            out.append(gap.error())
+    return out
 
 
 def _stylesheet_problems(root: Path, edition: schema.Edition) -> list[Problem]:
@@ -269,4 +307,4 @@ def _check_localized(ld: _Loader, rel: str, values: list[tuple[tuple[Any, ...], 
             if ld.draft:
                 ld.warnings.append(gap.warning())
             else:
-                ld.problems.append(gap.error())
+                ld.gaps.append(gap)

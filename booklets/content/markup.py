@@ -39,8 +39,12 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 
 CITE_RE = re.compile(r"\[\^([a-z0-9][a-z0-9-]{0,39})\]")
-LANG_RE = re.compile(r"\[([^\]\n]+)\]\{lang=([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\}")
-"""`[misconduct in public office]{lang=en}`: a phrase in another language."""
+# `]{lang=xx}` right after a bracketed phrase: a sequence ordinary text never has.
+LANG_ATTR_RE = re.compile(r"\{lang=([a-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3})\}")
+LANG_RE = re.compile(r"(?<!\\)\[([^\[\]\n]+)\]" + LANG_ATTR_RE.pattern)
+"""`[misconduct in public office]{lang=en}`: a phrase in another language (in plain text)."""
+# What looks like a language mark, valid or not (for content checks).
+_LANG_MARK_RE = re.compile(r"\]\{lang=([^}]*)\}")
 _CONTACT_HREF = re.compile(r"^#contact-([A-Za-z0-9_-]+)$")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|tel:|#)", re.IGNORECASE)
 
@@ -57,16 +61,23 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _lang_rule(state: StateInline, silent: bool) -> bool:
-    match = LANG_RE.match(state.src, state.pos)
-    if not match:
+    """`[phrase]{lang=xx}`: the phrase (inline Markdown itself, e.g. bold) in a span with that language."""
+    if state.src[state.pos] != "[":
+        return False
+    label_end = state.md.helpers.parseLinkLabel(state, state.pos, True)
+    if label_end < 0:
+        return False
+    attr = LANG_ATTR_RE.match(state.src, label_end + 1)
+    if attr is None or attr.end() > state.posMax:
         return False
     if not silent:
-        opening = state.push("lang_open", "span", 1)
-        opening.attrs = {"lang": match.group(2)}
-        text = state.push("text", "", 0)
-        text.content = match.group(1)
+        old_pos, old_max = state.pos, state.posMax
+        state.pos, state.posMax = old_pos + 1, label_end
+        state.push("lang_open", "span", 1).attrs = {"lang": attr.group(1)}
+        state.md.inline.tokenize(state)
         state.push("lang_close", "span", -1)
-    state.pos = match.end()
+        state.posMax = old_max
+    state.pos = attr.end()
     return True
 
 
@@ -200,7 +211,10 @@ def make_markdown(subheadings: bool = False) -> MarkdownIt:
         ["heading", "lheading", "code", "fence", "blockquote", "hr", "html_block", "html_inline",
          "image", "reference", "backticks", "autolink"]
     )
-    md.enable(["replacements", "smartquotes"])
+    # Curly quotes, but no other "typographic replacements": they turn a law's "§115.32(c)" into
+    # "§115.32©" and "(r)" into "®"; a dash or an ellipsis is written as the character itself.
+    md.enable(["smartquotes"])
+    md.disable(["replacements"])
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.inline.ruler.before("link", "lang", _lang_rule)
     md.add_render_rule("link_close", _render_link_close)
@@ -222,6 +236,15 @@ def lang_spans(text: str) -> Markup:
         out += Markup('<span lang="{}">{}</span>').format(match.group(2), match.group(1))
         pos = match.end()
     return out + escape(text[pos:])
+
+
+def lang_mark_problems(text: str) -> list[str]:
+    """What is wrong with each language mark in a text (`]{lang=English}`), one message each."""
+    return [
+        f"expected a language code such as en, es or pt-BR in {{lang=...}}, found {m.group(1)!r}; "
+        "write the phrase as [phrase]{lang=en}"
+        for m in _LANG_MARK_RE.finditer(text) if not LANG_ATTR_RE.fullmatch(m.group(0)[1:])
+    ]
 
 
 def citations_in(text: str) -> list[str]:

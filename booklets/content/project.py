@@ -83,6 +83,10 @@ class Project:
     def templates_dir(self) -> Path:
         return self.root / paths.TEMPLATES
 
+    def web_editions(self) -> set[str]:
+        """The editions whose booklet is a web page (`format: html`) rather than a PDF."""
+        return {eid for eid, e in self.editions.items() if e.format == "html"}
+
     def derived_suffixes(self) -> dict[str, list[str]]:
         """Per edition, the suffixes of the PDFs made from its render (imposed sheets)."""
         return {eid: [e.impose.suffix] if e.impose is not None else [] for eid, e in self.editions.items()}

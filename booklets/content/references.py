@@ -1,25 +1,25 @@
 """Cross-references between content files, checked once every file is valid on its own.
 
-Included shared sections, variants' audiences, cited sources, contact roles, images and the output
-paths of the matrix; then, per booklet as each facility prints it: wording for the facility's
-jurisdiction wherever a section varies by jurisdiction, the jurisdiction's words, sources that
-apply there, and every contact the booklet refers to (listed or linked inline) defined by the
-facility with what the jurisdiction requires of it. Each problem is located by the value that makes
-the reference (a YStr knows its file, line, column and key).
+Included shared sections, variants' audiences, cited sources, contact roles, images, language
+marks (`[words]{lang=en}`) and the output paths of the matrix; then, per booklet as each facility
+prints it: wording for the facility's jurisdiction wherever a section varies by jurisdiction, the
+jurisdiction's words, sources that apply there, and every contact the booklet refers to (listed or
+linked inline) defined by the facility with what the jurisdiction requires of it. Each problem is
+located by the value that makes the reference (a YStr knows its file, line, column and key).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from booklets import paths
 from booklets.content import schema
 from booklets.content.locate import Locator
-from booklets.content.markup import citations_in
+from booklets.content.markup import citations_in, lang_mark_problems
 from booklets.content.printed import contact_refs, printed_texts
-from booklets.content.project import Language, Project
+from booklets.content.project import Language, Project, texts
 from booklets.content.sections import resolve_sections, words_in
 from booklets.content.yamlload import YStr
 from booklets.errors import Problem
@@ -49,10 +49,7 @@ def check_references(project: Project) -> list[Problem]:
                 if entry.include is not None:
                     sid = entry.include
                     if sid not in language.shared:
-                        close = difflib.get_close_matches(sid, list(language.shared), n=1)
-                        hint = (f"did you mean {close[0]!r}?" if close
-                                else f"define it in {paths.shared_file(lang)}")
-                        problems.append(Problem.at(sid, f"section {sid!r} does not exist; {hint}"))
+                        problems.append(unknown_include(sid, language.shared, lang))
                         continue
                 else:
                     sid = entry.id or ""
@@ -65,12 +62,20 @@ def check_references(project: Project) -> list[Problem]:
             if audience.form is not None:
                 problems += _unknown_sources(language, audience.form.intro, hint=False)
         problems += _unknown_jurisdictions(project, language)
+    problems += _bad_lang_marks(project)
     if not problems:
         # Every booklet as each facility prints it (needs the sections above to exist).
         problems += _jurisdiction_gaps(project)
         problems += _booklet_references(project)
     problems += _contact_requirements(project)
     return problems + _colliding_outputs(project)
+
+
+def _bad_lang_marks(project: Project) -> list[Problem]:
+    """A `[words]{lang=...}` mark whose language is not a code (`{lang=English}`), in any text."""
+    found: list[Any] = [project.booklet.organisation, project.facilities, project.jurisdictions]
+    found += [(lang.sources, lang.shared, lang.audiences) for lang in project.languages.values()]
+    return [Problem.at(text, message) for text in texts(found) for message in lang_mark_problems(text)]
 
 
 def _known_jurisdictions(project: Project) -> list[str]:
@@ -216,6 +221,13 @@ def _contact_requirements(project: Project) -> list[Problem]:
     return problems
 
 
+def unknown_include(sid: str, known: Iterable[str], lang: str) -> Problem:
+    """`include:` of a section that `lang`'s shared.yaml does not define, with the likely one."""
+    close = difflib.get_close_matches(sid, list(known), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"define it in {paths.shared_file(lang)}"
+    return Problem.at(sid, f"section {sid!r} does not exist; {hint}")
+
+
 def _unknown_sources(language: Language, text: Any, hint: bool = True) -> list[Problem]:
     found = []
     for cited in citations_in(text or ""):
@@ -255,14 +267,23 @@ def _colliding_outputs(project: Project) -> list[Problem]:
     problems = []
     booklet = project.booklet
     pairs: set[tuple[str, str, str, str]] = set()
-    for path, first, second in paths.collisions(plan(booklet), project.derived_suffixes()):
+    web = project.web_editions()
+    for path, first, second in paths.collisions(plan(booklet), project.derived_suffixes(), web):
         pair = (first.audience, first.edition, second.audience, second.edition)
+        if first.edition in web and second.edition in web:
+            pair = ("", first.edition, "", second.edition)  # every audience: say it once
         if pair in pairs:  # the same pair in every facility and language, and for each of its files
             continue
         pairs.add(pair)
         where = booklet.editions[booklet.editions.index(second.edition)]
-        problems.append(Problem.at(where, (
-            f"audience {first.audience!r} in edition {first.edition!r} and audience {second.audience!r} "
-            f"in edition {second.edition!r} would both write {path.name}; rename an audience or an "
-            "edition (or an edition's impose suffix) so every output file has one owner"), key="editions"))
+        if first.edition in web and second.edition in web:
+            message = (f"editions {first.edition!r} and {second.edition!r} are both web editions "
+                       f"(format: html) and would both write {path.name}, a booklet's one web page; "
+                       "list one of them in editions")
+        else:
+            message = (f"audience {first.audience!r} in edition {first.edition!r} and audience "
+                       f"{second.audience!r} in edition {second.edition!r} would both write {path.name}; "
+                       "rename an audience or an edition (or an edition's impose suffix) so every output "
+                       "file has one owner")
+        problems.append(Problem.at(where, message, key="editions"))
     return problems

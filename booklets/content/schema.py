@@ -98,6 +98,9 @@ class Edition(Model):
 
     name: Text
     """What the edition is called in reports (e.g. `Print`)."""
+    format: Literal["pdf", "html"] = "pdf"
+    """`html`: the web edition, one page per booklet (templates/web/); `size` is the paper it prints
+    on from a browser, and the PDF settings below are refused."""
     stylesheets: list[TemplatePath] = Field(default_factory=list)
     """Extra CSS files under templates/, applied after the base design in this order."""
     size: Size
@@ -127,6 +130,16 @@ class Edition(Model):
     measures it in the PDF (large print: 16). None: not checked."""
     impose: Impose | None = None
     """Also write 2-up saddle-stitch sheets from the same render (see Impose)."""
+
+    @model_validator(mode="after")
+    def _html_has_no_pdf_settings(self) -> Edition:
+        pdf_only = ("pdf_variant", "notes_pages", "pad_to_multiple", "section_break", "form_page", "bleed_mm",
+                    "crop_marks", "min_body_pt", "impose")
+        given = [k for k in pdf_only if getattr(self, k) != type(self).model_fields[k].default]
+        if self.format == "html" and given:
+            raise PydanticCustomError("pdf_setting_in_html", "expected no PDF settings with format: html (a web "
+                                      "page has no pages), found {found}; remove them", {"found": ", ".join(given)})
+        return self
 
     @field_validator("pad_to_multiple")
     @classmethod

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from booklets.content.i18n import OPEN, unmarked
 from booklets.content.project import Language, Place
 from booklets.content.schema import Callout, SectionEntry, SectionText, SharedSection
 from booklets.content.yamlload import YStr
@@ -43,6 +44,8 @@ def apply_words(text: Any, place: Place | None) -> Any:
         found = place.words.get(name[0].lower() + name[1:])
         if found is None:
             return match.group(0)
+        if OPEN in text:  # a fallback already, marked whole: a fallback word inside needs no mark of its own
+            found = unmarked(found)
         return found[:1].upper() + found[1:] if name[0].isupper() else str(found)
 
     out = WORD_RE.sub(word, text)

@@ -41,6 +41,9 @@ class Strings(Model):
     """The line under a Notes page's heading."""
     contacts_title: Text
     """The back cover's heading, over the contact cards."""
+    back_cover: Text
+    """Where the contents sends the reader for the contacts in a padded (print) booklet, instead of a
+    page number: "Who to contact ... back cover"."""
     letters_title: Text
     """The heading over the facility's address on the back cover."""
     calls_monitored_title: Text
@@ -104,6 +107,10 @@ class Strings(Model):
     draft_mark: Text
     """Across every page of a booklet that still shows example (!placeholder) values, in any
     build but a release: "DRAFT — example contacts, not for distribution"."""
+    skip_to_content: Text
+    """The web edition's skip link, the first thing a keyboard reaches: "Skip to main content"."""
+    other_languages: Text
+    """The web edition's label for its links to the same booklet in the other languages."""
     readability: Literal["flesch_kincaid", "fernandez_huerta", "szigriszt_pazos", "crawford", "none"] = (
         "flesch_kincaid")
     """The reading-level formula `check` measures this language with: flesch_kincaid (English),

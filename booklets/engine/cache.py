@@ -29,6 +29,7 @@ from booklets.errors import BookletError
 from booklets.plan import Target
 
 CACHE_DIR = paths.CACHE_DIR
+BOOKLET_KINDS = ("pdf", "html")  # what a target renders: a PDF, or a web edition's page
 FORMAT = 1  # bump when the record layout changes: old records then simply do not match
 
 
@@ -37,7 +38,7 @@ class FileRecord:
     """One file a target wrote, relative to the output folder."""
 
     path: str
-    kind: str  # "pdf" or "cover" (the gallery thumbnail)
+    kind: str  # "pdf", "html" (a web edition's page) or "cover" (the gallery thumbnail)
     sha256: str
     bytes: int
     mtime_ns: int
@@ -63,6 +64,10 @@ class Record:
     def of_kind(self, kind: str) -> list[FileRecord]:
         return [f for f in self.files if f.kind == kind]
 
+    def booklets(self) -> list[FileRecord]:
+        """The booklet files: the PDF (then PDFs made from it), or a web edition's page."""
+        return [f for f in self.files if f.kind in BOOKLET_KINDS]
+
 
 def record_path(out_dir: Path, target: Target) -> Path:
     return safe_join(out_dir, paths.record_file(target))
@@ -73,10 +78,10 @@ def write_file(
 ) -> FileRecord:
     """Write one output atomically and describe it for the record.
 
-    PDFs are fsynced; thumbnails are not: one lost in a crash no longer matches its record, so its
-    target is simply rebuilt.
+    Booklets (PDFs, web pages) are fsynced; thumbnails are not: one lost in a crash no longer
+    matches its record, so its target is simply rebuilt.
     """
-    path = write_output(out_dir, rel, data, durable=kind == "pdf")
+    path = write_output(out_dir, rel, data, durable=kind in BOOKLET_KINDS)
     st = path.stat()
     return FileRecord(
         rel.as_posix(), kind, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns, pages
@@ -120,20 +125,25 @@ def _valid(data: Any, target: Target) -> Record | None:
     stem = re.escape(paths.booklet_pdf(target).stem)
     own = re.compile(rf"^{stem}(?:-[a-z0-9-]+)?\.pdf$|^{stem}\.cover\.png$")
     folder = paths.booklet_pdf(target).parent
+    page = paths.web_page(target).as_posix()  # a web edition's one file
     checked = []
     for f in files:
         if not isinstance(f, dict) or set(f) != _FILE_FIELDS:
             return None
         rel = f["path"]
         if not (isinstance(rel, str) and PurePosixPath(rel).parent == folder
-                and own.match(PurePosixPath(rel).name) and f["kind"] in ("pdf", "cover")
+                and ((own.match(PurePosixPath(rel).name) and f["kind"] in ("pdf", "cover"))
+                     or (rel == page and f["kind"] == "html"))
                 and (f["kind"] == "cover") == rel.endswith(".png")
                 and isinstance(f["sha256"], str) and _SHA256.match(f["sha256"])
                 and all(_count(f[k]) for k in ("bytes", "mtime_ns", "pages"))):
             return None
         checked.append(FileRecord(**f))
+    kinds = [f.kind for f in checked]
+    if kinds == ["html"]:
+        return Record(**{**data, "files": tuple(checked)})
     pdfs = [f for f in checked if f.kind == "pdf"]
-    if not pdfs or pdfs[0].path != paths.booklet_pdf(target).as_posix():
+    if "html" in kinds or not pdfs or pdfs[0].path != paths.booklet_pdf(target).as_posix():
         return None
     return Record(**{**data, "files": tuple(checked)})
 
@@ -165,7 +175,7 @@ def is_fresh(out_dir: Path, record: Record | None, inputs: str) -> bool:
     return (
         record is not None
         and record.inputs == inputs
-        and bool(record.of_kind("pdf"))
+        and bool(record.booklets())
         and all(file_unchanged(out_dir, f) for f in record.files)
     )
 

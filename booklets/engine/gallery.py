@@ -44,13 +44,15 @@ def describe(project: Project, target: Target) -> dict[str, str]:
     """What the gallery shows about a target, taken from the validated content at render time."""
     from babel import Locale
 
+    from booklets.content.markup import LANG_RE
+    from booklets.content.project import placeholders
+
+    def shown(value: Any) -> str:  # one language's text, a `[phrase]{lang=xx}` mark as its words
+        return LANG_RE.sub(r"\1", str(project.local(value, target.language)))
+
     language = project.languages[target.language]
     audience = language.audiences[target.audience]
-    facility = project.facilities[target.facility].name
-    if isinstance(facility, dict):
-        facility = facility.get(
-            target.language, facility.get(project.booklet.source_language, target.facility)
-        )
+    facility = shown(project.facilities[target.facility].name)
     try:
         language_name = (
             Locale.parse(target.language).get_display_name(target.language) or target.language
@@ -63,24 +65,40 @@ def describe(project: Project, target: Target) -> dict[str, str]:
         "title": audience.title,
         "audience": audience.name,
         "edition": project.editions[target.edition].name,
-        "facility": str(facility),
+        "facility": facility,
         "language": language_name,
         "revision": project.booklet.revision,
         "effective": project.booklet.effective_date.isoformat(),
-        "organisation": project.local(project.booklet.organisation, target.language),
+        "organisation": shown(project.booklet.organisation),
         "document": project.booklet.document_number,
+        # Not ready for readers: the gallery flags the booklet and calls the build a draft.
+        "placeholders": str(len(placeholders(project, {target.facility}))),
+        "fallbacks": str(_fallbacks(project, target)),
     }
 
 
+def _fallbacks(project: Project, target: Target) -> int:
+    """Missing translations a --draft build filled from the source language in this booklet."""
+    own = paths.language_dir(target.language) + "/"
+    sites = {paths.facility_file(target.facility), *(paths.jurisdiction_file(j) for j in project.jurisdictions)}
+    return sum(
+        "missing translation" in w.message
+        and (w.file.startswith(own) or (w.file in sites and w.message.startswith(f"no {target.language!r} text")))
+        for w in project.warnings
+    )
+
+
 def manifest(records: Iterable[Record]) -> dict[str, Any]:
-    """Per PDF: SHA-256, pages, bytes, the inputs hash of its target, revision (no timestamps)."""
+    """Per PDF (and web page): SHA-256, pages, bytes, the inputs hash of its target, revision (no
+    timestamps); `format` says which it is."""
     entries = []
     for r in records:
         target = r.target.split("/")
-        for f in r.of_kind("pdf"):
+        for f in r.booklets():
             entries.append(
                 {
                     "path": f.path,
+                    "format": f.kind,
                     "target": r.target,
                     "facility": target[0],
                     "language": target[1],
@@ -99,19 +117,23 @@ def manifest(records: Iterable[Record]) -> dict[str, Any]:
 def _card(r: Record) -> dict[str, Any]:
     m = r.meta
     covers = r.of_kind("cover")
+    main, *others = r.booklets()
     return {
         "target": r.target,
         "lang": r.target.split("/")[1],  # the booklet's language, for its title and audience name
-        "pdf": r.pdf.path,
+        "href": main.path,
+        "format": main.kind,  # "pdf", or "html" for a web edition's page
         "cover": covers[0].path if covers else "",
         "title": m.get("title", r.target),
         "audience": m.get("audience", ""),
         "edition": m.get("edition", ""),
         "language": m.get("language", ""),
         "revision": m.get("revision", ""),
-        "pages": r.pdf.pages,
-        "size": human_size(r.pdf.bytes),
-        "others": [{"path": f.path, "name": PurePosixPath(f.path).name} for f in r.of_kind("pdf")[1:]],
+        "pages": main.pages,
+        "size": human_size(main.bytes),
+        "others": [{"path": f.path, "name": PurePosixPath(f.path).name} for f in others],
+        "placeholders": int(m.get("placeholders", "0")),
+        "fallbacks": int(m.get("fallbacks", "0")),
     }
 
 
@@ -123,12 +145,16 @@ def index_html(records: list[Record]) -> str:
         groups.setdefault((r.meta.get("facility", ""), r.meta.get("language", "")), []).append(_card(r))
     document = (f"{first.get('document', '')}, revision {first.get('revision', '')}, "
                 f"effective {first.get('effective', '')}") if first else ""
+    cards = [c for g in groups.values() for c in g]
     return str(_template().render(
         title=f"{first.get('organisation', 'Booklets')}: booklets",
         document=document,
         count=len(records),
+        with_placeholders=sum(1 for c in cards if c["placeholders"]),
+        with_fallbacks=sum(1 for c in cards if c["fallbacks"]),
         version=__version__,
-        groups=[{"facility": f, "language": lang, "cards": cards} for (f, lang), cards in groups.items()],
+        groups=[{"facility": f, "language": language, "lang": cards[0]["lang"], "cards": cards}
+                for (f, language), cards in groups.items()],
     ))
 
 

@@ -169,7 +169,8 @@ def _load(options: BuildOptions, result: BuildResult) -> Project:
     from booklets.content.project import placeholders
 
     project = load_project(options.root, draft=options.draft)
-    result.warnings += [f"warning: {p}" for p in (*placeholders(project), *project.warnings)]
+    result.placeholders += placeholders(project)
+    result.content_warnings += project.warnings
     return project
 
 
@@ -238,10 +239,10 @@ def _size(path: Path) -> int:
 
 def _from_record(out_dir: Path, target: Target, record: cache.Record, status: Status, seconds: float,
                  peak_rss_kb: int) -> TargetResult:
-    """A written target: its booklet PDF, and any other PDF made from the same render."""
-    pdf, *others = record.of_kind("pdf")
+    """A written target: its booklet PDF (or web page), and any other PDF made from the same render."""
+    main, *others = record.booklets()
     extra = [(safe_join(out_dir, PurePosixPath(f.path)), f.pages, f.bytes) for f in others]
-    return TargetResult(target, safe_join(out_dir, paths.booklet_pdf(target)), pdf.pages, pdf.bytes, status=status,
+    return TargetResult(target, safe_join(out_dir, PurePosixPath(main.path)), main.pages, main.bytes, status=status,
                         seconds=seconds, peak_rss_kb=peak_rss_kb, extra=extra)
 
 

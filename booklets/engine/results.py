@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from booklets.errors import Problem
 from booklets.plan import Target
 
 Status = Literal["built", "up to date", "failed"]
@@ -41,10 +42,18 @@ class BuildResult:
 
     results: list[TargetResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Content warnings, kept as Problems so a front end can group them (one line per file):
+    # values still tagged !placeholder, and translation notes (draft fallbacks, extra keys).
+    placeholders: list[Problem] = field(default_factory=list)
+    content_warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
+
+    def warning_lines(self) -> list[str]:
+        """Every warning, one line each (for front ends that do not group them)."""
+        return [*(f"warning: {p}" for p in (*self.placeholders, *self.content_warnings)), *self.warnings]
 
     def with_status(self, status: Status) -> list[TargetResult]:
         return [r for r in self.results if r.status == status]

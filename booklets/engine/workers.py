@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
 
 class RenderedFile(Protocol):
-    """One file render_target made (render.target.RenderedFile): the booklet's PDF comes first."""
+    """One file render_target made (render.target.RenderedFile): the booklet's PDF (or a web
+    edition's page) comes first; `kind` is "pdf" or "html"."""
 
     @property
     def relpath(self) -> PurePosixPath: ...
@@ -49,6 +50,8 @@ class RenderedFile(Protocol):
     def data(self) -> bytes: ...
     @property
     def pages(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
 
 
 # render.target.render_prepared(setup, target, html), or render_target(project, target, html):
@@ -75,7 +78,7 @@ class Rendered:
     """What a worker hands back for one job: the files to write, or why there are none."""
 
     files: tuple[RenderedFile, ...]
-    cover: bytes
+    cover: bytes  # the gallery thumbnail; none (b"") for a web edition's page: its card has a link
     error: str
     seconds: float
     peak_rss_kb: int
@@ -105,7 +108,8 @@ def _peak_rss_kb() -> int:
 
 
 def render_only(context: Any, render: RenderFn, job: Job) -> Rendered:
-    """Render one target and its cover thumbnail; write nothing (a worker's whole job)."""
+    """Render one target and its cover thumbnail (a PDF's; a web page has none); write nothing (a
+    worker's whole job)."""
     import booklets.render.preload  # noqa: F401  (WeasyPrint, the quick way, when rendering in-process)
     from booklets.errors import BookletError
     from booklets.render.limits import RenderTimeout, time_limit
@@ -116,7 +120,7 @@ def render_only(context: Any, render: RenderFn, job: Job) -> Rendered:
     try:
         with time_limit(job.time_limit):
             files = tuple(render(context, job.target, job.html))
-        cover = cover_png(files[0].data)
+        cover = cover_png(files[0].data) if files[0].kind == "pdf" else b""
         return Rendered(files, cover, "", time.perf_counter() - start, _peak_rss_kb())
     except (RenderError, RenderTimeout) as exc:
         error = str(exc)
@@ -128,7 +132,8 @@ def render_only(context: Any, render: RenderFn, job: Job) -> Rendered:
 
 
 def commit(out_dir: Path, job: Job, rendered: Rendered, meta: dict[str, str]) -> Done:
-    """Write a rendered target's files atomically, then its record (in that order)."""
+    """Write a rendered target's files atomically, then its record (in that order): its PDF (and
+    the PDFs made from it) and cover thumbnail, or a web edition's page."""
     from booklets.engine.output import cannot_write
     from booklets.errors import BookletError
 
@@ -136,8 +141,9 @@ def commit(out_dir: Path, job: Job, rendered: Rendered, meta: dict[str, str]) ->
     if rendered.error:
         return Done(t, None, rendered.error, rendered.seconds, rendered.peak_rss_kb)
     try:
-        files = [cache.write_file(out_dir, f.relpath, f.data, "pdf", f.pages) for f in rendered.files]
-        files.append(cache.write_file(out_dir, paths.cover_png(t), rendered.cover, "cover"))
+        files = [cache.write_file(out_dir, f.relpath, f.data, f.kind, f.pages) for f in rendered.files]
+        if rendered.cover:
+            files.append(cache.write_file(out_dir, paths.cover_png(t), rendered.cover, "cover"))
         record = cache.Record(t.name, job.inputs, tuple(files), meta, round(rendered.seconds, 3),
                               rendered.peak_rss_kb)
         cache.save(out_dir, record, t)

@@ -34,8 +34,8 @@ from booklets import paths
 from booklets.content.project import Project
 from booklets.engine.output import write_atomic
 from booklets.errors import BookletError, Problem
+from booklets.packets.pageink import font_weights, ink, level, upright
 from booklets.plan import Target
-from booklets.render.fonts import FONT_FILES
 from booklets.render.html import render_html
 from booklets.render.target import body_class
 
@@ -175,7 +175,7 @@ class _Frame:
 
         media, trim = box("/MediaBox"), box("/TrimBox")
         # A level character (a form page always has one): a turned one's origin is not its box's left.
-        char = next((c for c in page.chars if _level(c)), page.chars[0])
+        char = next((c for c in page.chars if level(c)), page.chars[0])
         x = float(char["matrix"][4]) + media[0]
         top = float(char["y1"]) + media[1]
         return cls(x - float(char["x0"]), top + float(char["top"]), media[:2], trim)
@@ -272,9 +272,9 @@ def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dic
 def _markers(page: Any) -> dict[str, dict[str, Any]]:
     """The first character of each marker on a probe page (found in the text, even where it runs
     into a label that overflows its column; a draft's turned DRAFT mark across it is left out)."""
-    found, level = {}, _upright(page)
+    found, shown = {}, upright(page)
     for key, token in TOKENS.items():
-        matches = level.search(token, regex=False, return_chars=True)
+        matches = shown.search(token, regex=False, return_chars=True)
         if matches:
             found[key] = matches[0]["chars"][0]
     return found
@@ -310,7 +310,7 @@ def _same_form(page: _FormPage) -> bool:
 
 
 def _fields(probe_pdf: bytes, pages: list[_FormPage]) -> dict[str, Spot]:
-    weights = _font_weights(probe_pdf)
+    weights = font_weights(probe_pdf)
     fields: dict[str, Spot] = {}
     for page in pages:
         right, _ = page.booklet_frame.css(page.box[2], page.box[1])
@@ -333,14 +333,6 @@ def _fields(probe_pdf: bytes, pages: list[_FormPage]) -> dict[str, Spot]:
     return fields
 
 
-def _level(char: dict[str, Any]) -> bool:  # not turned (a draft's DRAFT mark is set across the page)
-    return abs(float(char["matrix"][1])) < 1e-3 and abs(float(char["matrix"][2])) < 1e-3
-
-
-def _upright(page: Any) -> Any:  # the page without turned text, whose characters run into the level text
-    return page.filter(lambda o: o.get("object_type") != "char" or _level(o))
-
-
 def _rule_under(probe: Any, marker: dict[str, Any]) -> tuple[float, float] | None:
     """(x0, x1) in pdfplumber's coordinates of the rule the value is written on: the thin rectangle or
     line just below the marker's glyphs that reaches under its start, or the value's box when the
@@ -360,49 +352,30 @@ def _label_end(probe: Any, marker: dict[str, Any], frame: _Frame, line_end: floa
     assumed from the stylesheet's label width. With two fields on a row, text right of the value's
     own rule (`line_end`, pdfplumber x) belongs to the next field and is left out, as is turned text."""
     tokens = {(round(c["x0"], 2), round(c["top"], 2)) for t in TOKENS.values()
-              for m in _upright(probe).search(t, regex=False, return_chars=True) for c in m["chars"]}
+              for m in upright(probe).search(t, regex=False, return_chars=True) for c in m["chars"]}
     ends = [float(c["x1"]) for c in probe.chars
-            if c["text"].strip() and _level(c) and (round(c["x0"], 2), round(c["top"], 2)) not in tokens
+            if c["text"].strip() and level(c) and (round(c["x0"], 2), round(c["top"], 2)) not in tokens
             and c["top"] < marker["bottom"] and c["bottom"] > marker["top"]
             and (line_end is None or c["x1"] <= line_end)]
     return frame.pdf(max(ends), 0.0)[0] if ends else None
 
 
-def _font_weights(pdf: bytes) -> dict[str, int]:
-    """Font name -> weight class, read from each embedded font program (OS/2 usWeightClass)."""
-    from fontTools.ttLib import TTFont
-
-    out: dict[str, int] = {}
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        for page in doc.pages:
-            for font in page.Resources.get("/Font", pikepdf.Dictionary()).values():
-                name = str(font.get("/BaseFont", "/"))[1:]
-                if name in out:
-                    continue
-                base = font.DescendantFonts[0] if "/DescendantFonts" in font else font
-                program = base.get("/FontDescriptor", pikepdf.Dictionary()).get("/FontFile2")
-                weight = 400
-                if program is not None:
-                    with suppress(Exception):  # a font without OS/2: treat as regular
-                        weight = int(TTFont(io.BytesIO(program.read_bytes()))["OS/2"].usWeightClass)
-                out[name] = min((w for _, w in FONT_FILES), key=lambda w: abs(w - weight))
-    return out
-
-
 def _qr_spot(project: Project, target: Target, page: Any, frame: _Frame, box: tuple[float, float, float, float],
              index: int) -> QrSpot:
-    """The first free square below the form on its last page, inside the trim: right-aligned with the
-    form, else the nearest free place within its width (a full page: in the foot, between its texts).
-    Found in pdfplumber's coordinates, returned in PDF user space."""
+    """The first free square below the form's last ink on its last page, inside the trim: right-aligned
+    with the form, else the nearest free place within its width (a full page: in the foot, between its
+    texts). Found in pdfplumber's coordinates, returned in PDF user space."""
     tx0, ty0, tx1, ty1 = frame.trim
     trim_left, trim_top = frame.plumber(tx0, ty1)
     trim_right, trim_bottom = frame.plumber(tx1, ty0)
     big = 0.9 * (trim_right - trim_left) * (trim_bottom - trim_top)
-    taken = [(o["x0"], o["top"], o["x1"], o["bottom"]) for kind in ("chars", "rects", "lines", "curves", "images")
-             for o in getattr(page, kind) if (o["x1"] - o["x0"]) * (o["bottom"] - o["top"]) < big]
-    left, _ = frame.plumber(*frame.css(box[0], box[3]))
+    taken = [(a, b, c, d) for a, b, c, d in ink(page) if (c - a) * (d - b) < big]
+    left, start = frame.plumber(*frame.css(box[0], box[1]))
     right, end = frame.plumber(*frame.css(box[2], box[3]))
-    top = end + QR_GAP
+    # The form's box may end below its last rule (a section's padding): what counts is its ink.
+    last = max((d for a, b, c, d in taken if a >= left - 1 and c <= right + 1 and b >= start - 1 and d <= end + 1),
+               default=end)
+    top = min(last, end) + QR_GAP
     across = [right - QR_BOX - i * MM for i in range(max(0, int((right - QR_BOX - left) / MM)) + 1)] + [left]
     while top + QR_BOX <= trim_bottom - EDGE:
         band = [(a, c) for a, b, c, d in taken if b < top + QR_BOX and d > top]

@@ -84,6 +84,10 @@ def make_packets(options: PacketOptions) -> PacketResult:
     if options.edition not in project.booklet.editions:
         raise BookletError([Problem("command line", message=f"--edition {options.edition!r} is not in "
                                     f"{paths.BOOKLET}; known: {', '.join(project.booklet.editions)}")])
+    if options.edition in project.web_editions():  # a form is stamped onto a PDF page
+        pdfs = [e for e in project.booklet.editions if e not in project.web_editions()]
+        raise BookletError([Problem("command line", message=f"--edition {options.edition!r} makes web pages, "
+                                    f"not PDFs to print and sign; use one of: {', '.join(pdfs)}")])
     name = options.roster_name or str(options.roster)
     roster = read_roster(options.roster, project, printable=not_in_font, display=name)
     if roster.problems and not options.skip_bad_rows:
@@ -171,7 +175,7 @@ def _build(options: PacketOptions, targets: list[Target], result: PacketResult, 
                             for k in ("audience", "language", "edition", "facility")))
     outcome = build(BuildOptions(root=options.root, out_dir=options.out_dir, selection=selection, force=force,
                                  jobs=options.jobs, only=tuple(targets)))
-    result.warnings += [w for w in outcome.warnings if w not in result.warnings]
+    result.warnings += [w for w in outcome.warning_lines() if w not in result.warnings]
     failed = [r for r in outcome.results if not r.ok]
     if failed or len(outcome.results) != len(targets):
         raise BookletError([Problem(r.target.name, message=f"the booklet could not be built: {r.error}")

@@ -247,7 +247,9 @@ def build_context(project: Project, target: Target, person: Mapping[str, str] | 
         "reading_grade": audience.reading_grade,
     }
     shown_booklet = {name: getattr(project.booklet, name) for name in type(project.booklet).model_fields}
-    shown_booklet["organisation"] = project.local(project.booklet.organisation, target.language)
+    # A name in another language marked `[words]{lang=en}` is printed in a span with that language.
+    shown_booklet["organisation"] = _marked(project.local(project.booklet.organisation, target.language),
+                                            language.strings.placeholder)
     booklet = project.booklet
     sheets = [BASE_STYLESHEET, *edition.stylesheets]
     context = {

@@ -27,7 +27,7 @@ from booklets.content import i18n
 from booklets.content.project import Project
 from booklets.errors import BookletError, Problem
 from booklets.plan import Target
-from booklets.render import limits
+from booklets.render import limits, web
 from booklets.render.context import View, build_context, describe_missing
 
 # Methods of plain values a template may call; every other callable is refused.
@@ -159,16 +159,21 @@ def environment(templates_dir: Path) -> jinja2.Environment:
 
 def render_html(project: Project, target: Target, person: Mapping[str, str] | None = None,
                 release: bool = False, time_limit: float = limits.DEFAULT_TIME_LIMIT) -> str:
-    """The HTML WeasyPrint receives for one target. Template errors name the template file and line.
-    A release build never carries the draft mark (build_context).
+    """The HTML WeasyPrint receives for one target (for a web edition, its page before the files it
+    names are embedded: render/web.py). Template errors name the template file and line. A
+    release build never carries the draft mark (build_context).
 
     `time_limit`: seconds the templates may run for this target (0: no limit); their output and
     values are bounded too (render/limits.py)."""
     env = environment(project.templates_dir)
     context = build_context(project, target, person, release)
+    template = "booklet.html.j2"
+    if project.editions[target.edition].format == "html":  # the web edition: its own page template
+        context.update(web.page_context(project, target))
+        template = web.PAGE_TEMPLATE
     try:
         with limits.TemplateBudget.of(time_limit):
-            html = env.get_template("booklet.html.j2").render(context)
+            html = env.get_template(template).render(context)
     except limits.TemplateLimit as exc:
         file, line = _template_frame(exc, project.templates_dir)
         problem = Problem(file, line, 1 if line else 0, "", str(exc))

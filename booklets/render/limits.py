@@ -10,7 +10,9 @@ every target has a time budget, separately for its HTML and for its PDF, and tem
   iterates over; a macro calling itself goes through the sandbox's `call`, which checks too.
 * **Time, PDF**: WeasyPrint runs our own Python code only now and then, so the render is
   interrupted by a timer signal instead (time_limit; main thread only, which is where renders
-  run: a worker process, or a build rendering in its own process).
+  run: a worker process, or a build rendering in its own process). The timer counts the
+  process's CPU time, not the clock: a busy machine (a CI runner, other builds) slows every
+  render down, and must not fail a booklet that a hostile template did not make slow.
 * **Size**: the HTML a template writes is counted where it is written (MAX_HTML; text a macro
   returns counts again where it is printed, a bound rather than a measure); a single value may not
   grow past MAX_TEXT (repetition `*`, concatenation `+` and `~`, `%` formats with huge widths, a
@@ -269,14 +271,15 @@ def time_limit(seconds: float) -> Iterator[None]:
             if frame.f_code.co_name == "__del__":
                 return
             frame = frame.f_back
-        raise RenderTimeout(f"rendering took longer than {seconds:g} s, the time limit per booklet "
-                            "(--time-limit); make the booklet simpler, or raise --time-limit")
+        raise RenderTimeout(f"rendering took longer than {seconds:g} s of processor time, the time limit "
+                            "per booklet (--time-limit); make the booklet simpler, or raise --time-limit")
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    # Then again every half second, should something still catch it: the render cannot outlive it.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    previous = signal.signal(signal.SIGPROF, expired)
+    # CPU time of this process (ITIMER_PROF), then again every half second of it, should something
+    # still catch it: the render cannot outlive it.
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.5)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)

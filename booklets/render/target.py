@@ -1,4 +1,5 @@
-"""One target rendered: its HTML laid out into its booklet PDF, and the PDFs made from that render.
+"""One target rendered: its HTML laid out into its booklet PDF, and the PDFs made from that render;
+or, for a web edition (`format: html`), its HTML made into one self-contained page (render/web.py).
 
 The unit of work a worker process runs (engine/workers.py). Nothing is written here: the engine
 writes the files atomically and records them.
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 
 FORM = ("form", "content-end")
 """The form runs from its anchor to the end of the numbered pages (booklet.html.j2)."""
+BACK = ("back-cover", "back-end")
+"""The back cover (who to contact) is one page: the booklet's last (partials/back-cover.html.j2)."""
+TIGHT = {"form": "form-compact", "back-cover": "back-fill"}
+"""The class on <body> (booklet.css) for a second layout of a one-page part that ran over."""
 
 
 def allowed_roots(project: Project) -> list[Path]:
@@ -36,16 +41,19 @@ def allowed_roots(project: Project) -> list[Path]:
 
 @dataclass(frozen=True)
 class RenderedFile:
-    """One file a target writes: its booklet PDF, or a file made from that same render."""
+    """One file a target writes: its booklet PDF, a file made from that same render, or a web
+    edition's page."""
 
     relpath: PurePosixPath
     data: bytes
     pages: int
+    kind: str = "pdf"  # "pdf", or "html": a web edition's page
 
 
 @dataclass(frozen=True)
 class EditionSetup:
-    """What one edition asks of the PDF writer (render.pdf.PdfOptions), and its imposed copy."""
+    """What one edition asks of the PDF writer (render.pdf.PdfOptions), and its imposed copy; or
+    that it is a web edition."""
 
     pdf_variant: str | None
     pad_to_multiple: int
@@ -53,6 +61,7 @@ class EditionSetup:
     bleed_mm: float
     impose_suffix: str | None
     form_page: str  # where a form starts: "page", "right" or "right-if-free"
+    format: str = "pdf"  # "html": the web edition, one self-contained page (render/web.py), no PDF
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ def prepare(project: Project) -> RenderSetup:
                 bleed_mm=e.bleed_mm,
                 impose_suffix=e.impose.suffix if e.impose is not None else None,
                 form_page=e.form_page,
+                format=e.format,
             )
             for eid, e in project.editions.items()
         },
@@ -95,17 +105,21 @@ def prepare(project: Project) -> RenderSetup:
 
 def render_target(project: Project, target: Target, html: str) -> list[RenderedFile]:
     """HTML -> the target's files: its PDF and, for an edition with `impose`, the 2-up sheets
-    made from that same PDF (one layout pass). Raises RenderError; nothing is written here."""
+    made from that same PDF (one layout pass); for a web edition, its self-contained page.
+    Raises RenderError; nothing is written here."""
     return render_prepared(prepare(project), target, html)
 
 
 def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[RenderedFile]:
     """render_target from a RenderSetup (what worker processes call)."""
+    edition = setup.editions[target.edition]
+    if edition.format == "html":
+        return [_web_page(setup, target, html)]
     # Imported late: WeasyPrint is slow to import.
     from booklets.render.impose import ImposeError, impose
+    from booklets.render.langtags import element_languages
     from booklets.render.pdf import FormCostsASheet, NotOnePage, PdfOptions, RenderError, render_pdf
 
-    edition = setup.editions[target.edition]
     form = setup.forms.get(f"{target.language}/{target.audience}")
     right = form is not None and edition.notes_pages > 0 and edition.form_page != "page"
     options = PdfOptions(
@@ -116,33 +130,35 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
         epoch=setup.epoch,
         bleed_mm=edition.bleed_mm,
         min_notes=1 if right else 0,  # the back of a right-hand form is a Notes page
-        one_page=(FORM,),
+        one_page=(FORM, BACK),
         form_right_if_free=right and edition.form_page == "right-if-free",
     )
 
     def render(text: str) -> tuple[bytes, int]:
-        try:
-            return render_pdf(text, setup.templates_dir, list(setup.allowed), options)
-        except FormCostsASheet:
-            # Cheaper on paper to set the form on the next page, left or right (it can still be
-            # photocopied): a second layout, for the booklets where it saves a sheet.
-            plain = replace(options, min_notes=0, form_right_if_free=False)
-            return render_pdf(body_class(text, "form-anywhere"), setup.templates_dir, list(setup.allowed),
-                              plain)
+        with element_languages():  # `lang` on an element -> /Lang on its structure element
+            try:
+                return render_pdf(text, setup.templates_dir, list(setup.allowed), options)
+            except FormCostsASheet:
+                # Cheaper on paper to set the form on the next page, left or right (it can still be
+                # photocopied): a second layout, for the booklets where it saves a sheet.
+                plain = replace(options, min_notes=0, form_right_if_free=False)
+                return render_pdf(body_class(text, "form-anywhere"), setup.templates_dir, list(setup.allowed),
+                                  plain)
 
-    try:
-        pdf, pages = render(html)
-    except NotOnePage as first:
-        # The form must be one page, to sign, photocopy or cut out whole. A second layout sets it
-        # tighter (less space; large print: text at its minimum size); if even that runs over,
-        # the form's text is too long, and that is the content's to fix.
+    # The form must be one page, to sign, photocopy or cut out whole; the back cover must be one
+    # page, the booklet's last. A part that runs over gets one second layout (the form set tighter,
+    # large print at its minimum size; the back cover's columns filled in turn, not balanced). If it
+    # still runs over, its text is too long, and that is the content's to fix.
+    text, tried = html, dict[str, int]()
+    while True:
         try:
-            pdf, pages = render(body_class(html, "form-compact"))
-        except NotOnePage:
-            where = form or Problem(paths.audience_file(target.language, target.audience), 0, 0, "form", "")
-            raise BookletError([replace(where, message=(
-                f"the form does not fit on one page of the {target.edition} edition even set tight "
-                f"(it runs over {first.pages} pages); shorten its intro or statements"))]) from None
+            pdf, pages = render(text)
+            break
+        except NotOnePage as over:
+            if over.anchor in tried:
+                raise BookletError([_too_long(setup, target, over.anchor, tried[over.anchor])]) from None
+            tried[over.anchor] = over.pages
+            text = body_class(text, TIGHT[over.anchor])
     files = [RenderedFile(paths.booklet_pdf(target), pdf, pages)]
     if edition.impose_suffix is not None:
         try:
@@ -151,6 +167,30 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
             raise RenderError(f"cannot impose {paths.booklet_pdf(target)}: {exc}") from None
         files.append(RenderedFile(paths.derived_pdf(target, edition.impose_suffix), sheets, pages // 2))
     return files
+
+
+def _too_long(setup: RenderSetup, target: Target, anchor: str, pages: int) -> Problem:
+    """The problem for a one-page part that ran over even in its second layout, at its source."""
+    if anchor == "form":
+        where = setup.forms.get(f"{target.language}/{target.audience}") or Problem(
+            paths.audience_file(target.language, target.audience), 0, 0, "form", "")
+        return replace(where, message=(
+            f"the form does not fit on one page of the {target.edition} edition even set tight "
+            f"(it runs over {pages} pages); shorten its intro or statements"))
+    return Problem(paths.facility_file(target.facility), 0, 0, "contacts", (
+        f"the back cover (who to contact) does not fit on one page of the {target.edition} edition "
+        f"in {target.language!r} (it runs over {pages} pages); list fewer contacts, or shorten their "
+        "notes, the address or calls_monitored"))
+def _web_page(setup: RenderSetup, target: Target, html: str) -> RenderedFile:
+    """A web edition's page: its HTML with every stylesheet, image and font embedded."""
+    from booklets.render.pdf import RenderError
+    from booklets.render.web import PageError, self_contained
+
+    try:
+        page = self_contained(html, setup.templates_dir, list(setup.allowed))
+    except PageError as exc:
+        raise RenderError(f"cannot make {paths.web_page(target)}: {exc}") from None
+    return RenderedFile(paths.web_page(target), page, 1, "html")
 
 
 def body_class(html: str, name: str) -> str:
