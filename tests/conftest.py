@@ -17,6 +17,23 @@ from tests.scratch import MINIMAL, REPO, FileEdit, write_project
 
 __all__ = ["MINIMAL", "REPO"]  # tests import these from here too
 
+# Builds shared by many tests, costliest first. Under pytest-xdist (pyproject's addopts) each
+# worker is a process with its own session fixtures, so every test using one of these is sent to
+# the same worker (one build, not one per worker); every other test stays with its module, whose
+# module-scoped builds are then made once too.
+SHARED_BUILDS = ("default_build", "bilingual_build", "minimal_build")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def group(item: pytest.Item) -> str:
+        names = getattr(item, "fixturenames", ())
+        return next((f for f in SHARED_BUILDS if f in names), item.nodeid.split("::")[0])
+
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group(item)))
+    # The default build's group is the longest: start it first, so it does not run alone at the end.
+    items.sort(key=lambda item: group(item) != SHARED_BUILDS[0])
+
 
 @pytest.fixture
 def make_project(tmp_path: Path) -> Callable[..., Path]:

@@ -127,9 +127,10 @@ def _footer_number(page: Any, x0: float, top: float, x1: float, bottom: float) -
     return int(numbers[0]) if numbers else None
 
 
-def markers(strings: dict[str, str], audience_name: str) -> dict[str, str]:
-    """Text that only one unnumbered page prints (see the module docstring)."""
-    return {"cover": f"{strings['for_audience']} {audience_name}",
+def markers(strings: dict[str, str], audience_name: str, label: str | None = None) -> dict[str, str]:
+    """Text that only one unnumbered page prints (see the module docstring): the cover's label is
+    the audience's own (`label`) or "For <name>"."""
+    return {"cover": label or f"{strings['for_audience']} {audience_name}",
             "inside cover": strings["other_formats"],
             "contents": strings["contents"], "back cover": strings["contacts_title"]}
 
@@ -164,7 +165,9 @@ def check_imposition(print_pdf: Path, imposed_pdf: Path, markers: dict[str, str]
                 x0 = half * width
                 number = _footer_number(sheet, x0, 0, min(x0 + width, sheet.width), sheet.height)
                 if number is None:
-                    text = sheet.crop((x0, 0, x0 + width, height)).extract_text()
+                    # upright text: a draft mark's rotated letters would interleave with it
+                    text = sheet.crop((x0, 0, x0 + width, height)).filter(
+                        lambda o: o.get("object_type") != "char" or o.get("upright", True)).extract_text()
                     name = _identify(text, markers)
                     number = next(p for p, label in unnumbered.items() if label == name)
                 found.append(number)
@@ -213,7 +216,8 @@ def test_crop_marks_lie_outside_the_trim_and_the_bleed(scratch: Path) -> None:
     with pdfplumber.open(scratch / "staff-print.pdf") as pdf:
         page = pdf.pages[4]
         x0, top, x1, bottom = page.trimbox
-        marks = [line for line in page.lines if line["stroking_color"] in ((0,), (0, 0, 0))]
+        # registration colour (all four plates), as a print shop expects crop marks
+        marks = [line for line in page.lines if line["stroking_color"] == (1, 1, 1, 1)]
         assert len(marks) == 8
         corners = set()
         for line in marks:
@@ -558,4 +562,4 @@ def test_every_audience_prints_and_imposes(default_build: Path) -> None:
                 assert notes == list(range(4 - len(notes), 4)), audience_id  # just before it
                 check_imposition(folder / f"{audience_id}-print.pdf",
                                  folder / f"{audience_id}-print-imposed.pdf",
-                                 markers(strings.model_dump(), audience.name), exact=False)
+                                 markers(strings.model_dump(), audience.name, audience.label), exact=False)

@@ -44,6 +44,8 @@ def check_references(project: Project) -> list[Problem]:
             for variant in shared.variants.values():
                 problems += _check_section(project, language, variant)
         for audience in language.audiences.values():
+            if audience.logo is not None:
+                problems += _check_asset(project, audience.logo.src, "logo")
             seen: dict[str, int] = {}
             for i, entry in enumerate(audience.sections):
                 if entry.include is not None:
@@ -246,19 +248,25 @@ def _check_section(project: Project, language: Language, section: Any) -> list[P
     for override in (getattr(section, "jurisdictions", None) or {}).values():
         problems += _check_section(project, language, override)
     if section.image is not None:
-        src: YStr = section.image.src
-        # content/assets itself must not be a link elsewhere either: resolve only content/.
-        assets = project.content_dir.resolve() / "assets"
-        target = (assets / src).resolve()
-        if not target.is_relative_to(assets):
-            problems.append(Problem.at(
-                src, f"image {paths.asset(src)} is a link to a file outside {paths.ASSETS}/; copy the file in instead"))
-        elif target.exists() and not target.is_file():
-            problems.append(Problem.at(src, f"image {paths.asset(src)} is not a plain file (a device, "
-                                       "FIFO or folder); put the image file there"))
-        elif not target.is_file():
-            problems.append(Problem.at(src, f"image {paths.asset(src)} does not exist"))
+        problems += _check_asset(project, section.image.src, "image")
     return problems
+
+
+def _check_asset(project: Project, src: str, what: str) -> list[Problem]:
+    """A file under content/assets/ that a section image or a logo names: there, a plain file,
+    and not a link out of the folder. Reported at the YAML value, before anything renders."""
+    # content/assets itself must not be a link elsewhere either: resolve only content/.
+    assets = project.content_dir.resolve() / "assets"
+    target = (assets / src).resolve()
+    if not target.is_relative_to(assets):
+        return [Problem.at(
+            src, f"{what} {paths.asset(src)} is a link to a file outside {paths.ASSETS}/; copy the file in instead")]
+    if target.exists() and not target.is_file():
+        return [Problem.at(src, f"{what} {paths.asset(src)} is not a plain file (a device, "
+                           "FIFO or folder); put the image file there")]
+    if not target.is_file():
+        return [Problem.at(src, f"{what} {paths.asset(src)} does not exist")]
+    return []
 
 
 def _colliding_outputs(project: Project) -> list[Problem]:
