@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from booklets.content.load import load_project  # noqa: E402
+from booklets.packets.outputs import PacketPaths  # noqa: E402
 from tests.scans import Encoded, Scanner, blank_page, encode, scan, scan_page, write_pdf  # noqa: E402
 
 LANGUAGE = "en"
@@ -277,7 +278,7 @@ def main() -> int:
         start = time.perf_counter()
         subprocess.run([sys.executable, str(REPO / "build.py"), "packets", str(roster), "--project", str(root),
                         "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
-        batch = out / "personal" / "batch-roster.pdf"
+        batch = PacketPaths.of(out, roster, "print").batch
         forms, body = form_pages(batch, big.roster)
         print(f"packets for {big.roster} people: {time.perf_counter() - start:.0f} s")
         if args.decoder:

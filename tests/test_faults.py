@@ -30,6 +30,7 @@ from booklets.cli.main import main
 from booklets.engine.lock import build_lock
 from booklets.engine.output import is_temp_file
 from booklets.errors import BookletError
+from booklets.packets.outputs import PacketPaths
 from tests.bad_input import support
 from tests.scratch import change, edit
 
@@ -543,14 +544,15 @@ def test_packets_write_nothing_into_the_project_and_rebuild_a_damaged_font_cache
     argv = ["packets", str(roster), "--project", str(project), "--out", str(out), "--edition", "screen"]
     assert main(argv) == 0, capsys.readouterr().err
     assert _tree(project) == before
-    batch = (out / "personal/batch-roster.pdf").read_bytes()
+    where = PacketPaths.of(out, roster, "screen").batch  # the roster's own folder in the output
+    batch = where.read_bytes()
     fonts = sorted((out / ".booklets-cache/packets").glob("font-*"))
     assert fonts
     for font in fonts:
         font.write_bytes(font.read_bytes()[:1000])
     capsys.readouterr()
     assert main(argv) == 0, capsys.readouterr().err
-    assert (out / "personal/batch-roster.pdf").read_bytes() == batch
+    assert where.read_bytes() == batch
     assert _tree(project) == before
 
 

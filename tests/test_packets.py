@@ -28,6 +28,8 @@ from booklets.cli.main import main
 from booklets.content.load import load_project
 from booklets.errors import BookletError
 from booklets.packets.formlayout import PX, _Frame, _qr_spot
+from booklets.packets.outputs import PacketPaths
+from booklets.packets.pageink import ink
 from booklets.packets.roster import read_roster
 from booklets.packets.stamp import not_in_font
 from booklets.plan import Target
@@ -216,10 +218,14 @@ class Run:
 
     @property
     def batch(self) -> Path:
-        return self.out / "personal" / "batch-roster.pdf"
+        return batch_of(self.out, self.roster)
 
     def personal(self) -> list[Path]:
-        return sorted((self.out / "personal" / "roster").glob("*.pdf"))
+        return sorted(PacketPaths.of(self.out, self.roster, "print").people.glob("*.pdf"))
+
+
+def batch_of(out: Path, roster: Path, edition: str = "print") -> Path:
+    return PacketPaths.of(out, roster, edition).batch
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -326,11 +332,23 @@ def test_values_sit_on_their_lines_in_the_booklet_typeface(run: Run) -> None:
             words = page.extract_words(extra_attrs=["fontname", "size"])
             label = next(w for w in words if w["text"] == name_label)
             first = next(w for w in words if w["text"] == person.name.split()[0])
-            site = next(w for w in words if w["text"] == facility.split()[0] and w["x0"] > label["x1"])
+            pid = next(w for w in words if w["text"] == person.id)
+            # The printed site name: the last word of its spelling on the form (the Spanish label,
+            # "Centro", is the same word), and its own label the word just before it.
+            site = max((w for w in words if w["text"] == facility.split()[0]), key=lambda w: w["x0"])
+            site_label = max((w for w in words if abs(w["top"] - site["top"]) < 3 and w["x1"] <= site["x0"]),
+                             key=lambda w: w["x1"])
         assert abs(first["bottom"] - label["bottom"]) < 1.5, "the name is not on the Name line"
-        assert abs(first["x0"] - site["x0"]) < 0.5, "the name does not start where the printed site name does"
-        assert first["fontname"].split("+")[1].startswith(("SourceSansPro", "Source-Sans-Pro"))
-        assert first["size"] == pytest.approx(site["size"])
+        # Each value starts after its own label (labels are as wide as their text): the name is as far
+        # from the end of its label as the printed site name is from the end of its own.
+        assert abs((first["x0"] - label["x1"]) - (site["x0"] - site_label["x1"])) < 0.5, \
+            "the name does not start where a printed value starts after its label"
+        for value in (first, pid):
+            assert value["fontname"].split("+")[1].startswith(("SourceSansPro", "Source-Sans-Pro"))
+        # The ID is set at the form's size; the name shares its row with the ID, so a long one
+        # ("=HYPERLINK(...)") is set smaller to end on its own line, never below 60% of it.
+        assert pid["size"] == pytest.approx(site["size"])
+        assert 0.6 * site["size"] <= first["size"] <= site["size"] + 1e-6
 
 
 def test_qr_code_carries_document_revision_and_id(run: Run) -> None:
@@ -348,7 +366,7 @@ def test_qr_code_carries_document_revision_and_id(run: Run) -> None:
 def test_a_second_run_reuses_the_booklets_and_gives_identical_bytes(run: Run,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     before = {p: digest(p) for p in [run.batch, *run.personal()]}
-    booklets = sorted(run.out.glob("*/*/*-print.pdf"))
+    booklets = sorted(p for p in run.out.glob("*/*/*-print.pdf") if "personal" not in p.parts)
     assert len(booklets) == 4, "only the four booklets the roster needs are built"
     mtimes = [p.stat().st_mtime_ns for p in booklets]
     code, out, _ = run_cli(capsys, "packets", str(run.roster), "--project", str(run.root), "--per-person")
@@ -381,7 +399,7 @@ def test_personal_outputs_stay_under_dist_personal(run: Run) -> None:
             continue
         if path.is_file() and not path.name.endswith(("-print.pdf", "-print.cover.png")):
             assert path.is_relative_to(personal), path
-    assert not list(personal.rglob(".*")), "no staging or temporary files are left behind"
+    assert [p.name for p in personal.rglob(".*")] == [".lock"], "no staging or temporary files are left behind"
 
 
 def test_a_stale_booklet_in_dist_is_measured_again_and_rebuilt(run: Run, capsys: pytest.CaptureFixture[str]) -> None:
@@ -402,16 +420,17 @@ def test_a_name_too_long_for_its_line_is_refused(run: Run, capsys: pytest.Captur
                                                  tmp_path: Path) -> None:
     roster = tmp_path / "long.csv"
     long = Person("W" * 80, "LONG-1", "staff", "en", "north", "")
-    fits = Person("Maximiliana Wolfeschlegelsteinhausen-Bergerdorff", "LONG-2", "staff", "en", "north", "")
+    # The name shares its row with the ID (a form fits one page): about 43 mm of line in print.
+    fits = Person("Maximiliana Wolfeschlegel-Bergerdorff", "LONG-2", "staff", "en", "north", "")
     write_roster(roster, [long, fits])
     code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(run.root))
     assert code == 2
     assert err.splitlines() == [f"error: {roster}:2:2: name: {long.name!r} is too long for its line on the form, "
                                 "even in smaller type; shorten it"]
-    assert not (run.out / "personal/batch-long.pdf").exists()
+    assert not batch_of(run.out, roster).exists()
     code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(run.root), "--skip-bad-rows")
     assert code == 0
-    assert fits.name in "\n".join(texts(run.out / "personal/batch-long.pdf"))
+    assert fits.name in "\n".join(texts(batch_of(run.out, roster)))
 
 
 def test_large_print_packets_put_the_values_on_their_taller_lines(run: Run, capsys: pytest.CaptureFixture[str],
@@ -423,8 +442,11 @@ def test_large_print_packets_put_the_values_on_their_taller_lines(run: Run, caps
     write_roster(roster, [person])
     code, _, err = run_cli(capsys, "packets", str(roster), "--project", str(run.root), "--edition", "large-print")
     assert code == 0, err
-    path = run.out / "personal/batch-large.pdf"
-    assert len(texts(path)) % 4 == 0
+    path = batch_of(run.out, roster, "large-print")
+    # Large print is not folded: no padding pages (the edition pads to 1), none blank.
+    pages = texts(path)
+    assert len(pages) == len(texts(run.out / "south/es/residents-large-print.pdf"))
+    assert all(page.strip() for page in pages), "a blank padding page in a large-print packet"
     with pdfplumber.open(path) as pdf:
         page = pdf.pages[_form_page(path, person)]
         words = page.extract_words()
@@ -450,8 +472,11 @@ def test_the_qr_code_goes_where_the_form_page_is_free_or_the_form_is_reported(ru
 
     free = _qr_spot(project, target, page(), frame, form, 6)
     assert (free.x + free.size, free.y + free.size) == pytest.approx((382.68, 595.28 - 300.0 - 2 * 72 / 25.4), abs=0.01)
+    # Taken on the right: the free square nearest the right within the form's width (1 mm steps).
     right_taken = _qr_spot(project, target, page((200, 290, 400, 590)), frame, form, 6)
-    assert right_taken.x == pytest.approx(36.85)
+    assert 200 - 72 / 25.4 < right_taken.x + right_taken.size <= 200
+    only_left = _qr_spot(project, target, page((77, 290, 400, 590)), frame, form, 6)
+    assert only_left.x == pytest.approx(36.85, abs=0.01)
     with pytest.raises(BookletError) as err:
         _qr_spot(project, target, page((0, 290, 419, 590)), frame, form, 6)
     rel = "content/en/audiences/staff.yaml"
@@ -460,6 +485,30 @@ def test_the_qr_code_goes_where_the_form_page_is_free_or_the_form_is_reported(ru
     assert [str(p) for p in err.value.problems] == [
         f"{rel}:{line}:{column}: form: the last page of the form in the print booklet has no free 14 mm square "
         "below the form for the records QR code; shorten the form's intro or statements so it ends higher on its page"]
+
+
+
+def test_a_border_is_its_painted_strip_and_the_code_may_start_below_the_form_s_last_rule(run: Run) -> None:
+    """WeasyPrint fills a border as its box minus the inside (two even-odd rectangles in a row): only
+    the strip between them is ink. A full form page whose box ends below its last rule (a section's
+    padding, a top border's box) still gets the code, just below that rule."""
+    inner = {"x0": 36.85, "top": 400.8, "x1": 382.68, "bottom": 545.0, "evenodd": True}
+    section = [inner, {**inner, "top": 400.0}]  # a section's top border, its box down to the form's end
+    rule = [{**inner, "top": 510.0, "bottom": 529.2}, {**inner, "top": 510.0, "bottom": 530.0}]
+
+    def page(*rects: dict[str, object]) -> SimpleNamespace:
+        return SimpleNamespace(chars=[], rects=list(rects), lines=[], curves=[], images=[])
+
+    assert ink(page(*section)) == [(36.85, 400.0, 382.68, 400.8)]
+    assert ink(page(*rule)) == [(36.85, 529.2, 382.68, 530.0)]
+    project = load_project(run.root)
+    target = Target("north", "en", "staff", "print")
+    frame = _Frame(dx=0.0, k=595.28, media=(0.0, 0.0), trim=(0.0, 0.0, 419.53, 595.28))
+    form = (36.85 / PX, 51.0 / PX, 382.68 / PX, 545.0 / PX)  # 2 mm + 14 mm below 545 runs past the edge
+    spot = _qr_spot(project, target, page(*section, *rule), frame, form, 6)
+    assert (spot.x + spot.size, spot.y + spot.size) == pytest.approx((382.68, 595.28 - 530.0 - 2 * 72 / 25.4), abs=0.01)
+    with pytest.raises(BookletError):  # the same rule drawn as one filled box: ink down to its bottom
+        _qr_spot(project, target, page({**inner, "top": 540.0, "evenodd": False}), frame, form, 6)
 
 
 # --- bad rosters ---------------------------------------------------------------------------------
@@ -524,7 +573,7 @@ def test_skip_bad_rows_writes_the_good_ones_and_lists_the_rest(run: Run, capsys:
     assert code == 0, err
     assert err.splitlines() == [*("skipped: " + p.format(r=roster) for p in BAD_PROBLEMS),
                                 "skipped 14 bad rows; the other 2 were written"]
-    batch = "\n".join(texts(run.out / "personal/batch-bad.pdf"))
+    batch = "\n".join(texts(batch_of(run.out, roster)))
     assert "Ana Good" in batch and "=SUM(A1)" in batch, "a formula-like name is printed as written"
     for skipped in ("Bea", "Cy", "Kim", "Ny"):
         assert skipped not in batch

@@ -25,6 +25,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from booklets.cli.main import main
+from booklets.packets.outputs import PacketPaths
 from booklets.packets.scan import PageRead, Source, open_sources, read_chunk, read_pages
 from booklets.packets.stamp import qr_payload
 from tests.scans import Scanner, blank_page, damage_code, render, replace_code, scan, scan_page, write_pdf
@@ -190,7 +191,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     write_roster(roster, people)
     code, _, err = call("packets", str(roster), "--project", str(root))
     assert code == 0, err
-    batch = root / "dist" / "personal" / "batch-roster.pdf"
+    batch = PacketPaths.of(root / "dist", roster, "print").batch
     forms, body = find_pages(batch, people)
     w = World(root, roster, people, batch, forms, body)
     scans = base / "scans"

@@ -15,8 +15,9 @@ from booklets.cli.options import default_jobs, jobs_count
 def add_packets(p: argparse.ArgumentParser) -> None:
     p.description = (
         "One booklet per person on ROSTER (CSV with columns name, id, audience, language, facility, date), its "
-        "form page filled in with their details and a records QR code. Writes dist/personal/batch-ROSTER.pdf "
-        "(roster order, each part whole sheets)."
+        "form page filled in with their details and a records QR code. Writes dist/personal/ROSTER-<hash>/"
+        "batch-EDITION.pdf (roster order; each part padded as the edition pads), and with --imposed "
+        "batch-EDITION-imposed.pdf (2-up sheets for duplex office printing)."
     )
     p.add_argument("roster", type=Path, metavar="ROSTER.csv", help="the roster (UTF-8 CSV, header row first)")
     p.add_argument(
@@ -27,7 +28,17 @@ def add_packets(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/dist)")
     p.add_argument("--edition", default="print", metavar="ID", help="edition of the booklets (default: print)")
-    p.add_argument("--per-person", action="store_true", help="also write one PDF per person to dist/personal/ROSTER/")
+    p.add_argument("--per-person", action="store_true",
+                   help="also write one PDF per person to dist/personal/ROSTER-<hash>/EDITION/")
+    p.add_argument(
+        "--imposed", action="store_true",
+        help="also write the batch as 2-up saddle-stitch sheets for duplex office printing (print both "
+        "sides, flip on the short edge; each person's booklet is whole sheets: fold and staple per person)",
+    )
+    p.add_argument(
+        "--jobs", "-j", type=jobs_count, default=default_jobs(), metavar="N",
+        help="worker processes for booklets that must be built (default: this machine's cores)",
+    )
     p.add_argument(
         "--skip-bad-rows",
         action="store_true",
@@ -50,6 +61,8 @@ def run_packets(args: argparse.Namespace) -> int:
             edition=args.edition,
             per_person=args.per_person,
             skip_bad_rows=args.skip_bad_rows,
+            jobs=args.jobs,
+            imposed=args.imposed,
         )
     )
     for warning in result.warnings:
@@ -59,10 +72,14 @@ def run_packets(args: argparse.Namespace) -> int:
     if result.skipped:
         rows = len({p.line for p in result.skipped})
         print(f"skipped {rows} bad row{'s' * (rows != 1)}; the other {result.people} were written", file=sys.stderr)
-    shown = result.batch.relative_to(root) if result.batch.is_relative_to(root) else result.batch
-    print(f"{result.people} people, {result.pages} pages: {shown}")
+    def shown(path: Path) -> Path:
+        return path.relative_to(root) if path.is_relative_to(root) else path
+
+    print(f"{result.people} people, {result.pages} pages: {shown(result.batch)}")
+    if result.imposed is not None:
+        print(f"imposed for duplex office printing, {result.sheets} sheet sides: {shown(result.imposed)}")
     if result.per_person:
-        print(f"{len(result.per_person)} personal files in {shown.parent / result.per_person[0].parent.name}/")
+        print(f"{len(result.per_person)} personal files in {shown(result.per_person[0].parent)}/")
     print(f"booklets: {len(result.reused)} reused from the build, {len(result.built)} built")
     return 0
 

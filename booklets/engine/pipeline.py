@@ -50,6 +50,8 @@ class BuildOptions:
     force: bool = False
     jobs: int = 1
     shard: Shard = field(default_factory=Shard)
+    # Only these targets of the selection (e.g. the booklets a roster needs); empty: all of it.
+    only: tuple[Target, ...] = ()
     # Seconds each target's templates may run, and again its PDF render (render/limits.py); 0: none.
     time_limit: float = DEFAULT_TIME_LIMIT
 
@@ -154,7 +156,11 @@ def _plan(options: BuildOptions, result: BuildResult) -> tuple[Project | None, M
         project = _load(options, result)
         matrix = project.booklet
     _check_selectors(matrix, options.selection)
-    return project, matrix, shard(plan(matrix, options.selection), options.shard)
+    chosen = shard(plan(matrix, options.selection), options.shard)
+    if options.only:
+        wanted = set(options.only)
+        chosen = [t for t in chosen if t in wanted]
+    return project, matrix, chosen
 
 
 def _load(options: BuildOptions, result: BuildResult) -> Project:

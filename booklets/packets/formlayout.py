@@ -9,17 +9,20 @@ starting on a page of the same side (print margins differ left and right). The p
 each marker's position, size, weight and colour, as a reader of the PDF would see them.
 
 Nothing is trusted unchecked: every word of the probe's form must sit where the booklet's form page
-has it. If one moved, the probe is repeated on the whole booklet; if the words still differ, the
-booklet in dist/ was built from other templates or content and the caller rebuilds it.
+has it. If one moved, the probe is repeated with the form set tight (the build's second layout,
+render/target.py), then on the whole booklet; if the words still differ, the booklet in dist/ was
+built from other templates or content and the caller rebuilds it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import re
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +34,12 @@ from booklets import paths
 from booklets.content.project import Project
 from booklets.engine.output import write_atomic
 from booklets.errors import BookletError, Problem
+from booklets.packets.pageink import font_weights, ink, level, upright
 from booklets.plan import Target
-from booklets.render.fonts import FONT_FILES
 from booklets.render.html import render_html
+from booklets.render.target import body_class
 
-PROBE_VERSION = "4"
+PROBE_VERSION = "8"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
 MM = 72 / 25.4
 PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
@@ -43,6 +47,7 @@ QR_BOX = 14 * MM  # the square reserved for the code, quiet zone included
 QR_GAP = 2 * MM  # between the end of the form and the code
 EDGE = 6 * MM  # never closer than this to the trimmed edge of the page
 TOLERANCE = 0.6  # points: a filled-in line is 0.03 mm taller than an empty one
+LABEL_GAP = 0.4  # em: at least this much space between the end of a label and its value
 
 # A value is drawn where the filled-in form would show it relative to its line, but out of the flow,
 # so the form keeps the blank booklet's layout (a filled line can be taller than an empty one).
@@ -51,6 +56,10 @@ _VALUE_CSS = """<style>
 .probe-value { position: absolute; left: 0; bottom: 0; white-space: nowrap; }
 </style>
 """
+# The layouts render/target.py may have given the booklet, most likely first: the form as written or
+# set tight (form-compact); on any page (form-anywhere) matters only when the form is not isolated.
+_ATTEMPTS = ((True, ()), (True, ("form-compact",)), (False, ()), (False, ("form-compact",)),
+             (False, ("form-anywhere",)), (False, ("form-anywhere", "form-compact")))
 _ISOLATE_CSS = """<style>
 body > :not(#form):not(#content-end):not(#probe-pad) { display: none !important; }
 #form { break-before: %s !important; }
@@ -113,10 +122,8 @@ def form_layout(project: Project, target: Target, booklet: Path, allowed: list[P
     key = hashlib.sha256(b"\0".join([PROBE_VERSION.encode(), html.encode(), data])).hexdigest()
     cached = cache_dir / f"{key}.json" if cache_dir else None
     if cached is not None and cached.is_file():
-        try:
+        with suppress(ValueError, KeyError, TypeError):  # an unreadable cache entry is measured again
             return FormLayout.from_json(cached.read_text(encoding="utf-8"))
-        except (ValueError, KeyError, TypeError):
-            pass  # an unreadable cache entry is measured again
     layout = _measure(project, target, html, data, allowed)
     if cached is not None:
         write_atomic(cached, layout.to_json().encode())
@@ -129,8 +136,8 @@ def _measure(project: Project, target: Target, html: str, data: bytes, allowed: 
     form_pages = _form_pages(data)
     side = "right" if form_pages[0] % 2 == 0 else "left"
     with pdfplumber.open(io.BytesIO(data)) as booklet, pikepdf.open(io.BytesIO(data)) as booklet_pdf:
-        for isolate in (True, False):
-            probe_html = _probe_html(html, side, isolate)
+        for isolate, classes in _ATTEMPTS:
+            probe_html = _probe_html(functools.reduce(body_class, classes, html), side, isolate)
             if probe_html is None:
                 continue
             probe_pdf, boxes = _probe(project, probe_html, allowed)
@@ -167,7 +174,8 @@ class _Frame:
             return min(a, c), min(b, d), max(a, c), max(b, d)
 
         media, trim = box("/MediaBox"), box("/TrimBox")
-        char = page.chars[0]  # a form page always has text
+        # A level character (a form page always has one): a turned one's origin is not its box's left.
+        char = next((c for c in page.chars if level(c)), page.chars[0])
         x = float(char["matrix"][4]) + media[0]
         top = float(char["y1"]) + media[1]
         return cls(x - float(char["x0"]), top + float(char["top"]), media[:2], trim)
@@ -263,10 +271,10 @@ def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dic
 
 def _markers(page: Any) -> dict[str, dict[str, Any]]:
     """The first character of each marker on a probe page (found in the text, even where it runs
-    into a label that overflows its column)."""
-    found = {}
+    into a label that overflows its column; a draft's turned DRAFT mark across it is left out)."""
+    found, shown = {}, upright(page)
     for key, token in TOKENS.items():
-        matches = page.search(token, regex=False, return_chars=True)
+        matches = shown.search(token, regex=False, return_chars=True)
         if matches:
             found[key] = matches[0]["chars"][0]
     return found
@@ -302,7 +310,7 @@ def _same_form(page: _FormPage) -> bool:
 
 
 def _fields(probe_pdf: bytes, pages: list[_FormPage]) -> dict[str, Spot]:
-    weights = _font_weights(probe_pdf)
+    weights = font_weights(probe_pdf)
     fields: dict[str, Spot] = {}
     for page in pages:
         right, _ = page.booklet_frame.css(page.box[2], page.box[1])
@@ -311,54 +319,69 @@ def _fields(probe_pdf: bytes, pages: list[_FormPage]) -> dict[str, Spot]:
             simple = isinstance(drawn, (tuple, list)) and len(drawn) in (1, 3, 4)
             color = tuple(float(c) for c in drawn) if simple else (0.0,)
             x, baseline = page.probe_frame.glyph(char)
-            fields[key] = Spot(page.index, x, baseline, float(char["size"]), weights.get(char["fontname"], 400),
-                               color, right)
+            size = float(char["size"])
+            rule = _rule_under(page.probe, char)  # the value's own line (fields may share a row)
+            end = rule[1] if rule else None
+            label_end = _label_end(page.probe, char, page.probe_frame, end)
+            if label_end is not None:  # a long label (another language's) may run past the value's box
+                x = max(x, label_end + LABEL_GAP * size)
+            line_right = min(right, page.probe_frame.pdf(end, 0.0)[0]) if end is not None else right
+            fields[key] = Spot(page.index, x, baseline, size, weights.get(char["fontname"], 400), color, line_right)
     missing = [k for k in TOKENS if k not in fields]
     if missing:
         raise StaleBooklet(f"the form shows no {', '.join(missing)} field")
     return fields
 
 
-def _font_weights(pdf: bytes) -> dict[str, int]:
-    """Font name -> weight class, read from each embedded font program (OS/2 usWeightClass)."""
-    from fontTools.ttLib import TTFont
+def _rule_under(probe: Any, marker: dict[str, Any]) -> tuple[float, float] | None:
+    """(x0, x1) in pdfplumber's coordinates of the rule the value is written on: the thin rectangle or
+    line just below the marker's glyphs that reaches under its start, or the value's box when the
+    rule is drawn as that box's outline (WeasyPrint may fill a bottom border as the box minus its
+    inside); never a box much taller than the line. None if there is none."""
+    found, height = [], marker["bottom"] - marker["top"]
+    for o in (*probe.rects, *probe.lines):
+        if (marker["bottom"] - 3 <= o["bottom"] <= marker["bottom"] + 12
+                and (o["bottom"] - o["top"] < 3 or o["top"] >= marker["top"] - 2 * height)
+                and o["x0"] <= marker["x0"] + 1 and o["x1"] > marker["x0"] + 10):
+            found.append((float(o["bottom"]), float(o["x0"]), float(o["x1"])))
+    return min(found)[1:] if found else None
 
-    out: dict[str, int] = {}
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        for page in doc.pages:
-            for font in page.Resources.get("/Font", pikepdf.Dictionary()).values():
-                name = str(font.get("/BaseFont", "/"))[1:]
-                if name in out:
-                    continue
-                base = font.DescendantFonts[0] if "/DescendantFonts" in font else font
-                program = base.get("/FontDescriptor", pikepdf.Dictionary()).get("/FontFile2")
-                weight = 400
-                if program is not None:
-                    try:
-                        weight = int(TTFont(io.BytesIO(program.read_bytes()))["OS/2"].usWeightClass)
-                    except Exception:  # a font without OS/2: treat as regular
-                        weight = 400
-                out[name] = min((w for _, w in FONT_FILES), key=lambda w: abs(w - weight))
-    return out
+
+def _label_end(probe: Any, marker: dict[str, Any], frame: _Frame, line_end: float | None) -> float | None:
+    """Where the text on the marker's line ends (PDF x): the end of the field's label, measured, not
+    assumed from the stylesheet's label width. With two fields on a row, text right of the value's
+    own rule (`line_end`, pdfplumber x) belongs to the next field and is left out, as is turned text."""
+    tokens = {(round(c["x0"], 2), round(c["top"], 2)) for t in TOKENS.values()
+              for m in upright(probe).search(t, regex=False, return_chars=True) for c in m["chars"]}
+    ends = [float(c["x1"]) for c in probe.chars
+            if c["text"].strip() and level(c) and (round(c["x0"], 2), round(c["top"], 2)) not in tokens
+            and c["top"] < marker["bottom"] and c["bottom"] > marker["top"]
+            and (line_end is None or c["x1"] <= line_end)]
+    return frame.pdf(max(ends), 0.0)[0] if ends else None
 
 
 def _qr_spot(project: Project, target: Target, page: Any, frame: _Frame, box: tuple[float, float, float, float],
              index: int) -> QrSpot:
-    """The first free square below the form on its last page, inside the trim: right-aligned with
-    the form, else left-aligned. Found in pdfplumber's coordinates, returned in PDF user space."""
+    """The first free square below the form's last ink on its last page, inside the trim: right-aligned
+    with the form, else the nearest free place within its width (a full page: in the foot, between its
+    texts). Found in pdfplumber's coordinates, returned in PDF user space."""
     tx0, ty0, tx1, ty1 = frame.trim
     trim_left, trim_top = frame.plumber(tx0, ty1)
     trim_right, trim_bottom = frame.plumber(tx1, ty0)
     big = 0.9 * (trim_right - trim_left) * (trim_bottom - trim_top)
-    taken = [(o["x0"], o["top"], o["x1"], o["bottom"]) for kind in ("chars", "rects", "lines", "curves", "images")
-             for o in getattr(page, kind) if (o["x1"] - o["x0"]) * (o["bottom"] - o["top"]) < big]
-    left, _ = frame.plumber(*frame.css(box[0], box[3]))
+    taken = [(a, b, c, d) for a, b, c, d in ink(page) if (c - a) * (d - b) < big]
+    left, start = frame.plumber(*frame.css(box[0], box[1]))
     right, end = frame.plumber(*frame.css(box[2], box[3]))
-    top = end + QR_GAP
+    # The form's box may end below its last rule (a section's padding): what counts is its ink.
+    last = max((d for a, b, c, d in taken if a >= left - 1 and c <= right + 1 and b >= start - 1 and d <= end + 1),
+               default=end)
+    top = min(last, end) + QR_GAP
+    across = [right - QR_BOX - i * MM for i in range(max(0, int((right - QR_BOX - left) / MM)) + 1)] + [left]
     while top + QR_BOX <= trim_bottom - EDGE:
-        for x in (right - QR_BOX, left):
+        band = [(a, c) for a, b, c, d in taken if b < top + QR_BOX and d > top]
+        for x in across:
             if x >= trim_left + EDGE and x + QR_BOX <= trim_right - EDGE and not any(
-                    a < x + QR_BOX and c > x and b < top + QR_BOX and d > top for a, b, c, d in taken):
+                    a < x + QR_BOX and c > x for a, c in band):
                 pdf_x, pdf_y = frame.pdf(x, top + QR_BOX)
                 return QrSpot(index, round(pdf_x, 3), round(pdf_y, 3), round(QR_BOX, 3))
         top += MM

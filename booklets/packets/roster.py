@@ -20,8 +20,9 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from booklets import paths
@@ -51,13 +52,29 @@ class Person:
 
 @dataclass
 class Roster:
-    """The good rows in roster order, and one problem per bad cell (rows with problems are left out)."""
+    """The checked roster: one problem per bad cell, and the good rows, read again from the roster's
+    bytes each time they are walked (`each()`), so a roster of 100,000 people is never held as
+    100,000 objects. What a run needs to know before it starts - how many, which booklets, which
+    characters - is gathered in the checking pass."""
 
     path: Path
     name: str  # how messages name the roster (the path as the user typed it)
-    people: list[Person]
     problems: list[Problem]
     columns: dict[str, int]  # column name -> 1-based position, to locate later problems with a row
+    count: int = 0  # good rows
+    last_row: int = 0  # the last good row's number
+    booklets: set[tuple[str, str, str]] = field(default_factory=set)  # (audience, language, facility)
+    letters: set[str] = field(default_factory=set)  # every character of the good rows' names and IDs
+    dates: set[tuple[str, dt.date]] = field(default_factory=set)  # (language, date) of the good rows
+    walk: Callable[[], Iterator[Person]] | None = None
+
+    def each(self) -> Iterator[Person]:
+        """The good rows in roster order."""
+        return self.walk() if self.walk is not None else iter(())
+
+    @property
+    def people(self) -> list[Person]:
+        return list(self.each())
 
 
 def read_roster(path: Path, project: Project, printable: Callable[[str], str] | None = None,
@@ -71,26 +88,53 @@ def read_roster(path: Path, project: Project, printable: Callable[[str], str] | 
     if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise BookletError([Problem(name, message="a spreadsheet file cannot be read; save it as "
                                     "CSV UTF-8 (File > Save As > CSV UTF-8) and pass the .csv file")])
-    data = _read_bounded(path, name)
-    # surrogateescape keeps undecodable bytes as markers, so the row holding them can be named.
-    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
-    rows = _records(text, name)
-    if not rows:
+    data = _read_bounded(path, name).removeprefix(b"\xef\xbb\xbf")
+    rows = _records(data, name)
+    first = next(rows, None)
+    if first is None:
         raise BookletError([Problem(name, message="the roster is empty; the first row must name the columns "
                                     + ", ".join(COLUMNS))])
-    header_row, header = rows[0]
+    header_row, header = first
     columns = _columns(header, header_row, name)
-    checker = _RowChecker(project, name, columns, len(header), printable)
-    people = []
-    for row, cells in rows[1:]:
+    checker = _RowChecker(project, name, columns, len(header), printable, _Ids(data.count(b"\n") + 1))
+    roster = Roster(path, name, checker.problems, {k: i + 1 for k, i in columns.items()})
+    for row, cells in rows:
         if all(not c.strip() for c in cells):
             continue  # blank lines at the end of spreadsheet exports
         person = checker.check(row, cells)
         if person is not None:
-            people.append(person)
-    if not people and not checker.problems:
+            roster.booklets.add((person.audience, person.language, person.facility))
+            roster.letters.update(person.name, person.id)
+            if person.date is not None:
+                roster.dates.add((person.language, person.date))
+            roster.last_row = row
+            roster.count += 1
+    bad = checker.duplicates(_records(data, name))
+    roster.count -= len(bad)
+    if not roster.count and not checker.problems:
         raise BookletError([Problem(name, message="the roster has a header but no people; add one row per person")])
-    return Roster(path, name, people, checker.problems, {k: i + 1 for k, i in columns.items()})
+    checker.problems.sort(key=lambda p: (p.line, p.column))
+    skip = {p.line for p in checker.problems}
+
+    booklet = project.booklet
+    ids = {k: {v.casefold(): v for v in known} for k, known in (
+        ("audience", booklet.audiences), ("language", booklet.languages), ("facility", booklet.facilities))}
+    where = {k: columns[k] for k in COLUMNS}
+
+    def walk() -> Iterator[Person]:
+        # The rows were checked above: only their values are taken again, normalised the same way.
+        for row, cells in _records(data, name):
+            if row == header_row or row in skip or all(not c.strip() for c in cells):
+                continue
+            v = {k: unicodedata.normalize("NFC", cells[i].strip()) if i < len(cells) else "" for k, i in where.items()}
+            yield Person(row, v["name"], v["id"], ids["audience"][v["audience"].casefold()],
+                         ids["language"][v["language"].casefold()], ids["facility"][v["facility"].casefold()],
+                         dt.date.fromisoformat(v["date"]) if v["date"] else None)
+
+    roster.walk = walk
+    if roster.last_row in skip:  # the last row was a duplicate
+        roster.last_row = max((p.row for p in walk()), default=0)
+    return roster
 
 
 def _read_bounded(path: Path, name: str) -> bytes:
@@ -124,20 +168,48 @@ def _read_bounded(path: Path, name: str) -> bytes:
     return data
 
 
-def _records(text: str, name: str) -> list[tuple[int, list[str]]]:
-    first_line = text.split("\n", 1)[0]
+def _records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(spreadsheet row number, cells) of each record, parsed as it is read: quoted line breaks
+    inside a cell do not start a new row."""
+    first_line = data.split(b"\n", 1)[0].decode("utf-8", errors="surrogateescape")
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    out: list[tuple[int, list[str]]] = []
+    # surrogateescape keeps undecodable bytes as markers, so the row holding them can be named.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape", newline="")
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    row = 0
     try:
         for cells in reader:
-            # Spreadsheet row number: quoted line breaks inside a cell do not start a new row.
-            out.append((len(out) + 1, cells))
+            row += 1
+            yield row, cells
     except csv.Error as exc:
-        raise BookletError([Problem(name, len(out) + 1, 1, "", f"cannot read this row as CSV ({exc}); "
+        raise BookletError([Problem(name, row + 1, 1, "", f"cannot read this row as CSV ({exc}); "
                                     "check its quotes: a cell with a comma or quote must be quoted, "
                                     "and a quote inside it doubled")]) from None
-    return out
+
+
+class _Ids:
+    """The IDs seen so far, in 12 bytes a person: an open-addressing table of the 64-bit hashes of
+    the case-folded IDs and the row of each. A hash seen before is a duplicate to confirm (the
+    spelling of the first is read again then; a mere hash collision is let through)."""
+
+    def __init__(self, most: int) -> None:
+        size = 1 << max(4, (2 * most).bit_length())
+        self.hashes = array("q", bytes(8 * size))
+        self.rows = array("I", bytes(4 * size))
+        self.mask = size - 1
+
+    def add(self, key: str, row: int) -> int | None:
+        """Remember `key` at `row`; the row of an earlier key with the same hash, if any."""
+        h = hash(key) or 1
+        i = h & self.mask
+        while True:
+            seen = self.hashes[i]
+            if seen == 0:
+                self.hashes[i], self.rows[i] = h, row
+                return None
+            if seen == h:
+                return int(self.rows[i])
+            i = (i + 1) & self.mask
 
 
 def _columns(header: list[str], row: int, name: str) -> dict[str, int]:
@@ -168,6 +240,13 @@ def _undecodable(text: str) -> str:
     return "".join(f"\\x{ord(ch) - 0xDC00:02x}" for ch in text if 0xDC80 <= ord(ch) <= 0xDCFF)
 
 
+def _canonical(value: str, known: Iterable[str]) -> str | None:
+    """The id `value` names, in any case: ids are lower-case (the schema allows nothing else), and a
+    spreadsheet's `Staff` or `ES` means the same as the headers' `Name` does `name`."""
+    folded = value.casefold()
+    return next((k for k in known if k.casefold() == folded), None)
+
+
 def _close(value: str, known: Iterable[str]) -> str:
     known = list(known)
     match = difflib.get_close_matches(value.lower(), known, n=1)
@@ -179,13 +258,15 @@ class _RowChecker:
     """Checks one row at a time, remembering IDs already seen so duplicates name the first row."""
 
     def __init__(self, project: Project, name: str, columns: dict[str, int], width: int,
-                 printable: Callable[[str], str] | None) -> None:
+                 printable: Callable[[str], str] | None, ids: _Ids | None) -> None:
+        """`ids`: where to look for duplicate IDs (None: the rows were checked for them already)."""
         self.project = project
         self.name = name
         self.columns = columns
         self.printable = printable
         self.width = width
-        self.seen_ids: dict[str, tuple[int, str]] = {}
+        self.ids = ids
+        self.pending: list[tuple[int, str, int]] = []  # (row, ID, row of the first with its hash)
         self.problems: list[Problem] = []
         self.broken: set[str] = set()  # this row's cells already reported as unreadable
 
@@ -213,14 +294,10 @@ class _RowChecker:
         if pid and ID_FORBIDDEN in pid:
             self.problem(row, "id", f"{pid!r} contains {ID_FORBIDDEN!r}, which separates the fields of the QR "
                          "code; use another character")
-        elif pid:
-            first = self.seen_ids.get(pid.casefold())
+        elif pid and self.ids is not None:
+            first = self.ids.add(pid.casefold(), row)
             if first is not None:
-                also = f" as {first[1]!r}" if first[1] != pid else ""
-                self.problem(row, "id", f"duplicate ID {pid!r} (first on row {first[0]}{also}); "
-                             "give each person a unique ID")
-            else:
-                self.seen_ids[pid.casefold()] = (row, pid)
+                self.pending.append((row, pid, first))
         booklet = self.project.booklet
         audience, language, facility = values["audience"], values["language"], values["facility"]
         for key, value, known in (("audience", audience, booklet.audiences),
@@ -230,8 +307,11 @@ class _RowChecker:
                 continue
             if not value:
                 self.problem(row, key, f"is empty; give one of: {', '.join(known)}")
-            elif value not in known:
+            elif _canonical(value, known) is None:
                 self.problem(row, key, f"unknown {key} {value!r}; {_close(value, known)}")
+            else:
+                values[key] = _canonical(value, known) or value
+        audience, language, facility = values["audience"], values["language"], values["facility"]
         language_text = self.project.languages.get(language)
         if audience in booklet.audiences and language_text and language_text.audiences[audience].form is None:
             self.problem(row, "audience", f"the {audience!r} booklet has no form page to sign "
@@ -241,6 +321,26 @@ class _RowChecker:
         if len(self.problems) > before:
             return None
         return Person(row, name, pid, audience, language, facility, date)
+
+    def duplicates(self, rows: Iterator[tuple[int, list[str]]]) -> set[int]:
+        """Confirm the possible duplicates against the first row's ID (read again): each is a
+        problem; returns their rows."""
+        if not self.pending:
+            return set()
+        firsts = {first for _, _, first in self.pending}
+        index = self.columns["id"]
+        spelled = {row: unicodedata.normalize("NFC", cells[index].strip()) for row, cells in rows
+                   if row in firsts and index < len(cells)}
+        bad = set()
+        counted = {row for row, _, _ in self.pending} - {p.line for p in self.problems}  # else bad already
+        for row, pid, first in self.pending:
+            earlier = spelled.get(first, "")
+            if earlier.casefold() == pid.casefold():
+                also = f" as {earlier!r}" if earlier != pid else ""
+                self.problem(row, "id", f"duplicate ID {pid!r} (first on row {first}{also}); "
+                             "give each person a unique ID")
+                bad.add(row)
+        return bad & counted
 
     def _text(self, row: int, key: str, value: str, limit: int, what: str) -> str:
         if key in self.broken:

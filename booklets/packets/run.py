@@ -1,10 +1,11 @@
 """Packets: one personalised booklet per person on a roster, merged for the print shop.
 
 Top to bottom (make_packets): load the project -> read and check the roster -> the distinct
-booklets it needs (facility x language x audience, one edition) -> reuse each from dist/ when it is
-up to date, else build it with the normal pipeline -> measure each booklet's form once (formlayout,
-cached) -> per person, copy the booklet's pages and stamp their details on its form page (stamp) ->
-write the merged batch, and one file per person if asked, under dist/personal/.
+booklets it needs (facility x language x audience, one edition) -> one normal build of exactly
+those (the build's own freshness: inputs hash and build record; its worker pool) -> measure each
+booklet's form once (formlayout, cached) -> per person, copy the booklet's pages and stamp their
+details on its form page (stamp) -> write the merged batch (and its 2-up imposed sheets, for an
+edition that imposes), and one file per person if asked, in the roster's own folder (outputs).
 
 No booklet is laid out per person: a person's part is the built booklet plus a few hundred bytes
 of drawing. Nothing is written until every row has passed (or was skipped on request), and each
@@ -14,25 +15,23 @@ file is written atomically.
 from __future__ import annotations
 
 import io
-import os
-import re
-import shutil
-import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import BinaryIO
 
 import pikepdf
 
-import booklets
 from booklets import __version__, paths
 from booklets.content.load import load_project
 from booklets.content.project import Project
-from booklets.engine.output import open_atomic, safe_join
-from booklets.engine.pipeline import BuildOptions, build
+from booklets.engine.output import open_atomic
+from booklets.engine.pipeline import BuildOptions, TargetResult, build
 from booklets.errors import BookletError, Problem
-from booklets.packets.batchpdf import SHEET, BatchWriter
+from booklets.packets.batchpdf import BatchWriter
 from booklets.packets.formlayout import FormLayout, StaleBooklet, form_layout
+from booklets.packets.outputs import PacketPaths, Staged, private_mode, roster_lock, safe_name
 from booklets.packets.roster import Person, Roster, read_roster
 from booklets.packets.stamp import Fonts, StampError, apply, not_in_font, qr_payload, stamp_ops
 from booklets.plan import Selection, Target
@@ -51,6 +50,8 @@ class PacketOptions:
     edition: str = "print"
     per_person: bool = False
     skip_bad_rows: bool = False
+    jobs: int = 1  # worker processes for the booklets that must be built
+    imposed: bool = False  # also the 2-up sheets for duplex office printing (editions that impose)
 
 
 @dataclass
@@ -58,8 +59,10 @@ class PacketResult:
     """What a run wrote, and what it reused, built and skipped on the way."""
 
     batch: Path
+    imposed: Path | None = None  # the 2-up sheets, for an edition that imposes
     people: int = 0
     pages: int = 0
+    sheets: int = 0  # sides of the imposed batch
     per_person: list[Path] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
@@ -89,30 +92,31 @@ def make_packets(options: PacketOptions) -> PacketResult:
     roster = read_roster(options.roster, project, printable=not_in_font, display=name)
     if roster.problems and not options.skip_bad_rows:
         raise BookletError(roster.problems)
-    people = roster.people
-    if not people:
+    if not roster.count:
         raise BookletError([*roster.problems, Problem(name, message="no row is good, so nothing was written")])
 
-    stem = _safe(options.roster.stem)
-    result = PacketResult(safe_join(options.out_dir, PurePosixPath(paths.PERSONAL, f"batch-{stem}.pdf")))
+    edition = project.editions[options.edition]
+    if options.imposed and edition.impose is None:
+        raise BookletError([Problem("command line", message=f"--imposed: the {options.edition} edition is not "
+                                    f"printed as folded sheets ({paths.edition_file(options.edition)} has no "
+                                    "`impose:`); leave out --imposed, or use an edition that imposes")])
+    where = PacketPaths.of(options.out_dir, options.roster, options.edition)
+    imposed = where.derived(edition.impose.suffix) if options.imposed and edition.impose else None
+    result = PacketResult(where.batch, imposed)
     result.skipped = list(roster.problems)
-    targets = sorted({_target(p, options.edition) for p in people})
-    newest = _newest_source(project.root)
-    sheets = {t: _ready(project, options, t, newest, result) for t in targets}
+    targets = sorted(Target(f, lang, a, options.edition) for a, lang, f in roster.booklets)
+    sheets = _ready(project, options, targets, result)
 
+    dates = (effective_date_text(d, project.languages[lang].strings.locale) for lang, d in roster.dates)
     fonts = Fonts.for_text({s.weight for b in sheets.values() for s in b.layout.fields.values()},
-                           "".join(v for p in people for v in _values(project, p).values()), _cache(options))
-    _write(project, people, sheets, fonts, options, roster, result)
+                           "".join(sorted(roster.letters)) + "".join(dates), _cache(options))
+    with roster_lock(where.folder):
+        _write(project, sheets, fonts, options, roster, result, where)
     return result
 
 
 def _target(person: Person, edition: str) -> Target:
     return Target(person.facility, person.language, person.audience, edition)
-
-
-def _safe(text: str) -> str:
-    """A file-name part from free text: letters, digits, dot, hyphen and underscore only."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "roster"
 
 
 def _values(project: Project, person: Person) -> dict[str, str]:
@@ -130,52 +134,58 @@ def _cache(options: PacketOptions) -> Path:
 
 # --- booklets: reuse the normal build, build what is missing, measure each form once --------------
 
-def _newest_source(root: Path) -> float:
-    """The newest content, template or code file: a booklet older than this may be out of date."""
-    files = [p for d in (root / paths.CONTENT, root / paths.TEMPLATES) for p in d.rglob("*") if p.is_file()]
-    files += list(Path(booklets.__file__).parent.rglob("*.py"))
-    return max((p.stat().st_mtime for p in files), default=0.0)
-
-
-def _ready(project: Project, options: PacketOptions, target: Target, newest: float,
-           result: PacketResult) -> _FormBooklet:
-    """The built booklet of `target` and its form layout: reused when newer than every source."""
-    path = safe_join(options.out_dir, paths.booklet_pdf(target))
-    if not path.is_file() or path.stat().st_mtime < newest:
-        _build(options, target, result)
-    else:
-        result.reused.append(target.name)
-    cache = _cache(options)
-    allowed = allowed_roots(project)
-    try:
-        layout = form_layout(project, target, path, allowed, cache)
-    except StaleBooklet:
-        # Older than it looks (a checkout keeps file times): build it again, then it must match.
-        if target.name in result.reused:
-            result.reused.remove(target.name)
-        _build(options, target, result, force=True)  # render it, even if its inputs look unchanged
+def _ready(project: Project, options: PacketOptions, targets: list[Target],
+           result: PacketResult) -> dict[Target, _FormBooklet]:
+    """The built booklet of every target and its form layout. One normal build brings them up to
+    date (the build decides by its inputs hash and records, as for any build); a booklet whose form
+    does not match a fresh layout (its PDF replaced behind the record's back with the same size
+    and time) is rendered again, all of them in one more build."""
+    outcome = _build(options, targets, result, force=False)
+    result.reused = [r.target.name for r in outcome if r.status == "up to date"]
+    result.built = [r.target.name for r in outcome if r.status == "built"]
+    cache, allowed = _cache(options), allowed_roots(project)
+    layouts: dict[Target, FormLayout] = {}
+    stale: list[Target] = []
+    for target in targets:
         try:
-            layout = form_layout(project, target, path, allowed, cache)
-        except StaleBooklet as exc:
-            raise BookletError([Problem(str(path), message=f"{exc}; the form layout cannot be measured "
-                                        "(report this with the booklet)")]) from None
-    return _FormBooklet(target, path, layout, path.read_bytes())
+            layouts[target] = form_layout(project, target, _pdf(options, target), allowed, cache)
+        except StaleBooklet:
+            stale.append(target)
+    if stale:
+        _build(options, stale, result, force=True)
+        for target in stale:
+            if target.name in result.reused:
+                result.reused.remove(target.name)
+                result.built.append(target.name)
+            try:
+                layouts[target] = form_layout(project, target, _pdf(options, target), allowed, cache)
+            except StaleBooklet as exc:
+                raise BookletError([Problem(str(_pdf(options, target)), message=f"{exc}; the form layout cannot "
+                                            "be measured (report this with the booklet)")]) from None
+    return {t: _FormBooklet(t, _pdf(options, t), layouts[t], _pdf(options, t).read_bytes()) for t in targets}
 
 
-def _build(options: PacketOptions, target: Target, result: PacketResult, force: bool = False) -> None:
-    selection = Selection((target.audience,), (target.language,), (target.edition,), (target.facility,))
-    outcome = build(BuildOptions(root=options.root, out_dir=options.out_dir, selection=selection, force=force))
+def _pdf(options: PacketOptions, target: Target) -> Path:
+    return options.out_dir.resolve() / paths.booklet_pdf(target)
+
+
+def _build(options: PacketOptions, targets: list[Target], result: PacketResult, force: bool) -> list[TargetResult]:
+    """One build of exactly `targets`, with the normal worker pool."""
+    selection = Selection(*(tuple(sorted({getattr(t, k) for t in targets}))
+                            for k in ("audience", "language", "edition", "facility")))
+    outcome = build(BuildOptions(root=options.root, out_dir=options.out_dir, selection=selection, force=force,
+                                 jobs=options.jobs, only=tuple(targets)))
     result.warnings += [w for w in outcome.warning_lines() if w not in result.warnings]
     failed = [r for r in outcome.results if not r.ok]
-    if failed or not outcome.results:
-        raise BookletError([Problem(target.name, message=f"the booklet could not be built: "
-                                    f"{failed[0].error if failed else 'nothing was planned'}")])
-    result.built.append(target.name)
+    if failed or len(outcome.results) != len(targets):
+        raise BookletError([Problem(r.target.name, message=f"the booklet could not be built: {r.error}")
+                            for r in failed] or [Problem(paths.BOOKLET, message="the booklets were not planned")])
+    return outcome.results
 
 
 # --- assembly ------------------------------------------------------------------------------------
 
-def _stamps(project: Project, people: list[Person], sheets: dict[Target, _FormBooklet], fonts: Fonts,
+def _stamps(project: Project, people: Iterator[Person], sheets: dict[Target, _FormBooklet], fonts: Fonts,
             roster: Roster, edition: str, problems: list[Problem]) -> Iterator[tuple[Person, dict[int, bytes]]]:
     """Each person's drawing, per booklet page; a person whose details cannot be drawn is a problem."""
     booklet = project.booklet
@@ -190,44 +200,64 @@ def _stamps(project: Project, people: list[Person], sheets: dict[Target, _FormBo
         yield person, ops
 
 
-def _write(project: Project, people: list[Person], sheets: dict[Target, _FormBooklet], fonts: Fonts,
-           options: PacketOptions, roster: Roster, result: PacketResult) -> None:
-    """Stream the batch (and stage the per-person files); commit only if every person was drawn,
-    or the bad ones are to be skipped."""
+def _write(project: Project, sheets: dict[Target, _FormBooklet], fonts: Fonts,
+           options: PacketOptions, roster: Roster, result: PacketResult, where: PacketPaths) -> None:
+    """Stream the batch (and its imposed sheets, and stage the per-person files); commit only if
+    every person was drawn, or the bad ones are to be skipped."""
     effective = f"D:{project.booklet.effective_date:%Y%m%d}000000Z"
     info = {"Title": f"{project.booklet.document_number} acknowledgement packets",
             "Creator": f"booklets {__version__}", "CreationDate": effective, "ModDate": effective}
+    pad = project.editions[options.edition].pad_to_multiple
     problems: list[Problem] = []
-    folder = safe_join(options.out_dir, PurePosixPath(paths.PERSONAL, _safe(options.roster.stem)))
-    with open_atomic(result.batch) as fh, _Staged(folder if options.per_person else None) as staged:
-        writer = BatchWriter(fh, {t: b.data for t, b in sheets.items()}, fonts, info)
-        width = len(str(max(p.row for p in people)))
-        for person, ops in _stamps(project, people, sheets, fonts, roster, options.edition, problems):
+    mode = private_mode()
+    booklets = {t: b.data for t, b in sheets.items()}
+    with ExitStack() as stack:
+        out = options.out_dir.resolve()
+        writers = [BatchWriter(_open(stack, result.batch, out, mode), booklets, fonts, info, pad)]
+        if result.imposed is not None:
+            writers.append(BatchWriter(_open(stack, result.imposed, out, mode), booklets, fonts, info, pad,
+                                       imposed=True))
+        staged = Staged(where.people) if options.per_person else None
+        if staged is not None:
+            stack.callback(staged.discard)
+        width = len(str(roster.last_row))
+        for person, ops in _stamps(project, roster.each(), sheets, fonts, roster, options.edition, problems):
             target = _target(person, options.edition)
-            writer.add(f"{person.id} – {person.name}", target, ops)
+            for writer in writers:
+                writer.add(f"{person.id} – {person.name}", target, ops)
             result.people += 1
             if staged is not None:
-                staged.write(f"{person.row:0{width}d}-{_safe(person.id)}.pdf", _personal(sheets[target], fonts, ops))
+                staged.write(f"{person.row:0{width}d}-{safe_name(person.id)}.pdf",
+                             _personal(sheets[target], fonts, ops, pad))
         if problems and not options.skip_bad_rows:
             raise BookletError(problems)
         if not result.people:
             raise BookletError([*result.skipped, *problems, Problem(roster.name, message="no row is good, so nothing "
                                                                     "was written")])
-        result.pages = writer.finish()
+        result.pages = writers[0].finish()
+        result.sheets = writers[-1].finish() if len(writers) > 1 else 0
+        if staged is not None:
+            staged.commit()
+            result.per_person = staged.written
     result.skipped += problems
-    if staged is not None:
-        result.per_person = staged.written
 
 
-def _personal(sheet: _FormBooklet, fonts: Fonts, ops: dict[int, bytes]) -> bytes:
-    """One person's file: their booklet (outline, links, metadata intact) with the form filled in."""
+def _open(stack: ExitStack, path: Path, out: Path, mode: int) -> BinaryIO:
+    # base=out: every folder from the output folder down to the batch is opened without following
+    # links (output.py), so a link swapped in after PacketPaths checked the path is refused.
+    return stack.enter_context(open_atomic(path, base=out, mode=mode))
+
+
+def _personal(sheet: _FormBooklet, fonts: Fonts, ops: dict[int, bytes], pad: int) -> bytes:
+    """One person's file: their booklet (outline, links, metadata intact) with the form filled in,
+    padded as the edition pads."""
     with pikepdf.open(io.BytesIO(sheet.data)) as pdf:
         opener = pdf.make_stream(b"q\n")
         font_objects = fonts.objects(pdf)
         for index, page_ops in ops.items():
             apply(pdf, pdf.pages[index].obj, page_ops, font_objects, opener)
         last = pdf.pages[-1].obj
-        for _ in range(-len(pdf.pages) % SHEET):
+        for _ in range(-len(pdf.pages) % pad):
             blank = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary(),
                                        Contents=pdf.make_stream(b""))
             for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
@@ -237,38 +267,3 @@ def _personal(sheet: _FormBooklet, fonts: Fonts, ops: dict[int, bytes]) -> bytes
         buf = io.BytesIO()
         pdf.save(buf, deterministic_id=True)
     return buf.getvalue()
-
-
-class _Staged:
-    """Per-person files written to a hidden folder beside `folder`, moved in only on success; files
-    of people no longer on the roster are then removed, so no one keeps a stale personal file."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
-        self.written: list[Path] = []
-
-    def __enter__(self) -> _Staged | None:
-        if self.folder is None:
-            return None
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.", dir=self.folder.parent))
-        return self
-
-    def write(self, filename: str, data: bytes) -> None:
-        (self.tmp / filename).write_bytes(data)
-        self.written.append(self.folder / filename)  # type: ignore[operator]
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if self.folder is None:
-            return
-        try:
-            if kind is None:
-                self.folder.mkdir(exist_ok=True)
-                for path in self.written:
-                    os.replace(self.tmp / path.name, path)
-                keep = {p.name for p in self.written}
-                for old in self.folder.glob("*.pdf"):
-                    if old.name not in keep:
-                        old.unlink()
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)

@@ -62,7 +62,7 @@ def impose(pdf: bytes) -> bytes:
         out = pikepdf.new()
         # The form's BBox is the page's TrimBox (qpdf), which already clips the bleed; the explicit
         # clip below states it in the sheet's own coordinates too, for viewers that ignore BBox.
-        forms = [out.copy_foreign(_form(page)) for page in pages]
+        forms = [out.copy_foreign(page_form(page)) for page in pages]
         for left, right in order:
             ops = []
             names = {}
@@ -70,13 +70,10 @@ def impose(pdf: bytes) -> bytes:
                 x0, y0, _, _ = trims[number - 1]
                 name = f"/P{number}"
                 names[name] = forms[number - 1]
-                dx = side * width
-                ops.append(
-                    f"q {_num(dx)} 0 {_num(width)} {_num(height)} re W n "
-                    f"1 0 0 1 {_num(dx - x0)} {_num(-y0)} cm {name} Do Q")
+                ops.append(place(side, width, height, x0, y0, f"{name} Do"))
             sheet = pikepdf.Dictionary(
                 Type=pikepdf.Name.Page,
-                MediaBox=pikepdf.Array([0, 0, _rounded(2 * width), _rounded(height)]),
+                MediaBox=sheet_box(width, height),
                 Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(names)),
                 Contents=out.make_stream("\n".join(ops).encode("ascii")),
             )
@@ -100,7 +97,26 @@ def impose(pdf: bytes) -> bytes:
         return buffer.getvalue()
 
 
-def _form(page: pikepdf.Page) -> pikepdf.Object:
+def place(side: int, width: float, height: float, x0: float, y0: float, draw: str) -> str:
+    """Operators that draw a page (`draw`, in the page's own coordinates, e.g. `/P3 Do` and anything
+    drawn on top of it) on half `side` (0 left, 1 right) of a sheet, its trim box's corner (x0, y0)
+    exactly at the half's corner and everything outside the trim clipped."""
+    dx = side * width
+    return (f"q {_num(dx)} 0 {_num(width)} {_num(height)} re W n "
+            f"1 0 0 1 {_num(dx - x0)} {_num(-y0)} cm {draw} Q")
+
+
+def sheet_box(width: float, height: float) -> pikepdf.Array:
+    """The MediaBox of a sheet side holding two pages of trim size width x height."""
+    return pikepdf.Array([0, 0, _rounded(2 * width), _rounded(height)])
+
+
+def trim_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
+    """The page's TrimBox (else MediaBox) as x0, y0, x1, y1."""
+    return _trim(page)
+
+
+def page_form(page: pikepdf.Page) -> pikepdf.Object:
     """The page as a form XObject, sharing the page's resource dictionary if it is shared."""
     form = page.as_form_xobject()
     resources = page.obj.get("/Resources")

@@ -142,7 +142,7 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
                 # Cheaper on paper to set the form on the next page, left or right (it can still be
                 # photocopied): a second layout, for the booklets where it saves a sheet.
                 plain = replace(options, min_notes=0, form_right_if_free=False)
-                return render_pdf(_body_class(text, "form-anywhere"), setup.templates_dir, list(setup.allowed),
+                return render_pdf(body_class(text, "form-anywhere"), setup.templates_dir, list(setup.allowed),
                                   plain)
 
     # The form must be one page, to sign, photocopy or cut out whole; the back cover must be one
@@ -158,7 +158,7 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
             if over.anchor in tried:
                 raise BookletError([_too_long(setup, target, over.anchor, tried[over.anchor])]) from None
             tried[over.anchor] = over.pages
-            text = _body_class(text, TIGHT[over.anchor])
+            text = body_class(text, TIGHT[over.anchor])
     files = [RenderedFile(paths.booklet_pdf(target), pdf, pages)]
     if edition.impose_suffix is not None:
         try:
@@ -193,7 +193,7 @@ def _web_page(setup: RenderSetup, target: Target, html: str) -> RenderedFile:
     return RenderedFile(paths.web_page(target), page, 1, "html")
 
 
-def _body_class(html: str, name: str) -> str:
+def body_class(html: str, name: str) -> str:
     """The same booklet with a class on <body> (booklet.css: `form-compact` sets the form tight,
     `form-anywhere` lets it start on any page)."""
     return re.sub(r'<body class="', f'<body class="{name} ', html, count=1)
