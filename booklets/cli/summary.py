@@ -57,15 +57,14 @@ def _folder_rows(rows: list[TargetResult], shown: Callable[[Path], str]) -> list
     out: list[tuple[str, ...]] = []
     for folder, results in folders.items():
         ok = [r for r in results if r.ok]
-        web = [r for r in ok if r.path.suffix == ".html"]  # a web edition's page has no paper pages
-        extra = sum(len(r.extra) for r in ok)
-        # PDF booklet pages; imposed sheets are counted in `built`
-        pages = sum(r.pages for r in ok if r.path.suffix != ".html")
+        pdfs = [r for r in ok if r.path.suffix != ".html"]  # a web edition's page has no paper pages
+        web, extra = len(ok) - len(pdfs), sum(len(r.extra) for r in ok)
+        pages = sum(r.pages for r in pdfs)  # booklet pages; imposed sheets are counted in `built`
         size = sum(r.size + sum(b for _, _, b in r.extra) for r in ok)
-        built = " + ".join(part for part in (
-            plural(len(ok) - len(web), "booklet") if len(ok) > len(web) or not web else "",
-            plural(len(web), "web page") if web else "",
-            f"{extra} imposed" if extra else "") if part)
+        parts = [plural(len(pdfs), "booklet")] if pdfs or not web else []
+        parts += [plural(web, "web page")] if web else []
+        parts += [f"{extra} imposed"] if extra else []
+        built = " + ".join(parts)
         out.append((folder, built, str(len(results) - len(ok)), str(pages), human_size(size)))
     return out
 

@@ -376,17 +376,17 @@ def _right_form_costs_a_sheet(pages: list[Any], options: PdfOptions) -> bool:
 
 
 def _finish(bleed_mm: float, epoch: int) -> Any:
-    """A WeasyPrint finisher: each page's BleedBox is its TrimBox plus the bleed, and its text
-    block is recorded in its /PieceInfo (read back by check/layout.py)."""
+    """A WeasyPrint finisher: BleedBox = TrimBox + bleed, crop marks in registration colour (drawn only
+    with a bleed), the text block in each page's /PieceInfo (read back by check/layout.py)."""
     import datetime as dt
 
     import pydyf
-
     bleed = bleed_mm * 72 / 25.4
     stamp = pydyf.String(dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("D:%Y%m%d%H%M%SZ"))
 
     def finish(document: Any, pdf: Any) -> None:
-        registration_marks(pdf) if bleed else None  # crop marks are drawn only with a bleed
+        if bleed:
+            registration_marks(pdf)
         page_dicts = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Page"]
         for obj, page in zip(page_dicts, document.pages, strict=True):
             if bleed and "TrimBox" in obj:
