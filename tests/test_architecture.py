@@ -138,3 +138,22 @@ def test_every_schema_error_template_names_only_values_it_is_given() -> None:
                 assert not spec and not conversion, f"{where}: {{{name}:{spec}}} is printed as it is"
                 assert name in given, f"{where}: {{{name}}} is not in the context"
     assert calls >= 10
+
+
+def test_no_worker_is_a_plain_fork_of_a_threaded_process() -> None:
+    """A plain fork copies only the forking thread: a lock another thread held at that moment
+    (a validator's thread pool, the test runner) stays locked in the child, which then hangs.
+    That hung CI in the PDF preflight; workers start from the fork server (or spawn) instead."""
+    import ast
+
+    plain: list[str] = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = ast.unparse(node.func)
+            args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            if name.endswith(("os.fork", "os.forkpty")) or (
+                    name.endswith(("get_context", "set_start_method")) and "fork" in args):
+                plain.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {ast.unparse(node)}")
+    assert plain == []

@@ -262,7 +262,7 @@ class _Pdf:
                      f"page(s) {listed}")
 
 
-_PROJECT: Project | None = None  # in a preflight worker: the project, inherited through fork
+_PROJECT: Project | None = None  # in a preflight worker: the project, sent once when it starts
 
 
 def _start_worker(project: Project) -> None:
@@ -282,15 +282,19 @@ def _check_all(project: Project, booklets: list[tuple[FoundPdf, str]],
     """Every booklet's result, in the order given, on up to `jobs` processes.
 
     A preflight is CPU-bound (text extraction, the validators) and each PDF is independent, so
-    it spreads over the cores like the build. Workers are forked: they inherit the loaded project
-    instead of loading it again, and only the findings travel back."""
+    it spreads over the cores like the build. Workers start from the build's fork server, never
+    from a plain fork of this process: a fork copies only the forking thread, so a lock that
+    another thread (a validator's thread pool, a test runner) held at that moment stays locked
+    in the child for ever, and the preflight hangs. The loaded project is sent to each worker
+    once (a few hundred KB, pickled) and only the findings travel back."""
     if jobs <= 1 or len(booklets) <= 1:
         _start_worker(project)
         return [_check_one(booklet, rel) for booklet, rel in booklets]
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(booklets)), mp_context=multiprocessing.get_context("fork"),
+    from booklets.engine.workers import context
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(booklets)), mp_context=context(),
                              initializer=_start_worker, initargs=(project,)) as pool:
         return list(pool.map(_check_one, *zip(*booklets, strict=True)))
 
