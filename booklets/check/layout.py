@@ -1,6 +1,6 @@
 """Layout preflight (`check --pdf`): pages as a print designer looks at them.
 
-Read from the built PDF, the way a reader sees it (pdfplumber's characters and their positions):
+Read from the built PDF, the way a reader sees it (its characters and their positions, check/pdfchars.py):
 
 * `near-empty`: a body page (from the first section to the back matter: form, Notes, back cover)
   less than a third full, except the last one before the back matter;
@@ -24,15 +24,15 @@ text of the page.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pikepdf
 
+from booklets.check import pdfchars
+from booklets.check.pdfchars import Char
 from booklets.check.pdfscan import destinations
 
 PIECE = "/Booklets"  # render/pdf.py PIECE: where the renderer records each page's text block
@@ -123,11 +123,11 @@ def check_booklet(path: Path) -> list[Issue]:
         medias = [_box(page, "/MediaBox") or (0.0, 0.0, 0.0, 0.0) for page in pdf.pages]
     parts = Parts.of(dests)
     pages = []
-    for index, plumbed in enumerate(_plumbed_pages(path.read_bytes())):
-        frame = _Frame(medias[index], plumbed["height"])
+    for index, plumbed in enumerate(pdfchars.pages(path)):
+        frame = _Frame(medias[index], plumbed.height)
         trim = frame.box(trims[index])
         assert trim is not None
-        pages.append(Page(f"page {index + 1}", index + 1, frame.box(blocks[index]), trim, _lines(plumbed["chars"])))
+        pages.append(Page(f"page {index + 1}", index + 1, frame.box(blocks[index]), trim, _lines(plumbed.chars)))
     return _check(pages, parts)
 
 
@@ -147,10 +147,10 @@ def check_sheets(sheets: Path, booklet: Path) -> list[Issue]:
     with pikepdf.open(sheets) as pdf:
         medias = [_box(page, "/MediaBox") or (0.0, 0.0, 0.0, 0.0) for page in pdf.pages]
     halves: dict[int, Page] = {}
-    for sheet_index, plumbed in enumerate(_plumbed_pages(sheets.read_bytes())):
+    for sheet_index, plumbed in enumerate(pdfchars.pages(sheets)):
         if sheet_index >= len(order):
             break
-        frame = _Frame(medias[sheet_index], plumbed["height"])
+        frame = _Frame(medias[sheet_index], plumbed.height)
         for side, number in enumerate(order[sheet_index]):
             tx0, ty0, tx1, _ = trims[number - 1]
             width = tx1 - tx0
@@ -161,7 +161,7 @@ def check_sheets(sheets: Path, booklet: Path) -> list[Issue]:
 
             half = frame.box(moved(trims[number - 1]))
             assert half is not None
-            chars = [c for c in plumbed["chars"] if half[0] <= (float(c["x0"]) + float(c["x1"])) / 2 < half[2]]
+            chars = [c for c in plumbed.chars if half[0] <= (float(c["x0"]) + float(c["x1"])) / 2 < half[2]]
             side_name = "left" if side == 0 else "right"
             halves[number - 1] = Page(f"sheet {sheet_index // 2 + 1} {'front' if sheet_index % 2 == 0 else 'back'}"
                                       f" {side_name} (page {number})", number,
@@ -275,18 +275,9 @@ def _same_colour(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 
 # -- reading the PDF --------------------------------------------------------------------------------
 
-def _plumbed_pages(data: bytes) -> Iterator[dict[str, Any]]:
-    """Each page's characters and height, as pdfplumber reads them."""
-    import pdfplumber
-
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for page in pdf.pages:
-            yield {"chars": list(page.chars), "height": float(page.height)}
-
-
 @dataclass(frozen=True)
 class _Frame:
-    """PDF user space -> pdfplumber's frame: x as in the PDF, y measured down from the top, where
+    """PDF user space -> the characters' frame: x as in the PDF, y measured down from the top, where
     `top` = the MediaBox's height - y (pdfplumber keeps a MediaBox's offset in x only)."""
 
     media: Box
@@ -321,16 +312,16 @@ def _box(page: pikepdf.Page, name: str) -> Box | None:
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
-def _turned(char: dict[str, Any]) -> bool:
+def _turned(char: Char) -> bool:
     """Rotated or skewed text (the draft mark), not part of the page's text."""
     a, b, c, d = (float(v) for v in char["matrix"][:4])
     return abs(b) > 0.01 or abs(c) > 0.01 or a <= 0 or d <= 0
 
 
-def _lines(chars: Iterable[dict[str, Any]]) -> list[Line]:
+def _lines(chars: Iterable[Char]) -> list[Line]:
     """Characters grouped into lines: same baseline region, in reading order, split at big gaps
     (two columns side by side are two lines)."""
-    rows: dict[tuple[int, float], list[dict[str, Any]]] = {}
+    rows: dict[tuple[int, float], list[Char]] = {}
     for c in chars:
         if _turned(c) or not c["text"].strip():
             continue
@@ -339,7 +330,7 @@ def _lines(chars: Iterable[dict[str, Any]]) -> list[Line]:
     lines: list[Line] = []
     for (_, size), row in rows.items():
         row.sort(key=lambda c: float(c["x0"]))
-        run: list[dict[str, Any]] = []
+        run: list[Char] = []
         for c in row:
             if run and float(c["x0"]) - float(run[-1]["x1"]) > 3 * size:
                 lines.append(_line(run))
@@ -350,7 +341,7 @@ def _lines(chars: Iterable[dict[str, Any]]) -> list[Line]:
     return lines
 
 
-def _line(chars: list[dict[str, Any]]) -> Line:
+def _line(chars: list[Char]) -> Line:
     colours = Counter(_colour(c) for c in chars)
     return Line(
         top=min(float(c["top"]) for c in chars),
@@ -364,7 +355,7 @@ def _line(chars: list[dict[str, Any]]) -> Line:
     )
 
 
-def _spaced(chars: list[dict[str, Any]]) -> str:
+def _spaced(chars: list[Char]) -> str:
     """The line's text with a space where the characters leave a gap (PDFs rarely draw spaces)."""
     out = []
     for before, char in zip([None, *chars], chars, strict=False):
@@ -374,7 +365,7 @@ def _spaced(chars: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-def _colour(char: dict[str, Any]) -> tuple[float, ...]:
+def _colour(char: Char) -> tuple[float, ...]:
     value = char.get("non_stroking_color")
     if isinstance(value, (list, tuple)):
         return tuple(round(float(v), 3) for v in value if isinstance(v, (int, float)))

@@ -9,6 +9,9 @@ from typing import Any
 
 import pikepdf
 
+from booklets.check import pdfchars
+from booklets.check.pdfchars import Char
+
 MM = 72 / 25.4
 BOX_TOLERANCE = 0.5  # points: WeasyPrint writes boxes with six decimals
 RUNNING_BAND = 0.15  # running headers and footers live in the top and bottom 15% of a page
@@ -114,35 +117,26 @@ def squash(text: str) -> str:
 
 def page_texts(path: Path, only: list[int] | None) -> dict[int, str]:
     """Text of pages in content-stream order (the order copy-paste and untagged readers use)."""
-    import pdfplumber
-
-    with pdfplumber.open(path) as pdf:
-        numbers = only if only is not None else range(len(pdf.pages))
-        return {n: "".join(c["text"] for c in pdf.pages[n].chars)
-                for n in numbers if 0 <= n < len(pdf.pages)}
+    return {page.number: "".join(c["text"] for c in page.chars) for page in pdfchars.pages(path, only)}
 
 
 def small_lines(path: Path, minimum: float) -> Iterator[tuple[float, int, str, str]]:
     """(size, page, text, its line) of text smaller than `minimum`, running header/footer aside."""
-    import pdfplumber
-
     lines: list[tuple[int, float, float, float, str, str]] = []  # page, top, bottom, size, text, line
     edge: set[tuple[int, float, float]] = set()  # page, top, size of the outermost lines
-    with pdfplumber.open(path) as pdf:
-        for page_no, page in enumerate(pdf.pages, 1):
-            mine = []
-            for (top, size), chars in group_lines(page.chars).items():
-                bottom = max(float(c["bottom"]) for c in chars)
-                mine.append((page_no, top, bottom, size, "".join(c["text"] for c in chars),
-                             line_around(page.chars, top, bottom) if size < minimum else ""))
-            # A running header or footer is the outermost text of its page, near the edge.
-            first = min((t for _, t, _, _, _, _ in mine), default=0.0)
-            last = max((b for _, _, b, _, _, _ in mine), default=0.0)
-            height = float(page.height)
-            edge.update({(page_no, t, z) for _, t, b, z, _, _ in mine
-                         if (t <= first + 1.5 and t < height * RUNNING_BAND)
-                         or (b >= last - 1.5 and b > height * (1 - RUNNING_BAND))})
-            lines += mine
+    for page_no, page in enumerate(pdfchars.pages(path), 1):
+        mine = []
+        for (top, size), chars in group_lines(page.chars).items():
+            bottom = max(float(c["bottom"]) for c in chars)
+            mine.append((page_no, top, bottom, size, "".join(c["text"] for c in chars),
+                         line_around(page.chars, top, bottom) if size < minimum else ""))
+        # A running header or footer is the outermost text of its page, near the edge.
+        first = min((t for _, t, _, _, _, _ in mine), default=0.0)
+        last = max((b for _, _, b, _, _, _ in mine), default=0.0)
+        edge.update({(page_no, t, z) for _, t, b, z, _, _ in mine
+                     if (t <= first + 1.5 and t < page.height * RUNNING_BAND)
+                     or (b >= last - 1.5 and b > page.height * (1 - RUNNING_BAND))})
+        lines += mine
     for page_no, top, _, size, text, around in lines:
         if size >= minimum - 0.05:
             continue
@@ -153,14 +147,14 @@ def small_lines(path: Path, minimum: float) -> Iterator[tuple[float, int, str, s
             yield round(size, 1), page_no, text.strip(), around
 
 
-def line_around(chars: list[dict[str, Any]], top: float, bottom: float) -> str:
+def line_around(chars: list[Char], top: float, bottom: float) -> str:
     """The visual line a piece of small text sits in (a superscript shows with its sentence)."""
     near = [c for c in chars if float(c["top"]) < bottom and float(c["bottom"]) > top]
     return " ".join("".join(c["text"] for c in sorted(near, key=lambda c: float(c["x0"]))).split())
 
 
-def group_lines(chars: list[dict[str, Any]]) -> dict[tuple[float, float], list[dict[str, Any]]]:
-    out: dict[tuple[float, float], list[dict[str, Any]]] = {}
+def group_lines(chars: list[Char]) -> dict[tuple[float, float], list[Char]]:
+    out: dict[tuple[float, float], list[Char]] = {}
     for c in chars:
         key = (float(round(float(c["top"]))), round(float(c["size"]), 1))
         out.setdefault(key, []).append(c)
