@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,14 +294,17 @@ def _key(c: dict[str, object]) -> tuple[object, float, float]:
     return c["text"], round(float(c["x0"]), 1), round(float(c["top"]), 1)  # type: ignore[arg-type]
 
 
-def label_gaps(booklet: Path, stamped: Path) -> list[tuple[str, float]]:
+def label_gaps(booklet: Path, stamped: Path, only: Collection[int] | None = None) -> list[tuple[str, float]]:
     """(value, gap to the nearest text of the booklet on its line) for every value drawn on the
     stamped copy of `booklet`: the values are what the stamped pages have and the booklet's have
     not; the text around is the booklet's on the value's line - its label before it, the next
-    field's label after it when two share a row (negative: they overlap)."""
+    field's label after it when two share a row (negative: they overlap). `only`: the 0-based
+    pages to look at (those whose text differs; pdfplumber reads a page only when asked)."""
     gaps = []
     with pdfplumber.open(booklet) as blank, pdfplumber.open(stamped) as filled:
-        for page, after in zip(blank.pages, filled.pages, strict=False):
+        for index, (page, after) in enumerate(zip(blank.pages, filled.pages, strict=False)):
+            if only is not None and index not in only:
+                continue
             had = {_key(c) for c in page.chars}
             lines: dict[int, list[dict[str, object]]] = {}
             for c in after.chars:

@@ -248,8 +248,9 @@ Box = tuple[float, float, float, float]
 
 
 def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dict[int, Box]]:
-    """Render the probe; returns its PDF and, per page holding the form, the form's box (CSS px from
-    the trim box's top left)."""
+    """Render the probe; returns the PDF of its pages that hold the form (only those: writing the
+    whole booklet took as long as laying it out) and, per page of that PDF, the form's box (CSS px
+    from the trim box's top left)."""
     import weasyprint
 
     from booklets.render.pdf import ProjectFetcher, weasyprint_log
@@ -259,13 +260,17 @@ def _probe(project: Project, html: str, allowed: list[Path]) -> tuple[bytes, dic
     with weasyprint_log():
         document = weasyprint.HTML(string=html, base_url=project.templates_dir.as_uri() + "/",
                                    url_fetcher=ProjectFetcher(allowed)).render()
-        pdf = document.write_pdf()
-    boxes: dict[int, Box] = {}
-    for i, page in enumerate(document.pages):
-        if "form" in page.anchors:
-            x0, y0, x1, y1 = page.anchors["form"]
-            end = page.anchors.get("content-end", (x0, y1))[1]
-            boxes[i] = (x0, y0, x1, max(y1, end))
+        boxes: dict[int, Box] = {}
+        kept: list[Any] = []  # weasyprint Page objects
+        for page in document.pages:
+            if "form" in page.anchors:
+                x0, y0, x1, y1 = page.anchors["form"]
+                end = page.anchors.get("content-end", (x0, y1))[1]
+                boxes[len(kept)] = (x0, y0, x1, max(y1, end))
+                kept.append(page)
+        if not kept:
+            return b"", boxes
+        pdf = document.copy(kept).write_pdf()
     return bytes(pdf), boxes
 
 
