@@ -88,7 +88,7 @@ from pathlib import Path
 from booklets.render.fastimport import import_weasyprint
 import_weasyprint()
 import weasyprint
-from booklets.render.pdf import ProjectFetcher, _bleed_box, _pad
+from booklets.render.pdf import ProjectFetcher, _finish, _pad
 
 def render(s):
     os.environ["SOURCE_DATE_EPOCH"] = str(s["epoch"])
@@ -98,7 +98,7 @@ def render(s):
     if s["notes"]:
         document = document.copy(_pad(document.pages, s["pad"], s["notes"]))
     return document.write_pdf(pdf_identifier=True, pdf_variant=s["pdf_variant"],
-                              finisher=_bleed_box(s["bleed"]))
+                              finisher=_finish(s["bleed"], s["epoch"]))
 """
 
 # N of these share one list: each claims the next target nobody has claimed (mkdir is atomic).

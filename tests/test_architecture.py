@@ -157,3 +157,21 @@ def test_no_worker_is_a_plain_fork_of_a_threaded_process() -> None:
                     name.endswith(("get_context", "set_start_method")) and "fork" in args):
                 plain.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {ast.unparse(node)}")
     assert plain == []
+
+
+def test_the_build_benchmark_s_bare_renderer_imports_what_exists() -> None:
+    """benchmarks/build.py runs its bare WeasyPrint processes from a script in a string, so a
+    renamed function in render/pdf.py broke it without any import failing here (`_bleed_box`)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_build", REPO / "benchmarks/build.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_build"] = bench  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        del sys.modules["bench_build"]
+    namespace: dict[str, object] = {}
+    exec(compile(bench._BARE_RENDER, "benchmarks/build.py:_BARE_RENDER", "exec"), namespace)
+    assert callable(namespace["render"])
