@@ -132,3 +132,10 @@ class Tagged:
 
     def headings(self) -> list[tuple[str, str]]:
         return [(kind, text) for kind, text in self.elements if re.fullmatch(r"H[1-6]", kind)]
+
+
+def unturned(obj: dict[str, Any]) -> bool:
+    """A pdfplumber filter: not a rotated character (the draft mark's; pdfplumber calls those
+    `upright` too, only a quarter turn counts for it)."""
+    matrix = obj.get("matrix") or (1, 0, 0, 1)
+    return obj.get("object_type") != "char" or (abs(matrix[1]) < 0.01 and abs(matrix[2]) < 0.01)

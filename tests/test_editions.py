@@ -33,7 +33,7 @@ import yaml
 
 from booklets.cli.main import main
 from booklets.render.impose import ImposeError, impose, saddle_stitch_order
-from tests.pdfread import DRAFT_MARK
+from tests.pdfread import DRAFT_MARK, unturned
 from tests.scratch import MINIMAL, REPO, write_project
 
 MM = 72 / 25.4
@@ -135,12 +135,6 @@ def markers(strings: dict[str, str], audience_name: str, label: str | None = Non
             "contents": strings["contents"], "back cover": strings["contacts_title"]}
 
 
-def _unturned(obj: dict[str, Any]) -> bool:
-    """Not a rotated character (the draft mark's)."""
-    matrix = obj.get("matrix") or (1, 0, 0, 1)
-    return obj.get("object_type") != "char" or (abs(matrix[1]) < 0.01 and abs(matrix[2]) < 0.01)
-
-
 def _identify(text: str, markers: dict[str, str]) -> str | None:
     """The unnumbered page a text is: the one whose heading it starts with (the contents lists
     "Who to contact" too), else the one marker it holds."""
@@ -173,13 +167,13 @@ def check_imposition(print_pdf: Path, imposed_pdf: Path, markers: dict[str, str]
                 if number is None:
                     # unturned text: a draft mark's rotated letters would interleave with it
                     # (pdfplumber's `upright` is True for them too: only a quarter turn counts)
-                    text = sheet.crop((x0, 0, x0 + width, height)).filter(_unturned).extract_text()
+                    text = sheet.crop((x0, 0, x0 + width, height)).filter(unturned).extract_text()
                     if text.strip():
                         name = _identify(text, markers)
                         number = next(p for p, label in unnumbered.items() if label == name)
                     else:  # a blank page (one that puts the form on a right-hand page): it must be one
                         number = saddle_stitch_order(n)[len(sides)][half]
-                        assert not src.pages[number - 1].filter(_unturned).extract_text().strip(), (
+                        assert not src.pages[number - 1].filter(unturned).extract_text().strip(), (
                             f"sheet {len(sides) + 1} shows a blank half where page {number} has text")
                 found.append(number)
                 if exact:

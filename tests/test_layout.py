@@ -32,6 +32,7 @@ from booklets.render.html import render_html
 from booklets.render.pdf import PdfOptions, render_pdf
 from booklets.render.target import allowed_roots
 from tests.conftest import MINIMAL, REPO
+from tests.pdfread import unturned
 
 PROJECT = load_project(REPO)
 LAYOUT_CHECKS = ("near-empty", "stranded-heading", "split-form", "overflow", "past-margin")
@@ -156,11 +157,11 @@ def test_covers_of_the_five_audiences_differ_in_colour_and_label(default_build: 
                 spec = PROJECT.languages[lang].audiences[audience]
                 with pdfplumber.open(path) as pdf:
                     # upright text only: the draft mark's rotated letters interleave with the label
-                    cover = " ".join(pdf.pages[0].filter(_upright).extract_text().split())
+                    cover = " ".join(pdf.pages[0].filter(unturned).extract_text().split())
                     body = pdf.pages[5]
                     x0, _, x1, bottom = body.bbox  # a print page's MediaBox starts below 0 (crop marks)
                     foot = body.within_bbox((x0, bottom - 28 * 72 / 25.4, x1, bottom))
-                    footer = " ".join(w["text"] for w in foot.filter(_upright).extract_words())
+                    footer = " ".join(w["text"] for w in foot.filter(unturned).extract_words())
                 assert spec.label is not None and spec.label in cover, (path, cover)
                 # and in the running foot of a body page (on two lines in large print)
                 # (in large print on two lines, beside the page number: its words in order)
@@ -179,12 +180,6 @@ def test_covers_of_the_five_audiences_differ_in_colour_and_label(default_build: 
                        for i, x in enumerate(distinct) for y in distinct[i + 1:]), colours
     titles = {a: PROJECT.languages["en"].audiences[a].title for a in ("staff", "volunteers", "supervisors")}
     assert len(set(titles.values())) == 3, titles
-
-
-def _upright(obj: dict[str, Any]) -> bool:
-    """Not a rotated character (the draft mark's)."""
-    matrix = obj.get("matrix") or (1, 0, 0, 1)
-    return obj.get("object_type") != "char" or (abs(matrix[1]) < 0.01 and abs(matrix[2]) < 0.01)
 
 
 def test_every_shipped_audience_declares_its_identity() -> None:
@@ -274,7 +269,7 @@ def test_contacts_are_body_size_numbers_half_as_large_again_and_in_the_contents(
             dests = destinations(path)
             with pdfplumber.open(path) as pdf:
                 back = pdf.pages[dests["back-cover"]]
-                words = back.filter(_upright).extract_words(extra_attrs=["size"])  # not the draft mark
+                words = back.filter(unturned).extract_words(extra_attrs=["size"])  # not the draft mark
                 # document control, the last lines in their own small size: the line with the
                 # document number and any that wrap before it (the organisation's name, in Spanish)
                 number = min((w for w in words if w["text"] == PROJECT.booklet.document_number), key=lambda w: w["top"])
@@ -284,7 +279,7 @@ def test_contacts_are_body_size_numbers_half_as_large_again_and_in_the_contents(
                 assert min(sizes) >= body - 0.05, (path, min(sizes))
                 phones = [w for w in words if re.fullmatch(r"\d[\d-]{2,}", w["text"]) and w["top"] < control - 1]
                 assert phones and min(w["size"] for w in phones) >= 1.5 * body - 0.05, path
-                contents = pdf.pages[2].filter(_upright).extract_text()
+                contents = pdf.pages[2].filter(unturned).extract_text()
             entry = next(line for line in contents.splitlines() if line.startswith(strings.contacts_title))
             # Print drops Notes pages after layout to fill the last sheet, so it names the back
             # cover (a number counted before that was wrong: "18" in a 16-page booklet).
