@@ -3,7 +3,8 @@
     python benchmarks/build.py [--project .] [--jobs N] [--pairs 3] [--watch-rounds 5] [--json]
 
 (a) Clean build vs bare WeasyPrint. A = N bare WeasyPrint processes (N = --jobs) rendering every
-    target's HTML with the same options as the build (the same url_fetcher restrictions,
+    PDF target's HTML (a web edition's page is no WeasyPrint render: only the build makes it) with
+    the same options as the build (the same url_fetcher restrictions,
     pdf_variant, notes-page padding, BleedBox finisher, SOURCE_DATE_EPOCH) and writing each PDF;
     they take targets from one shared list, longest first by the build's own times (each process
     claims the next target not yet taken), so they get the best order there is. B = the clean build,
@@ -65,9 +66,9 @@ specs = []
 for t in plan(project.booklet):
     if only and t.name != only:
         continue
+    e = setup.editions[t.edition]
     html = out / (t.name.replace("/", "-") + ".html")
     html.write_text(render_html(project, t), encoding="utf-8")
-    e = setup.editions[t.edition]
     try:
         seconds = json.loads((dist / ".booklets-cache" / (t.name + ".json")).read_text())["seconds"]
     except OSError:
@@ -75,7 +76,7 @@ for t in plan(project.booklet):
     specs.append(dict(name=t.name, html=str(html), base=setup.templates_dir.as_uri() + "/",
                       allowed=[str(p) for p in setup.allowed], pdf_variant=e.pdf_variant,
                       pad=e.pad_to_multiple, notes=e.notes_pages, bleed=e.bleed_mm, epoch=setup.epoch,
-                      seconds=seconds))
+                      seconds=seconds, web=e.format == "html"))
 specs.sort(key=lambda s: -s["seconds"])
 print(json.dumps(specs))
 """
@@ -350,9 +351,13 @@ def main() -> int:
         _build(root, *jobs)
         specs = _specs(root, tmp)
         specs_file = tmp / "specs.json"
-        specs_file.write_text(json.dumps(specs))
+        # A web edition's page is no WeasyPrint render (the build embeds its resources in the HTML):
+        # the bare side renders the PDF targets, the build does everything.
+        specs_file.write_text(json.dumps([s for s in specs if not s["web"]]))
         _bare(specs_file, tmp, args.jobs)
-        _print(f"{len(specs)} targets, {args.jobs} processes each side; pairs A (bare) B (build):", progress)
+        pdfs = sum(1 for s in specs if not s["web"])
+        _print(f"{len(specs)} targets ({pdfs} PDF), {args.jobs} processes each side; pairs A (bare) B (build):",
+               progress)
         pairs: list[tuple[Run, Run]] = []
         for i in range(args.pairs):
             a = _bare(specs_file, tmp, args.jobs)
@@ -362,9 +367,9 @@ def main() -> int:
                    f"{b.cpu:6.2f} s CPU | B/A {b.wall / a.wall:.3f} | load {a.load_before:.2f} -> {b.load_after:.2f}",
                    progress)
         ratios = [b.wall / a.wall for a, b in pairs]
-        records = [json.loads(p.read_text()) for p in (root / "dist/.booklets-cache").rglob("*.json")
-                   if p.name != "last-build.json"]
-        peak_rss_mb = max(r["peak_rss_kb"] for r in records) / 1024
+        records = [json.loads(p.read_text()) for p in (root / "dist/.booklets-cache").rglob("*.json")]
+        # the targets' build records (the cache folder holds other JSON: the build stamp, reports)
+        peak_rss_mb = max(r["peak_rss_kb"] for r in records if isinstance(r, dict) and "peak_rss_kb" in r) / 1024
 
         noops = [_build(root, *jobs)[0] for _ in range(3)]
         lang, audience = _first(root, "languages"), _first(root, "audiences")

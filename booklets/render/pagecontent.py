@@ -20,9 +20,15 @@ from pikepdf import Array, Dictionary, Name
 class Marked:
     """What one page's content stream says about one marked-content id, or one artifact."""
 
-    text: str = ""
     y: float | None = None  # baseline of its first text, in default user space
     kind: str = ""  # artifacts: their /Type and /Subtype ("Pagination/Header"); "" if not given
+    # The strings it shows, in their fonts: decoded only when its text is asked for (a link's
+    # description, a running head), a few of the thousands of sequences in a booklet.
+    shown: list[tuple[_Font, bytes]] = field(default_factory=list, repr=False)
+
+    @property
+    def text(self) -> str:
+        return "".join(font.decode(data) for font, data in self.shown)
 
 
 @dataclass
@@ -55,10 +61,12 @@ def _mcid_of(operands: list[Any]) -> int | None:
 
 # The operators read_page follows: graphics state, marked content, text position and text.
 _READ_OPERATORS = "q Q cm BDC BMC EMC BT Tm Td TD TL T* Tf Tj TJ ' \" Do"
+_READ = frozenset(_READ_OPERATORS.split())
 
 
-def read_page(page: Any) -> PageContent:
-    """Text and position of each marked-content id and artifact of a page, from its content stream."""
+def read_page(page: Any, instructions: list[Any] | None = None) -> PageContent:
+    """Text and position of each marked-content id and artifact of a page, from its content stream
+    (or from `instructions`, the stream already parsed)."""
     fonts = _page_fonts(page)
     content = PageContent()
     ctm: Matrix = IDENTITY
@@ -68,10 +76,15 @@ def read_page(page: Any) -> PageContent:
     tlm: Matrix = IDENTITY
     font: _Font | None = None
     leading = 0.0
-    for instruction in pikepdf.parse_content_stream(page, _READ_OPERATORS):
+    if instructions is None:
+        instructions = pikepdf.parse_content_stream(page, _READ_OPERATORS)
+    for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             continue
-        operands, op = list(instruction.operands), str(instruction.operator)
+        op = str(instruction.operator)
+        if op not in _READ:
+            continue
+        operands = list(instruction.operands)
         if op == "q":
             stack.append(ctm)
         elif op == "Q":
@@ -107,9 +120,8 @@ def read_page(page: Any) -> PageContent:
             if mark.y is None:
                 mark.y = _mul(tm, ctm)[5]
             shown: list[Any] = list(operands[0]) if op == "TJ" else [operands[-1]]  # TJ: strings and kerning
-            for item in shown:
-                if font is not None and isinstance(item, (bytes, pikepdf.String)):
-                    mark.text += font.decode(bytes(item))
+            if font is not None:
+                mark.shown += [(font, bytes(item)) for item in shown if isinstance(item, (bytes, pikepdf.String))]
         elif op == "Do" and marks and marks[-1] is not None and marks[-1].y is None:
             marks[-1].y = ctm[5]
     return content
@@ -171,11 +183,13 @@ def _page_fonts(page: Any) -> dict[str, _Font]:
     return {str(name): _Font(font) for name, font in fonts.items() if isinstance(font, Dictionary)}
 
 
-def rewrite_page(pdf: pikepdf.Pdf, page: Any, renumber: dict[int, int], marked: dict[int, Marked]) -> None:
-    """Renumber the held marked content of a page; the rest becomes running-head/foot artifacts."""
+def rewrite_page(pdf: pikepdf.Pdf, page: Any, renumber: dict[int, int], marked: dict[int, Marked],
+                 instructions: list[Any] | None = None) -> None:
+    """Renumber the held marked content of a page; the rest becomes running-head/foot artifacts.
+    `instructions`: the page's content stream already parsed (whole)."""
     middle = _page_middle(page)
     out: list[Any] = []
-    for instruction in pikepdf.parse_content_stream(page):
+    for instruction in pikepdf.parse_content_stream(page) if instructions is None else instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             out.append(instruction)
             continue

@@ -125,7 +125,9 @@ class _Finisher:
         self.root = pdf.Root.StructTreeRoot
         self.pages = list(pdf.pages)
         self.page_index = {page.obj.objgen: i for i, page in enumerate(self.pages)}
-        self.marked = [read_page(page).marked for page in self.pages]
+        # Each page's content stream parsed once, read here and rewritten by _write.
+        self.streams = [pikepdf.parse_content_stream(page) for page in self.pages]
+        self.marked = [read_page(page, stream).marked for page, stream in zip(self.pages, self.streams, strict=True)]
         self.renumbered: dict[Mcid, int] = {}  # old id -> new id, filled while writing
 
     def read_tree(self) -> list[Elem]:
@@ -263,7 +265,7 @@ class _Finisher:
             held = sorted(m.mcid for m in owner if m.page == index)
             renumber = {old: new for new, old in enumerate(held)}
             self.renumbered.update({Mcid(index, old): new for old, new in renumber.items()})
-            rewrite_page(pdf, page, renumber, self.marked[index])
+            rewrite_page(pdf, page, renumber, self.marked[index], self.streams[index])
             page.obj.StructParents = index
             nums.append(index)
             nums.append(Array([owner[Mcid(index, m)].obj for m in held]))
