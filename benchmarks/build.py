@@ -276,7 +276,7 @@ def _watch(root: Path, tmp: Path, jobs: int, rounds: int) -> list[tuple[float, f
             before = os.stat(pdf)
             stamp_before = stamp.stat().st_mtime_ns
             start = time.perf_counter()
-            _edit_audience(root, lang, audience, f"edit {i}")
+            _edit_audience(root, lang, audience, f"edit {i + 1}")  # (c) left "edit 0" there
             _wait_for(lambda b=before: _changed(pdf, b), 120, "the PDF to change", poll=0.002)
             latency = time.perf_counter() - start
             _wait_for(lambda s=stamp_before: stamp.stat().st_mtime_ns != s, 60, "the rebuild to finish")
