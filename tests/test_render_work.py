@@ -1,7 +1,7 @@
 """Work the render avoids, without changing a byte of what it writes.
 
-* A form too long for its normal layout is found by laying out the form alone (render/target.py
-  `_form_pages`), so the booklet is laid out once, set tight, instead of twice.
+* A form too long for its normal layout is found by laying out the form alone (render/fit.py),
+  so the booklet is laid out once, set tight, instead of twice.
 * Fonts are subset without decoding the layout tables WeasyPrint drops (render/pinned.py).
 * The tagging stage parses each page's content stream once and decodes text only where it is read.
 
@@ -22,7 +22,7 @@ from fontTools.ttLib import TTFont
 
 from booklets.content.load import load_project
 from booklets.plan import Target, plan
-from booklets.render import pinned
+from booklets.render import fit, pinned
 from booklets.render import target as target_module
 from booklets.render.fonts import faces
 from booklets.render.html import render_html
@@ -61,7 +61,7 @@ def test_a_form_set_tight_takes_one_layout_of_the_booklet_and_the_same_bytes(
     assert len(layouts) == 2 and int(layouts[0].split()[0]) <= 3 < int(layouts[1].split()[0]), layouts
     # Without the probe: a whole layout that finds the form too long, then the tight one.
     layouts.clear()
-    monkeypatch.setattr(target_module, "_form_pages", lambda *args: 0)
+    monkeypatch.setattr(fit, "form_pages", lambda *args: 0)
     plain = target_module.render_prepared(setup, target, html)
     assert len(layouts) == 2 and int(layouts[0].split()[0]) > 10, layouts
     assert [f.data for f in probed] == [f.data for f in plain]
@@ -72,13 +72,13 @@ def test_a_form_that_fits_is_laid_out_as_before(shipped: Any, monkeypatch: pytes
     project, setup, targets = shipped
     name = next(n for n, t in targets.items() if t.edition == "screen" and t.audience == "families")
     html = render_html(project, targets[name])
-    assert target_module._form_pages(setup, None, html) in (0, 1)
+    assert fit.form_pages(html, setup.templates_dir, list(setup.allowed), None) in (0, 1)
 
 
 def test_a_template_without_the_form_markers_is_not_probed(shipped: Any) -> None:
     _project, setup, _targets = shipped
     html = '<html><head></head><body class="x"><section class="form">A form</section></body></html>'
-    assert target_module._form_pages(setup, None, html) == 0
+    assert fit.form_pages(html, setup.templates_dir, list(setup.allowed), None) == 0
 
 
 def test_the_subset_of_every_project_face_is_fonttools_own(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,9 +132,21 @@ def test_probe_html_is_the_head_the_body_tag_and_the_form(shipped: Any, monkeypa
         seen.append(text)
         return 2
 
-    monkeypatch.setattr("booklets.render.pdf.pages_spanned", spanned)
-    assert target_module._form_pages(setup, None, html) == 2
+    monkeypatch.setattr(fit, "pages_spanned", spanned)
+    assert fit.form_pages(html, setup.templates_dir, list(setup.allowed), None) == 2
     alone = seen[0]
     assert alone.startswith(html[: html.index("<body")]) and 'id="form"' in alone and 'id="content-end"' in alone
     for absent in ('id="back-cover"', "<main", 'class="cover'):
         assert absent not in alone, absent
+
+
+def test_a_probe_that_meets_a_refused_resource_answers_nothing_and_lets_the_render_say_it(
+        shipped: Any, tmp_path: Any) -> None:
+    # The full render names the refused file at its line (tests/test_escape.py); the probe must
+    # neither raise the refusal from the wrong place nor read the file.
+    _project, setup, _targets = shipped
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { color: red }")
+    html = (f'<html><head><style>@import url("{secret.as_uri()}");</style></head><body class="x">'
+            '<section class="form" id="form">A form</section><div id="content-end"></div></body></html>')
+    assert fit.form_pages(html, setup.templates_dir, list(setup.allowed), None) == 0

@@ -273,26 +273,6 @@ def render_pdf(
     return bytes(data), len(pages)
 
 
-def pages_spanned(html: str, base_dir: Path, allowed: list[Path], pdf_variant: str | None,
-                  start: str, end: str) -> int:
-    """How many pages run from the `start` anchor to the `end` anchor when `html` is laid out (no PDF
-    is written): 0 when either is absent or the layout fails. For a probe (target.py): the full
-    render of the booklet checks the same again and reports any problem itself."""
-    pinned.pin()
-    with weasyprint_log():
-        try:
-            pages = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/",
-                                    url_fetcher=ProjectFetcher(allowed)).render(pdf_variant=pdf_variant).pages
-        except Exception:  # reported by the full render, at its source
-            return 0
-    where: dict[str, int] = {}
-    for i, page in enumerate(pages):
-        for name in (start, end):
-            if name in page.anchors:
-                where.setdefault(name, i)
-    return where[end] - where[start] + 1 if start in where and end in where else 0
-
-
 def _report_located(log: _Capture, templates_dir: Path) -> None:
     """Raise every problem found while rendering that is the input's (a character no project font
     has, a stylesheet mistake, a link that leads nowhere, an image that cannot be shown) at the

@@ -125,8 +125,7 @@ class _Finisher:
         self.root = pdf.Root.StructTreeRoot
         self.pages = list(pdf.pages)
         self.page_index = {page.obj.objgen: i for i, page in enumerate(self.pages)}
-        # Each page's content stream parsed once, read here and rewritten by _write.
-        self.streams = [pikepdf.parse_content_stream(page) for page in self.pages]
+        self.streams = [pikepdf.parse_content_stream(page) for page in self.pages]  # read here, rewritten by _write
         self.marked = [read_page(page, stream).marked for page, stream in zip(self.pages, self.streams, strict=True)]
         self.renumbered: dict[Mcid, int] = {}  # old id -> new id, filled while writing
 

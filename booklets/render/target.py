@@ -32,11 +32,6 @@ BACK = ("back-cover", "back-end")
 TIGHT = {"form": "form-compact", "back-cover": "back-fill"}
 """The class on <body> (booklet.css) for a second layout of a one-page part that ran over."""
 
-# The form alone (the probe, see _form_fits): from the tag that opens it to the `content-end` marker.
-_BODY = re.compile(r"<body\b[^<>]*>")
-_FORM_START = re.compile(r'<[a-zA-Z][^<>]*\bid="form"[^<>]*>')
-_FORM_END = re.compile(r'<[a-zA-Z][^<>]*\bid="content-end"[^<>]*>')
-
 
 def allowed_roots(project: Project) -> list[Path]:
     """Folders WeasyPrint may read: the project's templates and content/assets (the only content
@@ -121,6 +116,7 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
     if edition.format == "html":
         return [_web_page(setup, target, html)]
     # Imported late: WeasyPrint is slow to import.
+    from booklets.render.fit import form_pages
     from booklets.render.impose import ImposeError, impose
     from booklets.render.langtags import element_languages
     from booklets.render.pdf import FormCostsASheet, NotOnePage, PdfOptions, RenderError, render_pdf
@@ -156,7 +152,7 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
     # still runs over, its text is too long, and that is the content's to fix.
     text, tried = html, dict[str, int]()
     if form is not None:
-        over = _form_pages(setup, edition.pdf_variant, html)
+        over = form_pages(html, setup.templates_dir, list(setup.allowed), edition.pdf_variant)
         if over > 1:  # the second layout's classes from the start: one layout instead of two
             tried[FORM[0]] = over
             text = body_class(text, TIGHT[FORM[0]])
@@ -177,26 +173,6 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
             raise RenderError(f"cannot impose {paths.booklet_pdf(target)}: {exc}") from None
         files.append(RenderedFile(paths.derived_pdf(target, edition.impose_suffix), sheets, pages // 2))
     return files
-
-
-def _form_pages(setup: RenderSetup, pdf_variant: str | None, html: str) -> int:
-    """How many pages the form runs to, laid out alone on the edition's page (0: not known).
-
-    Most shipped forms need the tight layout, and finding that out from the whole booklet cost a
-    second layout of all of it (about 2.5 s). The form starts a page of its own (`break-before`),
-    so the form alone, under the same <head> and <body> classes, takes the same lines and pages in
-    a tenth of that. The full render still checks the form (NotOnePage), so a probe that cannot be
-    made (a project template that does not mark the form as booklet.html.j2 does) costs nothing
-    but the time it saves.
-    """
-    from booklets.render.pdf import pages_spanned
-
-    body, start = _BODY.search(html), _FORM_START.search(html)
-    end = _FORM_END.search(html, start.end()) if start else None
-    if body is None or start is None or end is None or start.start() < body.end():
-        return 0
-    alone = html[: body.end()] + "\n" + html[start.start(): end.end()] + "</div>\n</body>\n</html>\n"
-    return pages_spanned(alone, setup.templates_dir, list(setup.allowed), pdf_variant, *FORM)
 
 
 def _too_long(setup: RenderSetup, target: Target, anchor: str, pages: int) -> Problem:
