@@ -22,7 +22,7 @@ import weasyprint
 from weasyprint.urls import FatalURLFetchingError
 
 from booklets.render import pinned
-from booklets.render.pdf import ProjectFetcher, weasyprint_log
+from booklets.render.pdf import ProjectFetcher, pages_spanned, weasyprint_log
 from booklets.render.target import FORM
 
 # The form alone: the document up to its <body> tag, then from the tag that opens the form to the
@@ -42,25 +42,16 @@ def form_alone(html: str) -> str | None:
 
 
 def form_pages(html: str, base_dir: Path, allowed: list[Path], pdf_variant: str | None) -> int:
-    """How many pages the booklet's form runs to, laid out alone on the edition's page (0: not known)."""
+    """How many pages the booklet's form runs to, laid out alone on the edition's page (no PDF is
+    written): 0 when the form is not marked, or the layout fails."""
     alone = form_alone(html)
-    return 0 if alone is None else pages_spanned(alone, base_dir, allowed, pdf_variant, *FORM)
-
-
-def pages_spanned(html: str, base_dir: Path, allowed: list[Path], pdf_variant: str | None,
-                  start: str, end: str) -> int:
-    """How many pages run from the `start` anchor to the `end` anchor when `html` is laid out (no PDF
-    is written): 0 when either is absent or the layout fails."""
+    if alone is None:
+        return 0
     pinned.pin()
     with weasyprint_log():
         try:
-            pages = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/",
+            pages = weasyprint.HTML(string=alone, base_url=base_dir.as_uri() + "/",
                                     url_fetcher=ProjectFetcher(allowed)).render(pdf_variant=pdf_variant).pages
         except (Exception, FatalURLFetchingError):  # the full render reports it, at its source
             return 0
-    where: dict[str, int] = {}
-    for i, page in enumerate(pages):
-        for name in (start, end):
-            if name in page.anchors:
-                where.setdefault(name, i)
-    return where[end] - where[start] + 1 if start in where and end in where else 0
+    return pages_spanned(pages, *FORM) or 0

@@ -243,7 +243,8 @@ def render_pdf(
             document = source.render(pdf_variant=options.pdf_variant)
             pages = document.pages
             for start, end in options.one_page:
-                _check_one_page(pages, start, end)
+                if (spanned := pages_spanned(pages, start, end)) not in (None, 1):
+                    raise NotOnePage(start, spanned)
             if options.form_right_if_free and _right_form_costs_a_sheet(pages, options):
                 raise FormCostsASheet("a right-hand form would cost a sheet")
             if options.notes_pages:
@@ -322,16 +323,12 @@ def _refusal(exc: BaseException) -> ResourceRefused | None:
     return None
 
 
-def _check_one_page(pages: list[Any], start: str, end: str) -> None:
-    """Raise NotOnePage unless the `start` and `end` anchors are on one page (absent: nothing to do)."""
-    # An element's anchor is on every page it reaches: where it starts is the first of them.
-    where: dict[str, int] = {}
-    for i, page in enumerate(pages):
-        for name in (start, end):
-            if name in page.anchors:
-                where.setdefault(name, i)
-    if start in where and end in where and where[end] != where[start]:
-        raise NotOnePage(start, where[end] - where[start] + 1)
+def pages_spanned(pages: list[Any], start: str, end: str) -> int | None:
+    """Pages from where the `start` anchor begins to where `end` does (None: either absent)."""
+    where: dict[str, int] = {}  # an anchor is on every page its element reaches: keep the first
+    for i, name in ((i, n) for i, page in enumerate(pages) for n in (start, end) if n in page.anchors):
+        where.setdefault(name, i)
+    return where[end] - where[start] + 1 if start in where and end in where else None
 
 
 class _MissingPages(Exception):

@@ -17,7 +17,7 @@ Importing this module (render/pdf.py does) sets, for every render in the process
   embedded subset, but fontTools (4.68) first decodes both tables whole (`_compact_layout_tables`)
   and only then drops them: 80% of a subset's time, about 2 s of every booklet's render with three
   faces. `_Subsetter` removes them before the subset starts; the subset's bytes are the same
-  (tests/test_reproducible.py checks it against fontTools' own path).
+  (tests/test_render_work.py checks it against fontTools' own path).
 * **Where a stylesheet problem is.** WeasyPrint's CSS warnings say `at 4:10` but not in which
   stylesheet; the stylesheet being read is remembered (current_stylesheet) so the render can name
   the file.
