@@ -1,7 +1,8 @@
 """Work the render avoids, without changing a byte of what it writes.
 
-* A form too long for its normal layout is found by laying out the form alone (render/fit.py),
-  so the booklet is laid out once, set tight, instead of twice.
+* A booklet with a form is laid out once: the template sets the form tight from the start
+  (booklet.html.j2), as every shipped form needs, instead of a first layout finding it too long.
+* Balanced columns take a few layouts, not hundreds (render/columns.py; tests/test_columns.py).
 * Fonts are subset without decoding the layout tables WeasyPrint drops (render/pinned.py).
 * The tagging stage parses each page's content stream once and decodes text only where it is read.
 
@@ -21,8 +22,9 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from booklets.content.load import load_project
+from booklets.errors import BookletError
 from booklets.plan import Target, plan
-from booklets.render import fit, pinned
+from booklets.render import pinned
 from booklets.render import target as target_module
 from booklets.render.fonts import faces
 from booklets.render.html import render_html
@@ -49,36 +51,23 @@ def _layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@pytest.mark.parametrize("name", ["example/en/staff-screen", "example/es/volunteers-large-print"])
-def test_a_form_set_tight_takes_one_layout_of_the_booklet_and_the_same_bytes(
+@pytest.mark.parametrize("name", ["example/en/staff-screen", "example/es/volunteers-large-print",
+                                  "example-us/en/residents-print"])
+def test_a_booklet_with_a_form_is_laid_out_once_with_its_form_on_one_page(
         shipped: Any, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     project, setup, targets = shipped
     target: Target = targets[name]
     html = render_html(project, target)
+    assert '<body class="form-compact ' in html
     layouts = _layouts(monkeypatch)
-    probed = target_module.render_prepared(setup, target, html)
-    # The probe (the form alone: two pages, the form runs over) and one layout of the booklet.
-    assert len(layouts) == 2 and int(layouts[0].split()[0]) <= 3 < int(layouts[1].split()[0]), layouts
-    # Without the probe: a whole layout that finds the form too long, then the tight one.
+    files = target_module.render_prepared(setup, target, html)
+    assert len(layouts) == 1, layouts
+    # ...and the form is as roomy as it may be: without the tight setting it runs over its page.
     layouts.clear()
-    monkeypatch.setattr(fit, "form_pages", lambda *args: 0)
-    plain = target_module.render_prepared(setup, target, html)
-    assert len(layouts) == 2 and int(layouts[0].split()[0]) > 10, layouts
-    assert [f.data for f in probed] == [f.data for f in plain]
-
-
-def test_a_form_that_fits_is_laid_out_as_before(shipped: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Families' forms fit without being set tight: the probe says one page and changes nothing.
-    project, setup, targets = shipped
-    name = next(n for n, t in targets.items() if t.edition == "screen" and t.audience == "families")
-    html = render_html(project, targets[name])
-    assert fit.form_pages(html, setup.templates_dir, list(setup.allowed), None) in (0, 1)
-
-
-def test_a_template_without_the_form_markers_is_not_probed(shipped: Any) -> None:
-    _project, setup, _targets = shipped
-    html = '<html><head></head><body class="x"><section class="form">A form</section></body></html>'
-    assert fit.form_pages(html, setup.templates_dir, list(setup.allowed), None) == 0
+    with pytest.raises(BookletError, match="the form does not fit on one page"):
+        target_module.render_prepared(setup, target, html.replace('<body class="form-compact ', '<body class="', 1))
+    assert len(layouts) == 1, layouts  # no second layout of a form: the error names it at its source
+    assert files[0].pages > 10
 
 
 def test_the_subset_of_every_project_face_is_fonttools_own(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,26 +110,3 @@ def test_link_descriptions_still_come_from_the_decoded_text(shipped: Any) -> Non
         contents = [str(a.get("/Contents", "")) for page in pdf.pages for a in page.obj.get("/Annots", [])]
     assert contents and all(any(ch.isalpha() for ch in c) for c in contents), contents[:5]
     assert any(len(c.split()) >= 3 for c in contents)
-
-
-def test_probe_html_is_the_head_the_body_tag_and_the_form(shipped: Any) -> None:
-    project, setup, targets = shipped
-    html = render_html(project, targets["example/en/staff-print"])
-    assert fit.form_pages(html, setup.templates_dir, list(setup.allowed), None) == 2
-    alone = fit.form_alone(html)
-    assert alone is not None
-    assert alone.startswith(html[: html.index("<body")]) and 'id="form"' in alone and 'id="content-end"' in alone
-    for absent in ('id="back-cover"', "<main", 'class="cover'):
-        assert absent not in alone, absent
-
-
-def test_a_probe_that_meets_a_refused_resource_answers_nothing_and_lets_the_render_say_it(
-        shipped: Any, tmp_path: Any) -> None:
-    # The full render names the refused file at its line (tests/test_escape.py); the probe must
-    # neither raise the refusal from the wrong place nor read the file.
-    _project, setup, _targets = shipped
-    secret = tmp_path / "secret.css"
-    secret.write_text("body { color: red }")
-    html = (f'<html><head><style>@import url("{secret.as_uri()}");</style></head><body class="x">'
-            '<section class="form" id="form">A form</section><div id="content-end"></div></body></html>')
-    assert fit.form_pages(html, setup.templates_dir, list(setup.allowed), None) == 0

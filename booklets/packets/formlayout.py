@@ -39,7 +39,7 @@ from booklets.plan import Target
 from booklets.render.html import render_html
 from booklets.render.target import body_class
 
-PROBE_VERSION = "8"
+PROBE_VERSION = "9"
 TOKENS = {"name": "XQNAMEQX", "id": "XQIDQX", "date": "XQDATEQX"}
 MM = 72 / 25.4
 PX = 0.75  # WeasyPrint anchors are in CSS px; PDF user space is in points
@@ -56,10 +56,9 @@ _VALUE_CSS = """<style>
 .probe-value { position: absolute; left: 0; bottom: 0; white-space: nowrap; }
 </style>
 """
-# The layouts render/target.py may have given the booklet, most likely first: the form as written or
-# set tight (form-compact); on any page (form-anywhere) matters only when the form is not isolated.
-_ATTEMPTS = ((True, ()), (True, ("form-compact",)), (False, ()), (False, ("form-compact",)),
-             (False, ("form-anywhere",)), (False, ("form-anywhere", "form-compact")))
+# The layouts render/target.py may have given the booklet, most likely first: the form as written
+# (booklet.html.j2 sets it tight); on any page (form-anywhere) matters only when it is not isolated.
+_ATTEMPTS = ((True, ()), (False, ()), (False, ("form-anywhere",)))
 _ISOLATE_CSS = """<style>
 body > :not(#form):not(#content-end):not(#probe-pad) { display: none !important; }
 #form { break-before: %s !important; }

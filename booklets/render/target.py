@@ -29,8 +29,9 @@ FORM = ("form", "content-end")
 """The form runs from its anchor to the end of the numbered pages (booklet.html.j2)."""
 BACK = ("back-cover", "back-end")
 """The back cover (who to contact) is one page: the booklet's last (partials/back-cover.html.j2)."""
-TIGHT = {"form": "form-compact", "back-cover": "back-fill"}
-"""The class on <body> (booklet.css) for a second layout of a one-page part that ran over."""
+TIGHT = {"back-cover": "back-fill"}
+"""The class on <body> (booklet.css) for a second layout of a one-page part that ran over. The form
+has none: booklet.html.j2 sets it tight from the start (`form-compact`)."""
 
 
 def allowed_roots(project: Project) -> list[Path]:
@@ -116,7 +117,6 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
     if edition.format == "html":
         return [_web_page(setup, target, html)]
     # Imported late: WeasyPrint is slow to import.
-    from booklets.render.fit import form_pages
     from booklets.render.impose import ImposeError, impose
     from booklets.render.langtags import element_languages
     from booklets.render.pdf import FormCostsASheet, NotOnePage, PdfOptions, RenderError, render_pdf
@@ -147,22 +147,18 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
                                   plain)
 
     # The form must be one page, to sign, photocopy or cut out whole; the back cover must be one
-    # page, the booklet's last. A part that runs over gets one second layout (the form set tighter,
-    # large print at its minimum size; the back cover's columns filled in turn, not balanced). If it
-    # still runs over, its text is too long, and that is the content's to fix.
+    # page, the booklet's last. The form is laid out tight from the start (booklet.html.j2); a back
+    # cover that runs over gets one second layout, its columns filled in turn, not balanced. A part
+    # that still runs over has too long a text, and that is the content's to fix.
     text, tried = html, dict[str, int]()
-    if form is not None:
-        over = form_pages(html, setup.templates_dir, list(setup.allowed), edition.pdf_variant)
-        if over > 1:  # the second layout's classes from the start: one layout instead of two
-            tried[FORM[0]] = over
-            text = body_class(text, TIGHT[FORM[0]])
     while True:
         try:
             pdf, pages = render(text)
             break
         except NotOnePage as over:
-            if over.anchor in tried:
-                raise BookletError([_too_long(setup, target, over.anchor, tried[over.anchor])]) from None
+            if over.anchor in tried or over.anchor not in TIGHT:
+                raise BookletError([_too_long(setup, target, over.anchor, tried.get(over.anchor, over.pages))]) \
+                    from None
             tried[over.anchor] = over.pages
             text = body_class(text, TIGHT[over.anchor])
     files = [RenderedFile(paths.booklet_pdf(target), pdf, pages)]
@@ -200,6 +196,6 @@ def _web_page(setup: RenderSetup, target: Target, html: str) -> RenderedFile:
 
 
 def body_class(html: str, name: str) -> str:
-    """The same booklet with a class on <body> (booklet.css: `form-compact` sets the form tight,
-    `form-anywhere` lets it start on any page)."""
+    """The same booklet with a class on <body> (booklet.css: `back-fill` fills the back cover's
+    columns in turn, `form-anywhere` lets the form start on any page)."""
     return re.sub(r'<body class="', f'<body class="{name} ', html, count=1)
