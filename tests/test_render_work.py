@@ -4,7 +4,8 @@
   (booklet.html.j2), as every shipped form needs, instead of a first layout finding it too long.
 * Balanced columns take a few layouts, not hundreds (render/columns.py; tests/test_columns.py).
 * Fonts are subset without decoding the layout tables WeasyPrint drops (render/pinned.py).
-* The tagging stage parses each page's content stream once and decodes text only where it is read.
+* The tagging stage parses each page's content stream once, decodes text only where it is read,
+  and rewrites only the instructions that open marked content.
 
 Each is checked against the slower path it replaces: same bytes out.
 """
@@ -24,7 +25,7 @@ from fontTools.ttLib import TTFont
 from booklets.content.load import load_project
 from booklets.errors import BookletError
 from booklets.plan import Target, plan
-from booklets.render import pinned
+from booklets.render import pagecontent, pinned, tagging
 from booklets.render import target as target_module
 from booklets.render.fonts import faces
 from booklets.render.html import render_html
@@ -110,3 +111,38 @@ def test_link_descriptions_still_come_from_the_decoded_text(shipped: Any) -> Non
         contents = [str(a.get("/Contents", "")) for page in pdf.pages for a in page.obj.get("/Annots", [])]
     assert contents and all(any(ch.isalpha() for ch in c) for c in contents), contents[:5]
     assert any(len(c.split()) >= 3 for c in contents)
+
+
+def _rewrite_walking_every_instruction(pdf: Any, page: Any, renumber: dict[int, int], marked: dict[int, Any],
+                                       instructions: list[Any]) -> None:
+    """pagecontent.rewrite_page as it was: every instruction of the page looked at."""
+    import pikepdf
+    from pikepdf import Dictionary, Name
+
+    middle = pagecontent._page_middle(page)
+    out: list[Any] = []
+    for instruction in instructions:
+        if not isinstance(instruction, pikepdf.ContentStreamInlineImage) and str(instruction.operator) == "BDC":
+            operands = list(instruction.operands)
+            mcid = pagecontent._mcid_of(operands)
+            if mcid is not None:
+                new = renumber.get(mcid)
+                if new is None:
+                    y = marked[mcid].y
+                    where = "/Header" if y is not None and y > middle else "/Footer"
+                    operands = [Name.Artifact, Dictionary(Type=Name.Pagination, Subtype=Name(where))]
+                else:
+                    operands = [operands[0], Dictionary(MCID=new)]
+                instruction = pikepdf.ContentStreamInstruction(operands, instruction.operator)
+        out.append(instruction)
+    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+
+
+def test_tagging_rewrites_the_marked_instructions_alone_to_the_same_bytes(
+        shipped: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    project, setup, targets = shipped
+    target = targets["example/es/staff-screen"]  # running heads and feet become artifacts, links
+    html = render_html(project, target)
+    fast = target_module.render_prepared(setup, target, html)[0].data
+    monkeypatch.setattr(tagging, "rewrite_page", _rewrite_walking_every_instruction)
+    assert target_module.render_prepared(setup, target, html)[0].data == fast

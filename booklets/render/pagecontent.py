@@ -22,13 +22,19 @@ class Marked:
 
     y: float | None = None  # baseline of its first text, in default user space
     kind: str = ""  # artifacts: their /Type and /Subtype ("Pagination/Header"); "" if not given
-    # The strings it shows, in their fonts: decoded only when its text is asked for (a link's
-    # description, a running head), a few of the thousands of sequences in a booklet.
-    shown: list[tuple[_Font, bytes]] = field(default_factory=list, repr=False)
+    # The operands that show its strings (a string, or a TJ array of strings and kerning), in their
+    # fonts: decoded only when its text is asked for (a link's description, a running head), a few
+    # of the thousands of sequences in a booklet.
+    shown: list[tuple[_Font, Any]] = field(default_factory=list, repr=False)
+    # Where its BDC operators are in the instructions read_page read: rewrite_page changes those
+    # instructions alone, without going through the whole stream again.
+    at: list[int] = field(default_factory=list, repr=False)
 
     @property
     def text(self) -> str:
-        return "".join(font.decode(data) for font, data in self.shown)
+        return "".join(font.decode(bytes(item)) for font, operand in self.shown
+                       for item in (operand if isinstance(operand, Array) else (operand,))
+                       if isinstance(item, (bytes, pikepdf.String)))
 
 
 @dataclass
@@ -78,7 +84,7 @@ def read_page(page: Any, instructions: list[Any] | None = None) -> PageContent:
     leading = 0.0
     if instructions is None:
         instructions = pikepdf.parse_content_stream(page, _READ_OPERATORS)
-    for instruction in instructions:
+    for index, instruction in enumerate(instructions):
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             continue
         op = str(instruction.operator)
@@ -92,7 +98,7 @@ def read_page(page: Any, instructions: list[Any] | None = None) -> PageContent:
         elif op == "cm":
             ctm = _mul(tuple(float(v) for v in operands), ctm)  # type: ignore[arg-type]
         elif op in ("BDC", "BMC"):
-            marks.append(_open_mark(operands, content))
+            marks.append(_open_mark(operands, content, index))
         elif op == "EMC":
             if marks:
                 marks.pop()
@@ -119,19 +125,21 @@ def read_page(page: Any, instructions: list[Any] | None = None) -> PageContent:
                 continue
             if mark.y is None:
                 mark.y = _mul(tm, ctm)[5]
-            shown: list[Any] = list(operands[0]) if op == "TJ" else [operands[-1]]  # TJ: strings and kerning
             if font is not None:
-                mark.shown += [(font, bytes(item)) for item in shown if isinstance(item, (bytes, pikepdf.String))]
+                mark.shown.append((font, operands[0] if op == "TJ" else operands[-1]))  # TJ: strings and kerning
         elif op == "Do" and marks and marks[-1] is not None and marks[-1].y is None:
             marks[-1].y = ctm[5]
     return content
 
 
-def _open_mark(operands: list[Any], content: PageContent) -> Marked | None:
-    """The record a BDC/BMC opens: a marked-content id's, an artifact's, or None (another tag)."""
+def _open_mark(operands: list[Any], content: PageContent, index: int) -> Marked | None:
+    """The record a BDC/BMC opens (instruction `index`): a marked-content id's, an artifact's, or
+    None (another tag)."""
     mcid = _mcid_of(operands)
     if mcid is not None:
-        return content.marked.setdefault(mcid, Marked())
+        mark = content.marked.setdefault(mcid, Marked())
+        mark.at.append(index)
+        return mark
     if operands and operands[0] == Name.Artifact:
         props = operands[1] if len(operands) > 1 and isinstance(operands[1], Dictionary) else Dictionary()
         kind = "/".join(str(props[k])[1:] for k in ("/Type", "/Subtype") if k in props)
@@ -184,28 +192,22 @@ def _page_fonts(page: Any) -> dict[str, _Font]:
 
 
 def rewrite_page(pdf: pikepdf.Pdf, page: Any, renumber: dict[int, int], marked: dict[int, Marked],
-                 instructions: list[Any] | None = None) -> None:
+                 instructions: list[Any]) -> None:
     """Renumber the held marked content of a page; the rest becomes running-head/foot artifacts.
-    `instructions`: the page's content stream already parsed (whole)."""
+    `instructions`: the page's whole content stream, as read_page read it into `marked`."""
     middle = _page_middle(page)
-    out: list[Any] = []
-    for instruction in pikepdf.parse_content_stream(page) if instructions is None else instructions:
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            out.append(instruction)
-            continue
-        operands, op = list(instruction.operands), instruction.operator
-        if str(op) == "BDC":
-            mcid = _mcid_of(operands)
-            if mcid is not None:
-                new = renumber.get(mcid)
-                if new is None:
-                    y = marked.get(mcid, Marked()).y
-                    where = "/Header" if y is not None and y > middle else "/Footer"
-                    operands = [Name.Artifact, Dictionary(Type=Name.Pagination, Subtype=Name(where))]
-                else:
-                    operands = [operands[0], Dictionary(MCID=new)]
-                instruction = pikepdf.ContentStreamInstruction(operands, op)
-        out.append(instruction)
+    out = list(instructions)
+    for mcid, mark in marked.items():
+        new = renumber.get(mcid)
+        if new is None:
+            where = "/Header" if mark.y is not None and mark.y > middle else "/Footer"
+        for index in mark.at:
+            operands, op = list(out[index].operands), out[index].operator
+            if new is None:
+                operands = [Name.Artifact, Dictionary(Type=Name.Pagination, Subtype=Name(where))]
+            else:
+                operands = [operands[0], Dictionary(MCID=new)]
+            out[index] = pikepdf.ContentStreamInstruction(operands, op)
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
 
 
