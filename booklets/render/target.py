@@ -156,9 +156,9 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
             pdf, pages = render(text)
             break
         except NotOnePage as over:
-            if over.anchor in tried or over.anchor not in TIGHT:
-                raise BookletError([_too_long(setup, target, over.anchor, tried.get(over.anchor, over.pages))]) \
-                    from None
+            if over.anchor in tried or over.anchor not in TIGHT:  # its first layout's page count
+                pages_over = tried.get(over.anchor, over.pages)
+                raise BookletError([_too_long(setup, target, over.anchor, pages_over)]) from None
             tried[over.anchor] = over.pages
             text = body_class(text, TIGHT[over.anchor])
     files = [RenderedFile(paths.booklet_pdf(target), pdf, pages)]
