@@ -89,7 +89,8 @@ from pathlib import Path
 from booklets.render.fastimport import import_weasyprint
 import_weasyprint()
 import weasyprint
-from booklets.render.pdf import ProjectFetcher, _finish, _pad
+from booklets.render.pagination import pad as _pad
+from booklets.render.pdf import ProjectFetcher, _finish
 
 def render(s):
     os.environ["SOURCE_DATE_EPOCH"] = str(s["epoch"])

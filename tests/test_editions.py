@@ -400,7 +400,7 @@ def test_impose_refuses_what_cannot_be_folded() -> None:
 
 
 def test_padding_keeps_the_back_cover_last() -> None:
-    from booklets.render.pdf import _pad
+    from booklets.render.pagination import pad as _pad
 
     class Page:
         def __init__(self, name: str) -> None:

@@ -2,6 +2,8 @@
 
 * A booklet with a form is laid out once: the template sets the form tight from the start
   (booklet.html.j2), as every shipped form needs, instead of a first layout finding it too long.
+* A back cover that runs over is laid out again by itself (render/alone.py), not with the whole
+  booklet: the same pages as the whole booklet laid out again with the tight class.
 * Balanced columns take a few layouts, not hundreds (render/columns.py; tests/test_columns.py).
 * Fonts are subset without decoding the layout tables WeasyPrint drops (render/pinned.py).
 * The tagging stage parses each page's content stream once, decodes text only where it is read,
@@ -27,8 +29,9 @@ from booklets.errors import BookletError
 from booklets.plan import Target, plan
 from booklets.render import pagecontent, pinned, tagging
 from booklets.render import target as target_module
-from booklets.render.fonts import faces
+from booklets.render.fonts import faces, font_dir
 from booklets.render.html import render_html
+from booklets.render.pdf import NotOnePage, PdfOptions, render_pdf
 from tests.conftest import REPO
 
 
@@ -49,6 +52,19 @@ def _layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return document
 
     monkeypatch.setattr(weasyprint.HTML, "render", counted)
+    return seen
+
+
+def _documents(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every WeasyPrint layout (a Document) from here on."""
+    seen: list[Any] = []
+    render = weasyprint.HTML.render
+
+    def kept(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(render(self, *args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(weasyprint.HTML, "render", kept)
     return seen
 
 
@@ -146,3 +162,78 @@ def test_tagging_rewrites_the_marked_instructions_alone_to_the_same_bytes(
     fast = target_module.render_prepared(setup, target, html)[0].data
     monkeypatch.setattr(tagging, "rewrite_page", _rewrite_walking_every_instruction)
     assert target_module.render_prepared(setup, target, html)[0].data == fast
+
+
+@pytest.mark.parametrize("name", ["example/es/residents-screen", "example-us/es/residents-print"])
+def test_a_back_cover_that_runs_over_is_laid_out_again_alone_to_the_same_bytes(
+        shipped: Any, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    # The shipped booklets whose balanced back cover runs over (Spanish, for people in custody):
+    # the second layout is the back cover's page alone, and the PDF is the whole booklet's second
+    # layout to the byte (print: a left-hand back cover, notes pages dropped after the layout).
+    project, setup, targets = shipped
+    target: Target = targets[name]
+    html = render_html(project, target)
+    layouts = _documents(monkeypatch)
+    fast = target_module.render_prepared(setup, target, html)[0]
+    assert len(layouts) == 2
+    first, second = layouts
+    assert second.pages[-1].anchors.keys() >= {"back-cover", "back-end"}
+    # Before the back cover the second layout has only empty pages: nothing else was laid out.
+    assert all(not page.anchors for page in second.pages[:-1])
+    assert len(second.pages) == next(i for i, p in enumerate(first.pages) if "back-cover" in p.anchors) + 1
+    # The way it was: the whole booklet laid out again with the back cover set tight.
+    monkeypatch.setattr(target_module, "TIGHT", {})
+    whole = target_module.render_prepared(setup, target, target_module.body_class(html, "back-fill"))[0]
+    assert fast.data == whole.data and fast.pages == whole.pages
+
+
+_FACE = faces()[0][0]
+_PART_HTML = """<!DOCTYPE html><html lang="en"><head><title>Part alone</title><style>
+@page { size: A5; margin: 20mm; @bottom-center { content: "Page " counter(page); font: 9pt "%(face)s"; } }
+@page :left { margin-left: 12mm; margin-right: 28mm; }
+@page :first { margin-top: 40mm; }
+@page back { @bottom-center { content: none; } }
+body { font: 12pt/1.4 "%(face)s"; }
+.draft { position: fixed; top: -15mm; left: 0; color: #a00; }
+.part { page: back; break-before: page; }
+.part p { font-size: 30pt; margin: 0 0 10mm; }
+.tight .part p { font-size: 10pt; margin: 0; }
+.part span[lang] { font-weight: 700; }
+</style></head>
+<body class="plain"><div class="draft">DRAFT</div>
+<img src="logo.svg" alt="Crest" width="60">
+%(body)s
+<section class="part" id="part"><h2>Who to contact</h2><img src="logo.svg" alt="Crest" width="40">
+%(part)s<span lang="es">Línea directa</span><div id="part-end"></div></section>
+</body></html>"""
+
+
+def _part_html(pages: int, lines: int) -> str:
+    body = "".join(f'<h2 id="s{n}" style="break-before: page">Section {n}</h2><p>{"Text of the section. " * 40}</p>'
+                   for n in range(pages))
+    part = "".join(f"<p>Contact {n}: 0100 000 00{n}</p>" for n in range(lines))
+    return _PART_HTML % {"face": _FACE, "body": body, "part": part}
+
+
+@pytest.mark.parametrize("variant", [None, "pdf/ua-1"])
+@pytest.mark.parametrize("sections", [3, 4])  # the part on a left-hand page, then on a right-hand one
+def test_a_part_laid_out_alone_gives_the_whole_second_layout_to_the_byte(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, variant: str | None, sections: int) -> None:
+    # What the part's page shows besides the part (a fixed mark repeating on every page, the page's
+    # side and number) and what it shares with earlier pages (an image, fonts) come out the same.
+    (tmp_path / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20">'
+                                       '<rect width="60" height="20" fill="#0b6e4f"/></svg>', encoding="utf-8")
+    html = _part_html(sections, 12)
+    allowed = [tmp_path, font_dir()]
+    options = PdfOptions(pdf_variant=variant, epoch=1700000000, one_page=(("part", "part-end"),),
+                         tight=(("part", "tight"),))
+    layouts = _documents(monkeypatch)
+    alone, pages = render_pdf(html, tmp_path, allowed, options)
+    assert len(layouts) == 2 and pages == sections + 2
+    whole = render_pdf(target_module.body_class(html, "tight"), tmp_path, allowed, PdfOptions(
+        pdf_variant=variant, epoch=1700000000, one_page=options.one_page))
+    assert (alone, pages) == whole
+    # A part that runs over even set tight fails, with the page count of its first layout.
+    with pytest.raises(NotOnePage) as over:
+        render_pdf(_part_html(sections, 60), tmp_path, allowed, options)
+    assert over.value.anchor == "part" and over.value.pages > 2

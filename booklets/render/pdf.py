@@ -19,7 +19,9 @@
 * Tagged editions (a `pdf_variant`) get their structure tree finished by tagging.py: running heads
   and feet as artifacts, one described Link element per link, no empty elements (PDF/UA-1).
 * Parts that must stay on one page (the form: from its `form` anchor to `content-end`) are checked
-  in the layout itself; NotOnePage says which did not fit, and the caller decides (target.py).
+  in the layout itself; NotOnePage says which did not fit, and the caller decides (target.py). A
+  part that ends the booklet (the back cover) and has a tighter setting is first laid out again by
+  itself with it (alone.py): one page, not the whole booklet, for a second layout.
 * Each page records its text block (the page area the stylesheet's margins leave) in its
   /PieceInfo, the PDF's place for a program's own data, so `check --pdf` can tell a line that runs
   into the margin without guessing the margins (check/layout.py).
@@ -45,7 +47,9 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from booklets import paths
 from booklets.errors import BookletError, Problem
 from booklets.render import diagnose, pinned
+from booklets.render.alone import lay_out_alone
 from booklets.render.marks import registration_marks
+from booklets.render.pagination import MissingPages, pad, pages_spanned, right_form_costs_a_sheet
 from booklets.render.tagging import finish_tagged
 
 
@@ -228,6 +232,9 @@ class PdfOptions:
     """(start, end) anchors that must be on one page, e.g. ("form", "content-end")."""
     form_right_if_free: bool = False
     """Raise FormCostsASheet if the right-hand form makes the booklet a sheet longer."""
+    tight: tuple[tuple[str, str], ...] = ()
+    """(start anchor, class on <body>) of a one-page part that ends the booklet: when it runs over,
+    it is laid out again by itself with that class (alone.py), e.g. ("back-cover", "back-fill")."""
 
 
 def render_pdf(
@@ -240,15 +247,28 @@ def render_pdf(
         try:
             source = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
-            document = source.render(pdf_variant=options.pdf_variant)
+            # One image cache for the layouts of this booklet: an image a second layout shows
+            # again (the logo on the back cover) is then the same image, written once.
+            render: dict[str, Any] = {"pdf_variant": options.pdf_variant, "cache": {}}
+            document = source.render(**render)
             pages = document.pages
+            alone = []  # second layouts whose pages are used: kept until written (their fonts)
             for start, end in options.one_page:
-                if (spanned := pages_spanned(pages, start, end)) not in (None, 1):
+                if (spanned := pages_spanned(pages, start, end)) in (None, 1):
+                    continue
+                tight = dict(options.tight).get(start)
+                second = None if tight is None else lay_out_alone(source, pages, start, tight, **render)
+                if second is None or pages_spanned(second.pages, start, end) not in (None, 1):
                     raise NotOnePage(start, spanned)
-            if options.form_right_if_free and _right_form_costs_a_sheet(pages, options):
+                alone.append(second)
+                at = next(i for i, page in enumerate(pages) if start in page.anchors)
+                pages = pages[:at] + second.pages[at:]
+            if options.form_right_if_free and options.notes_pages and right_form_costs_a_sheet(
+                    pages, options.pad_to_multiple, options.min_notes):
                 raise FormCostsASheet("a right-hand form would cost a sheet")
             if options.notes_pages:
-                pages = _pad(pages, options.pad_to_multiple, options.notes_pages, options.min_notes)
+                pages = pad(pages, options.pad_to_multiple, options.notes_pages, options.min_notes)
+            if pages is not document.pages:
                 document = document.copy(pages)
             data = document.write_pdf(pdf_identifier=True, pdf_variant=options.pdf_variant,
                                       finisher=_finish(options.bleed_mm, options.epoch))
@@ -256,7 +276,7 @@ def render_pdf(
             if _refusal(exc) is None:
                 raise RenderError(str(exc)) from None
             # else our own refusal, already in fetcher.refused
-        except _MissingPages as exc:
+        except MissingPages as exc:
             raise BookletError([diagnose.missing_pages(exc.anchor, base_dir)]) from None
         except Exception as exc:  # WeasyPrint failing on an input (a stylesheet it cannot read)
             where = diagnose.declaration_crash(exc, base_dir)
@@ -321,55 +341,6 @@ def _refusal(exc: BaseException) -> ResourceRefused | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
-
-
-def pages_spanned(pages: list[Any], start: str, end: str) -> int | None:
-    """Pages from where the `start` anchor begins to where `end` does (None: either absent)."""
-    where: dict[str, int] = {}  # an anchor is on every page its element reaches: keep the first
-    for i, name in ((i, n) for i, page in enumerate(pages) for n in (start, end) if n in page.anchors):
-        where.setdefault(name, i)
-    return where[end] - where[start] + 1 if start in where and end in where else None
-
-
-class _MissingPages(Exception):
-    def __init__(self, anchor: str) -> None:
-        super().__init__(anchor)
-        self.anchor = anchor
-
-
-def _pad(pages: list[Any], multiple: int, notes: int, min_notes: int = 0) -> list[Any]:
-    """Keep just enough of the notes pages (between the content and the back cover) to fill the
-    sheets, and at least `min_notes` of them.
-
-    Pages are found by their anchors (`notes-1`, `back-cover`), so a back cover that runs to two
-    pages still ends the booklet and the kept notes pages keep their printed numbers.
-    """
-    def first(anchor: str) -> int:
-        found = next((i for i, page in enumerate(pages) if anchor in page.anchors), None)
-        if found is None:  # a stylesheet hid them: say so, where they are written
-            raise _MissingPages(anchor)
-        return found
-
-    notes_start, back_start = first("notes-1"), first("back-cover")
-    body, back = notes_start, len(pages) - back_start
-    needed = min(min_notes + (-(body + back + min_notes)) % multiple, back_start - notes_start)
-    return pages[: notes_start + needed] + pages[back_start:]
-
-
-def _right_form_costs_a_sheet(pages: list[Any], options: PdfOptions) -> bool:
-    """Would the booklet be shorter with the form on the next page (no blank page before it, no
-    Notes page required behind it) than on a right-hand page with Notes behind it?"""
-    form = next((i for i, page in enumerate(pages) if "form" in page.anchors), None)
-    if form is None or not options.notes_pages:
-        return False
-    notes = next(i for i, page in enumerate(pages) if "notes-1" in page.anchors)
-    back = len(pages) - next(i for i, page in enumerate(pages) if "back-cover" in page.anchors)
-    blank = form > 0 and bool(getattr(getattr(pages[form - 1], "_page_box", None), "page_type", None)
-                              and pages[form - 1]._page_box.page_type.blank)
-    multiple = options.pad_to_multiple
-    right = notes + options.min_notes + (-(notes + back + options.min_notes)) % multiple + back
-    plain = notes - blank + (-(notes - blank + back)) % multiple + back
-    return right > plain
 
 
 def _finish(bleed_mm: float, epoch: int) -> Any:

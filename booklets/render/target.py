@@ -30,8 +30,9 @@ FORM = ("form", "content-end")
 BACK = ("back-cover", "back-end")
 """The back cover (who to contact) is one page: the booklet's last (partials/back-cover.html.j2)."""
 TIGHT = {"back-cover": "back-fill"}
-"""The class on <body> (booklet.css) for a second layout of a one-page part that ran over. The form
-has none: booklet.html.j2 sets it tight from the start (`form-compact`)."""
+"""The class on <body> (booklet.css) for a second layout of a one-page part that ran over, the part
+laid out by itself (render/alone.py). The form has none: booklet.html.j2 sets it tight from the
+start (`form-compact`)."""
 
 
 def allowed_roots(project: Project) -> list[Path]:
@@ -132,6 +133,7 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
         bleed_mm=edition.bleed_mm,
         min_notes=1 if right else 0,  # the back of a right-hand form is a Notes page
         one_page=(FORM, BACK),
+        tight=tuple(TIGHT.items()),
         form_right_if_free=right and edition.form_page == "right-if-free",
     )
 
@@ -148,19 +150,13 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
 
     # The form must be one page, to sign, photocopy or cut out whole; the back cover must be one
     # page, the booklet's last. The form is laid out tight from the start (booklet.html.j2); a back
-    # cover that runs over gets one second layout, its columns filled in turn, not balanced. A part
-    # that still runs over has too long a text, and that is the content's to fix.
-    text, tried = html, dict[str, int]()
-    while True:
-        try:
-            pdf, pages = render(text)
-            break
-        except NotOnePage as over:
-            if over.anchor in tried or over.anchor not in TIGHT:  # its first layout's page count
-                pages_over = tried.get(over.anchor, over.pages)
-                raise BookletError([_too_long(setup, target, over.anchor, pages_over)]) from None
-            tried[over.anchor] = over.pages
-            text = body_class(text, TIGHT[over.anchor])
+    # cover that runs over is laid out again by itself, its columns filled in turn, not balanced
+    # (render/alone.py). A part that still runs over has too long a text, and that is the content's
+    # to fix.
+    try:
+        pdf, pages = render(html)
+    except NotOnePage as over:
+        raise BookletError([_too_long(setup, target, over.anchor, over.pages)]) from None
     files = [RenderedFile(paths.booklet_pdf(target), pdf, pages)]
     if edition.impose_suffix is not None:
         try:
@@ -172,7 +168,8 @@ def render_prepared(setup: RenderSetup, target: Target, html: str) -> list[Rende
 
 
 def _too_long(setup: RenderSetup, target: Target, anchor: str, pages: int) -> Problem:
-    """The problem for a one-page part that ran over even in its second layout, at its source."""
+    """The problem for a one-page part that ran over even in its second layout, at its source
+    (`pages`: how many its first layout took)."""
     if anchor == "form":
         where = setup.forms.get(f"{target.language}/{target.audience}") or Problem(
             paths.audience_file(target.language, target.audience), 0, 0, "form", "")
