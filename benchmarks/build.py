@@ -263,7 +263,10 @@ def _watch(root: Path, tmp: Path, jobs: int, rounds: int) -> list[tuple[float, f
     stamp = root / "dist/.booklets-cache/last-build.json"
     cmd = _build_cmd(root, "--jobs", str(jobs), "--watch", "--lang", lang, "--edition", edition)
     log = (tmp / "watch.log").open("w")
-    watcher = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=_env())
+    # SIGINT ends the watcher as Ctrl-C does; a benchmark started in the background (`cmd &` in a
+    # script) inherits SIGINT ignored, and so would the watcher, never stopping.
+    watcher = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=_env(),
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     bare = subprocess.Popen([sys.executable, "-c", _BARE_WARM], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=_env())
     pairs = []
