@@ -161,8 +161,11 @@ def test_ctrl_c_mid_build_says_so_in_one_line_and_loses_nothing(builds: Builds,
                                                                 tmp_path: Path) -> None:
     out = tmp_path / "dist"
     restore(out, builds.old_files)
+    # SIGINT at its default in the build, as in a terminal: a test run started in the background
+    # (`pytest &` in a script) passes SIGINT on ignored, and the build would never see it.
     proc = subprocess.Popen(cli(builds.new, out), env=cli_env(tmp_path), start_new_session=True,
-                            text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_first_new_pdf(proc, out, builds)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
