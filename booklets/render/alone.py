@@ -14,9 +14,11 @@ in turn and sets the cards closer. That second layout used to be the whole bookl
   starts on the page it started on: the same left or right page, the same `:first`, the same
   `counter(page)`.
 
-The caller then takes the first layout's pages before the part and this layout's pages from the
-part on. The bytes are those of laying out the whole booklet again (tests/test_render_work.py
-checks it on every shipped booklet that needs it), on this condition, which the back cover meets:
+The booklet then has the first layout's pages before the part and this layout's pages from the
+part on. The bytes are those of laying out the whole booklet again (all six shipped booklets that
+need it were compared whole; tests/test_render_work.py compares two of them and a scratch document
+with a left and a right page, a fixed element, a shared image, tagged and not), on this condition,
+which the back cover meets:
 the part starts on a page of its own and shows nothing that depends on what comes before it (no
 running head, no counter other than the page's, no `target-counter` to an earlier element).
 """
@@ -29,12 +31,14 @@ from typing import Any
 import cssselect2  # WeasyPrint's own dependency: the element wrapper it makes from a parsed tree
 
 
-def lay_out_alone(source: Any, pages: list[Any], anchor: str, body_class: str, **render: Any) -> Any | None:
-    """The document of `source` (a weasyprint.HTML) laid out with `body_class` on <body> and only
-    the part holding the element `id=anchor` and what follows it, that part starting on the page it
-    starts on in `pages` (its first layout). Returns the weasyprint Document, whose pages from that
-    index on replace the first layout's; None if the part is not a child of <body> or not laid
-    out. `render` is passed to HTML.render (the PDF variant, the image cache)."""
+def lay_out_alone(source: Any, pages: list[Any], anchor: str, body_class: str,
+                  **render: Any) -> tuple[list[Any], Any] | None:
+    """The pages of the booklet with the part holding the element `id=anchor` (and what follows it)
+    laid out again by itself with `body_class` on <body>: `pages` (the first layout of `source`, a
+    weasyprint.HTML) before the part, the new layout's from it on. Returns those pages and the new
+    weasyprint Document (keep it until the pages are written: their fonts are its own); None if the
+    part is not on `pages` or not a child of <body>. `render` is passed to HTML.render (the PDF
+    variant, the image cache)."""
     root = source.etree_element
     body = root.find("body")
     start = next((i for i, page in enumerate(pages) if anchor in page.anchors), None)
@@ -60,7 +64,8 @@ def lay_out_alone(source: Any, pages: list[Any], anchor: str, body_class: str, *
     alone = copy.copy(source)  # the same base URL, fetcher and media type
     alone.wrapper_element = cssselect2.ElementWrapper.from_html_root(copied, content_language=None)
     alone.etree_element = copied
-    return alone.render(**render)
+    document = alone.render(**render)
+    return pages[:start] + document.pages[start:], document
 
 
 def _elements(pages: list[Any]) -> set[Any]:

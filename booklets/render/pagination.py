@@ -26,6 +26,15 @@ class MissingPages(Exception):
         self.anchor = anchor
 
 
+def first_page(pages: list[Any], anchor: str) -> int:
+    """The index of the first page the element `id=anchor` is on; MissingPages if it is on none
+    (a stylesheet hid it: diagnose.missing_pages says so, where it is written)."""
+    found = next((i for i, page in enumerate(pages) if anchor in page.anchors), None)
+    if found is None:
+        raise MissingPages(anchor)
+    return found
+
+
 def pad(pages: list[Any], multiple: int, notes: int, min_notes: int = 0) -> list[Any]:
     """Keep just enough of the notes pages (between the content and the back cover) to fill the
     sheets, and at least `min_notes` of them.
@@ -33,13 +42,7 @@ def pad(pages: list[Any], multiple: int, notes: int, min_notes: int = 0) -> list
     Pages are found by their anchors (`notes-1`, `back-cover`), so a back cover that runs to two
     pages still ends the booklet and the kept notes pages keep their printed numbers.
     """
-    def first(anchor: str) -> int:
-        found = next((i for i, page in enumerate(pages) if anchor in page.anchors), None)
-        if found is None:  # a stylesheet hid them: say so, where they are written
-            raise MissingPages(anchor)
-        return found
-
-    notes_start, back_start = first("notes-1"), first("back-cover")
+    notes_start, back_start = first_page(pages, "notes-1"), first_page(pages, "back-cover")
     body, back = notes_start, len(pages) - back_start
     needed = min(min_notes + (-(body + back + min_notes)) % multiple, back_start - notes_start)
     return pages[: notes_start + needed] + pages[back_start:]
@@ -52,8 +55,8 @@ def right_form_costs_a_sheet(pages: list[Any], multiple: int, min_notes: int) ->
     form = next((i for i, page in enumerate(pages) if "form" in page.anchors), None)
     if form is None:
         return False
-    notes = next(i for i, page in enumerate(pages) if "notes-1" in page.anchors)
-    back = len(pages) - next(i for i, page in enumerate(pages) if "back-cover" in page.anchors)
+    notes = first_page(pages, "notes-1")
+    back = len(pages) - first_page(pages, "back-cover")
     blank = form > 0 and bool(getattr(getattr(pages[form - 1], "_page_box", None), "page_type", None)
                               and pages[form - 1]._page_box.page_type.blank)
     right = notes + min_notes + (-(notes + back + min_notes)) % multiple + back

@@ -258,11 +258,10 @@ def render_pdf(
                     continue
                 tight = dict(options.tight).get(start)
                 second = None if tight is None else lay_out_alone(source, pages, start, tight, **render)
-                if second is None or pages_spanned(second.pages, start, end) not in (None, 1):
+                if second is None or pages_spanned(second[0], start, end) not in (None, 1):
                     raise NotOnePage(start, spanned)
-                alone.append(second)
-                at = next(i for i, page in enumerate(pages) if start in page.anchors)
-                pages = pages[:at] + second.pages[at:]
+                pages = second[0]
+                alone.append(second[1])
             if options.form_right_if_free and options.notes_pages and right_form_costs_a_sheet(
                     pages, options.pad_to_multiple, options.min_notes):
                 raise FormCostsASheet("a right-hand form would cost a sheet")
