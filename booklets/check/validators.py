@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from booklets.render.tagging import running_heads
+from booklets.check.runningheads import running_heads
 
 VALIDATORS = ("page-validation", "outloud")
 INSTALL = "pip install page-validation outloud"

@@ -16,8 +16,9 @@
   from the end of that run (their neighbours keep correct page numbers).
 * With bleed, the PDF BleedBox is exactly the edition's bleed beyond the TrimBox (WeasyPrint would
   put it up to 10 pt out, into the crop-mark area); set while writing, in the same pass.
-* Tagged editions (a `pdf_variant`) get their structure tree finished by tagging.py: running heads
-  and feet as artifacts, one described Link element per link, no empty elements (PDF/UA-1).
+* Tagged editions (a `pdf_variant`) get their structure tree finished by tagging.py, in the same
+  finisher, before WeasyPrint writes the file: running heads and feet as artifacts, one described
+  Link element per link, no empty elements (PDF/UA-1).
 * Parts that must stay on one page (the form: from its `form` anchor to `content-end`) are checked
   in the layout itself; NotOnePage says which did not fit, and the caller decides (target.py). A
   part that ends the booklet (the back cover) and has a tighter setting is first laid out again by
@@ -50,7 +51,7 @@ from booklets.render import diagnose, pinned
 from booklets.render.alone import lay_out_alone
 from booklets.render.marks import registration_marks
 from booklets.render.pagination import MissingPages, pad, pages_spanned, right_form_costs_a_sheet
-from booklets.render.tagging import finish_tagged
+from booklets.render.tagging import finish_tags
 
 
 class ResourceRefused(FatalURLFetchingError):  # type: ignore[misc]
@@ -287,9 +288,6 @@ def render_pdf(
     _report_located(log, base_dir)
     if log.messages:
         raise RenderError("; ".join(dict.fromkeys(log.messages)))
-    if options.pdf_variant:
-        # Tagged editions: the structure WeasyPrint cannot express (tagging.py).
-        return finish_tagged(bytes(data)), len(pages)
     return bytes(data), len(pages)
 
 
@@ -344,7 +342,8 @@ def _refusal(exc: BaseException) -> ResourceRefused | None:
 
 def _finish(bleed_mm: float, epoch: int) -> Any:
     """A WeasyPrint finisher: BleedBox = TrimBox + bleed, crop marks in registration colour (drawn only
-    with a bleed), the text block in each page's /PieceInfo (read back by check/layout.py)."""
+    with a bleed), the text block in each page's /PieceInfo (read back by check/layout.py), and a tagged
+PDF's structure finished (tagging.py)."""
     import datetime as dt
 
     import pydyf
@@ -367,6 +366,7 @@ def _finish(bleed_mm: float, epoch: int) -> Any:
                     "LastModified": stamp,
                     "Private": pydyf.Dictionary({"TextBlock": pydyf.Array([round(v, 3) for v in area])}),
                 })})
+        finish_tags(pdf)  # last: it reads the pages as they will be written
 
     return finish
 
