@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-# What decoding a shown string needs: the font's /ToUnicode map (code -> text) and code width.
-_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\)", re.S)
+import pydyf  # WeasyPrint's PDF writer: the objects a page is made of until it is written
+
+# A string in a Tj/TJ operand: hex (<002b>, what WeasyPrint writes) or literal ((abc)).
+_SHOWN = re.compile(rb"<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\)", re.S)
 
 
 class Font:
@@ -62,7 +64,7 @@ def _parse_cmap(text: str) -> dict[int, str]:
 def _strings(operand: bytes) -> list[bytes]:
     """The strings of a Tj/TJ operand (kerning numbers left out): hex or literal."""
     out = []
-    for hexa, literal in _HEX.findall(operand):
+    for hexa, literal in _SHOWN.findall(operand):
         if literal or not hexa:
             out.append(re.sub(rb"\\(.)", rb"\1", literal, flags=re.S))
         else:
@@ -190,20 +192,18 @@ def _open_mark(tag: Any, props: Any, content: PageContent, index: int) -> Marked
     return None
 
 
-def rewrite(items: list[Any], renumber: dict[int, int], marked: dict[int, Marked], middle: float,
-            dictionary: type) -> None:
+def rewrite(items: list[Any], renumber: dict[int, int], marked: dict[int, Marked], middle: float) -> None:
     """Renumber the held marked content of a page's items (as read_items read them into `marked`);
-    the rest becomes running-head (above `middle`) or running-foot artifacts. `dictionary`: the
-    writer's dictionary type (pydyf.Dictionary)."""
+    the rest becomes running-head (above `middle`) or running-foot artifacts."""
     for mcid, mark in marked.items():
         new = renumber.get(mcid)
         for index in mark.at:
             if new is not None:
-                items[index - 1] = dictionary({"MCID": new})
+                items[index - 1] = pydyf.Dictionary({"MCID": new})
                 continue
             where = "/Header" if mark.y is not None and mark.y > middle else "/Footer"
             items[index - 2] = "/Artifact"
-            items[index - 1] = dictionary({"Type": "/Pagination", "Subtype": where})
+            items[index - 1] = pydyf.Dictionary({"Type": "/Pagination", "Subtype": where})
 
 
 # --- a finished PDF, read back with pikepdf (the checker) ----------------------------------------

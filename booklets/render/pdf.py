@@ -343,7 +343,7 @@ def _refusal(exc: BaseException) -> ResourceRefused | None:
 def _finish(bleed_mm: float, epoch: int) -> Any:
     """A WeasyPrint finisher: BleedBox = TrimBox + bleed, crop marks in registration colour (drawn only
     with a bleed), the text block in each page's /PieceInfo (read back by check/layout.py), and a tagged
-PDF's structure finished (tagging.py)."""
+    PDF's structure finished (tagging.py)."""
     import datetime as dt
 
     import pydyf

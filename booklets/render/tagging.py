@@ -223,7 +223,7 @@ class _Finisher:
             held = sorted(m.mcid for m in owner if m.page == index)
             renumber = {old: new for new, old in enumerate(held)}
             self.renumbered.update({Mcid(index, old): new for old, new in renumber.items()})
-            rewrite(self.items[index], renumber, self.marked[index].marked, _page_middle(page), pydyf.Dictionary)
+            rewrite(self.items[index], renumber, self.marked[index].marked, _page_middle(page))
             page["StructParents"] = index
             nums.extend([index, pydyf.Array([owner[Mcid(index, m)].obj.reference for m in held])])
         # Annotations no Link holds any more (merged duplicates) leave their pages.
